@@ -1,0 +1,51 @@
+"""Station-coverage planner: 15-minute service circles for gig-worker rest stations.
+
+A few verbs cover the usual job; the stage modules (network, layers, traveltime,
+isochrones, coverage, render) hold the rest.
+
+>>> import planner
+>>> net = planner.load_network("wudaokou")
+>>> stations = planner.read_stations("layers/wudaokou/stations.geojson")
+>>> demand = planner.read_demand("layers/wudaokou/demand.geojson")
+>>> result = planner.check_coverage(net, stations, demand, travel=planner.Travel("ebike"))
+>>> round(result.covered_share(15), 2)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from . import coverage, errors, isochrones, layers, network, render, samples, traveltime
+from .coverage import CoverageResult
+from .coverage import analyze as check_coverage
+from .errors import PlannerError
+from .layers import read_candidates, read_demand, read_stations
+from .network import load_network
+from .render import coverage_map, save_map
+from .settings import Settings, Travel
+
+__all__ = [
+    "__version__",
+    # verbs
+    "load_network",
+    "read_stations",
+    "read_demand",
+    "read_candidates",
+    "check_coverage",
+    "coverage_map",
+    "save_map",
+    # inputs and results
+    "Travel",
+    "Settings",
+    "CoverageResult",
+    "PlannerError",
+    # stage modules
+    "network",
+    "layers",
+    "traveltime",
+    "isochrones",
+    "coverage",
+    "render",
+    "samples",
+    "errors",
+]

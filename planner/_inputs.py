@@ -1,0 +1,65 @@
+"""Resolve what entry points (CLI, scenarios, batches) are given into loaded inputs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+
+from . import layers, network, samples
+from .errors import InputError
+from .settings import Settings
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """A network and the layers to analyse on it (candidates may be absent)."""
+
+    network: network.Network
+    stations: gpd.GeoDataFrame | None
+    demand: gpd.GeoDataFrame | None
+    candidates: gpd.GeoDataFrame | None
+    sample: samples.Sample | None
+
+
+def load_inputs(
+    source: str | Path,
+    *,
+    stations: str | Path | None = None,
+    demand: str | Path | None = None,
+    candidates: str | Path | None = None,
+    weight_column: str | None = None,
+    settings: Settings | None = None,
+) -> Inputs:
+    """Load a network (sample name, file or ``place:...``) and the layers for it.
+
+    Layers not given fall back to the bundled sample's own layers when ``source`` names a
+    sample; for other networks, stations and demand must be given.
+    """
+    sample = samples.resolve(source)
+    net = network.load_network(source, settings=settings)
+
+    def pick(given, fallback):
+        if given is not None:
+            return Path(given)
+        return fallback if sample is not None else None
+
+    stations_path = pick(stations, sample.stations if sample else None)
+    demand_path = pick(demand, sample.demand if sample else None)
+    candidates_path = pick(candidates, sample.candidates if sample else None)
+    return Inputs(
+        network=net,
+        stations=layers.read_stations(stations_path) if stations_path else None,
+        demand=(layers.read_demand(demand_path, weight_column=weight_column)
+                if demand_path else None),
+        candidates=layers.read_candidates(candidates_path) if candidates_path else None,
+        sample=sample,
+    )
+
+
+def require(value, what: str, option: str):
+    """The value, or an error telling which option to give."""
+    if value is None:
+        raise InputError(f"no {what} layer: pass {option} PATH (GeoJSON, GeoPackage or CSV)")
+    return value

@@ -1,0 +1,309 @@
+"""Command line: thin commands over the Python API (``planner --help``)."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import InputError, NetworkError, PlannerError, SolverError
+
+log = logging.getLogger("planner")
+
+
+class _PlannerGroup(click.Group):
+    """Turns the planner's own errors into one clear line and a non-zero exit."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except PlannerError as exc:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            click.secho(f"Error: {exc}", err=True, fg="red")
+            ctx.exit(1 if isinstance(exc, SolverError) else 2)
+
+
+@click.group(cls=_PlannerGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="planner")
+@click.option("-v", "--verbose", count=True, help="More detail (-vv for debugging output).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors and the final summary.")
+@click.option("--debug", is_flag=True, help="Show full tracebacks on errors.")
+@click.pass_context
+def cli(ctx: click.Context, verbose: int, quiet: bool, debug: bool) -> None:
+    """Plan rest stations for delivery riders: 15-minute coverage on real street networks.
+
+    \b
+    Start with the bundled sample district:
+      planner networks                 list the bundled sample districts
+      planner coverage                 check 15-minute coverage in Wudaokou, Beijing
+      planner coverage --mode walk --minutes 10,15 --close S2
+    Every command has --help.
+    """
+    level = logging.ERROR if quiet else [logging.WARNING, logging.INFO, logging.DEBUG][
+        min(verbose, 2)]
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    ctx.obj = {"debug": debug, "quiet": quiet}
+
+
+# --------------------------------------------------------------------------- shared options
+
+
+def network_options(func):
+    """Options that choose the street network and the layers (shared by every command)."""
+    options = [
+        click.option("--network", "-n", "network_source", default="wudaokou", show_default=True,
+                     metavar="SAMPLE|FILE",
+                     help="Bundled sample name (see `planner networks`) or an OSM file "
+                          "(.osm, .osm.bz2, .osm.pbf) or osmnx .graphml file."),
+        click.option("--place", metavar="NAME",
+                     help="Download the network of a named place from OpenStreetMap "
+                          "(needs the internet; cached)."),
+        click.option("--stations", "-s", type=click.Path(path_type=Path), metavar="PATH",
+                     help="Existing stations (GeoJSON, GeoPackage, CSV with lon/lat). "
+                          "Defaults to the sample's stations."),
+        click.option("--demand", "-d", type=click.Path(path_type=Path), metavar="PATH",
+                     help="Demand places, optional `weight` column. Defaults to the sample's."),
+        click.option("--weight-column", metavar="NAME",
+                     help="Column of the demand layer holding the weights (default: weight)."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def travel_options(func):
+    options = [
+        click.option("--mode", "-m", "modes", multiple=True, metavar="MODE",
+                     help="walk, bike, ebike (delivery riders) or drive; repeat for several "
+                          "[default: ebike and walk]."),
+        click.option("--speed", "speeds", multiple=True, metavar="KMH|MODE=KMH",
+                     help="Travel speed in km/h, for all modes or one (e.g. ebike=15 for "
+                          "rush hour). E-bikes are capped at 25 km/h by law."),
+        click.option("--minutes", "-t", default="5,10,15", show_default=True, metavar="LIST",
+                     help="Travel-time thresholds in minutes, comma separated; the largest "
+                          "is the service-circle promise."),
+        click.option("--max-snap", default=250.0, show_default=True, metavar="M",
+                     help="Points farther than this (m) from a usable street are reported "
+                          "as off-network."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def map_options(func):
+    return click.option(
+        "--self-contained/--cdn", default=True, show_default=True,
+        help="Inline the map's JavaScript so the HTML opens with no network (tiles start "
+             "hidden; the streets are drawn from the network). --cdn loads Leaflet from the "
+             "internet and shows tiles.")(func)
+
+
+def _progress(ctx: click.Context):
+    start = time.perf_counter()
+    quiet = ctx.obj.get("quiet")
+
+    def say(message: str) -> None:
+        if not quiet:
+            click.echo(f"[{time.perf_counter() - start:6.1f}s] {message}", err=True)
+
+    return say
+
+
+def parse_minutes(text: str) -> tuple[float, ...]:
+    from . import _validate
+
+    parts = [p for p in str(text).replace(";", ",").split(",") if p.strip()]
+    try:
+        return _validate.minutes(parts, name="--minutes")
+    except InputError as exc:
+        raise click.BadParameter(str(exc).removeprefix("--minutes: "),
+                                 param_hint="--minutes") from None
+
+
+def parse_travels(modes, speeds, max_snap: float):
+    """Travel objects for the chosen modes, with per-mode or global speeds."""
+    from .settings import Travel
+
+    modes = [m.strip().lower() for m in modes] or ["ebike", "walk"]
+    per_mode: dict[str, float] = {}
+    everyone: float | None = None
+    for item in speeds:
+        key, sep, value = str(item).partition("=")
+        try:
+            number = float(value if sep else key)
+        except ValueError:
+            raise click.BadParameter(f"{item!r} is not KMH or MODE=KMH",
+                                     param_hint="--speed") from None
+        if sep:
+            per_mode[key.strip().lower()] = number
+        else:
+            everyone = number
+    unknown = set(per_mode) - set(modes)
+    if unknown:
+        raise click.BadParameter(
+            f"speed given for {', '.join(sorted(unknown))} but that mode is not analysed "
+            f"(modes: {', '.join(modes)})", param_hint="--speed")
+    travels = []
+    for mode in modes:
+        speed = per_mode.get(mode, everyone)
+        try:
+            travels.append(Travel(mode, speed_kmh=speed, max_snap_m=max_snap))
+        except InputError as exc:
+            hint = "--speed" if "speed" in str(exc) else "--mode" if "mode" in str(exc) \
+                else "--max-snap"
+            raise click.BadParameter(str(exc), param_hint=hint) from None
+    return travels
+
+
+def parse_lonlat(text: str, option: str) -> tuple[float, float]:
+    try:
+        lon, lat = (float(p) for p in text.split(","))
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not LON,LAT (e.g. 116.32,40.00)",
+                                 param_hint=option) from None
+    return lon, lat
+
+
+def _load(network_source, place, stations, demand, weight_column, candidates=None):
+    from ._inputs import load_inputs
+
+    source = f"place:{place}" if place else network_source
+    return load_inputs(source, stations=stations, demand=demand, candidates=candidates,
+                       weight_column=weight_column)
+
+
+def _default_output(network_name: str, kind: str, suffix: str) -> Path:
+    return Path("maps") / f"{network_name}-{kind}{suffix}"
+
+
+# --------------------------------------------------------------------------- commands
+
+
+@cli.command()
+def networks() -> None:
+    """List the bundled sample districts (usable as --network NAME)."""
+    from .samples import layers_dir, list_samples
+
+    found = list_samples()
+    if not found:
+        raise NetworkError(f"no bundled samples found in {layers_dir()}")
+    for sample in found:
+        click.echo(f"{click.style(sample.name, bold=True)}  {sample.title}")
+        click.echo(f"    {sample.description}")
+        click.echo(f"    data: {sample.attribution}")
+
+
+@cli.command()
+@network_options
+@travel_options
+@click.option("--add", "add", multiple=True, metavar="LON,LAT",
+              help="What-if: add a station at this point (repeatable).")
+@click.option("--close", "close", multiple=True, metavar="ID",
+              help="What-if: close the station with this id (repeatable).")
+@click.option("--map", "map_path", type=click.Path(path_type=Path), metavar="PATH",
+              help="Where to write the HTML map [default: maps/<network>-coverage.html].")
+@click.option("--report", "report_path", type=click.Path(path_type=Path), metavar="PATH",
+              help="Where to write the JSON report [default: next to the map].")
+@click.option("--per-station/--no-per-station", default=True, show_default=True,
+              help="Also draw each station's own isochrones.")
+@map_options
+@click.pass_context
+def coverage(ctx, network_source, place, stations, demand, weight_column, modes, speeds,
+             minutes, max_snap, add, close, map_path, report_path, per_station,
+             self_contained) -> None:
+    """Check which demand reaches a station within 5/10/15 minutes; map the gaps.
+
+    Writes an HTML map and a JSON report and prints the covered share per threshold,
+    the number of gap areas and the worst-served places.
+
+    \b
+    Examples:
+      planner coverage
+      planner coverage --mode ebike --speed 15 --minutes 10,15
+      planner coverage -n city.osm.pbf -s stations.csv -d riders.geojson
+      planner coverage --close S2 --add 116.315,40.005
+    """
+    from . import coverage as coverage_stage
+    from . import layers, render
+
+    say = _progress(ctx)
+    thresholds = parse_minutes(minutes)
+    travels = parse_travels(modes, speeds, max_snap)
+    additions = [parse_lonlat(a, "--add") for a in add]
+    say("loading the street network and layers")
+    from ._inputs import require
+
+    inputs = _load(network_source, place, stations, demand, weight_column)
+    station_layer = require(inputs.stations, "stations", "--stations")
+    demand_layer = require(inputs.demand, "demand", "--demand")
+    if additions or close:
+        station_layer = layers.edit_stations(station_layer, add=additions, close=close)
+    results = []
+    for travel in travels:
+        say(f"analysing {travel.label}")
+        results.append(coverage_stage.analyze(
+            inputs.network, station_layer, demand_layer, travel=travel, minutes=thresholds,
+            per_station_isochrones=per_station, progress=lambda m: say("  " + m)))
+    map_path = map_path or _default_output(inputs.network.name, "coverage", ".html")
+    report_path = report_path or map_path.with_suffix(".json")
+    say("rendering the map")
+    note = None
+    if inputs.sample is not None:
+        note = "Sample district: stations are illustrative, not a real station plan."
+    fmap = render.coverage_map(results, network=inputs.network, note=note,
+                               self_contained=self_contained)
+    written = render.write_coverage_outputs(
+        results, fmap, map_path=map_path, report_path=report_path,
+        extra={"network": inputs.network.summary(),
+               "what_if": {"added": additions, "closed": list(close)}},
+    )
+    _print_coverage(results)
+    for path in written:
+        click.echo(f"wrote {path}")
+
+
+def _print_coverage(results) -> None:
+    for result in results:
+        summary = result.summary()
+        click.secho(f"\n{summary['network']}: {len(result.stations)} stations, "
+                    f"{summary['demand_places']} demand places, {result.travel.label}",
+                    bold=True)
+        for minutes, row in summary["covered"].items():
+            click.echo(f"  within {minutes:>3} min: {row['share'] * 100:5.1f}% of demand weight "
+                       f"({row['places']}/{summary['demand_places']} places)")
+        times = summary["minutes_to_nearest"]
+        click.echo(f"  time to nearest station: median {times['median']} min, "
+                   f"p90 {times['p90']} min, max {times['max']} min"
+                   + (f", {times['unreachable_places']} cannot reach any"
+                      if times["unreachable_places"] else ""))
+        click.echo(f"  gaps beyond {result.threshold:g} min: {summary['gaps']} area(s), "
+                   f"demand weight {summary['gap_weight']:g}")
+        for gap in result.gaps.head(3).itertuples():
+            click.echo(f"    {gap.gap_id}: {gap.places} places, weight {gap.weight:g}, "
+                       f"around {gap.anchor_name} ({gap.anchor_lon:.5f},{gap.anchor_lat:.5f})")
+        worst = [w for w in summary["worst_served"][:3]]
+        if worst:
+            click.echo("  worst served: " + "; ".join(
+                f"{w['name']} ({'cannot reach' if w['minutes'] is None else str(w['minutes']) + ' min'})"
+                for w in worst))
+        if summary["demand_off_network"]:
+            click.echo(f"  {summary['demand_off_network']} demand place(s) are off the street "
+                       "network (see the report)")
+        off = result.stations.loc[~result.stations["on_network"], "id"].tolist()
+        if off:
+            click.secho(f"  stations off the network (not used): {', '.join(off)}", fg="yellow")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point."""
+    cli.main(args=argv, prog_name="planner")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main(sys.argv[1:])

@@ -1,0 +1,341 @@
+"""Folium HTML maps and written reports (JSON, CSV, GeoJSON), always written atomically."""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+from . import _io
+from .coverage import CoverageResult
+from .network import Network
+
+__all__ = ["coverage_map", "save_map", "street_lines", "write_coverage_outputs", "ATTRIBUTION"]
+
+ATTRIBUTION = (
+    '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> '
+    "contributors, ODbL"
+)
+#: Band colours, nearest first (5 / 10 / 15 minutes ...).
+BAND_COLOURS = ("#1a9850", "#91cf60", "#fee08b", "#fdae61", "#f46d43")
+COVERED = "#2b83ba"
+UNCOVERED = "#d7191c"
+STATION = "#5e3c99"
+MAX_DEMAND_MARKERS = 5000
+
+
+def _import_folium():
+    try:
+        import folium
+    except ImportError as exc:  # pragma: no cover - folium is a core dependency
+        raise ImportError("maps need folium: pip install folium") from exc
+    return folium
+
+
+def new_map(center: Sequence[float], *, self_contained: bool = True, zoom: int = 14):
+    """An empty folium map with the planner's tiles, scale bar and (optionally) inlined JS."""
+    folium = _import_folium()
+    from branca.element import MacroElement, Template
+
+    fmap = folium.Map(location=list(center), zoom_start=zoom, tiles=None, prefer_canvas=True)
+    scale = MacroElement()
+    scale._template = Template(
+        "{% macro script(this, kwargs) %}"
+        "L.control.scale({metric: true, imperial: false, maxWidth: 160})"
+        ".addTo({{ this._parent.get_name() }});"
+        "{% endmacro %}")
+    fmap.add_child(scale, name="metric_scale")
+    folium.TileLayer("OpenStreetMap", name="OpenStreetMap tiles (online)", attr=ATTRIBUTION,
+                     overlay=True, show=not self_contained, control=True).add_to(fmap)
+    if self_contained:
+        _inline_assets(fmap)
+    return fmap
+
+
+def _inline_assets(fmap) -> None:
+    """Replace folium's CDN scripts and styles with Leaflet and jQuery inlined from the
+    xstatic packages (folium's tooltips use jQuery; Bootstrap and icon fonts are not needed
+    because markers are drawn with plain HTML)."""
+    from branca.element import Element
+
+    try:
+        import xstatic.pkg.jquery as xjquery
+        import xstatic.pkg.leaflet as xleaflet
+    except ImportError as exc:  # pragma: no cover - declared dependencies
+        raise ImportError("self-contained maps need xstatic-leaflet and xstatic-jquery: "
+                          "pip install xstatic-leaflet xstatic-jquery") from exc
+    data = Path(xleaflet.BASE_DIR)
+    css = (data / "leaflet.css").read_text(encoding="utf-8")
+    for image in sorted((data / "images").glob("*.png")):
+        encoded = base64.b64encode(image.read_bytes()).decode("ascii")
+        css = css.replace(f"url(images/{image.name})", f"url(data:image/png;base64,{encoded})")
+    js = (data / "leaflet.js").read_text(encoding="utf-8")
+    jquery = (Path(xjquery.BASE_DIR) / "jquery.min.js").read_text(encoding="utf-8")
+    fmap.default_js = []
+    fmap.default_css = []
+    header = fmap.get_root().header
+    header.add_child(Element(f"<style>{css}</style>"), name="leaflet_css_inline")
+    header.add_child(Element(f"<script>{js}</script>"), name="leaflet_js_inline")
+    header.add_child(Element(f"<script>{jquery}</script>"), name="jquery_js_inline")
+
+
+def street_lines(network: Network, *, tolerance_m: float = 2.0) -> gpd.GeoSeries:
+    """The network's streets merged into long lines, simplified, in EPSG:4326."""
+    xy = np.column_stack([network.node_x, network.node_y])
+    segments = shapely.linestrings(np.stack([xy[network.seg_u], xy[network.seg_v]], axis=1))
+    merged = shapely.line_merge(shapely.union_all(segments))
+    parts = shapely.get_parts(merged)
+    lines = gpd.GeoSeries(shapely.simplify(parts, tolerance_m), crs=network.crs)
+    return lines.to_crs("EPSG:4326")
+
+
+def _geojson(frame: gpd.GeoDataFrame, precision: int = 5) -> dict:
+    """GeoJSON mapping with coordinates rounded (1e-5 degrees is about 1 m)."""
+    frame = frame.copy()
+    frame.geometry = shapely.set_precision(frame.geometry.to_numpy(), 10.0 ** -precision)
+    for column in frame.columns:
+        if column != frame.geometry.name and frame[column].dtype.kind not in "biufO":
+            frame[column] = frame[column].astype(str)
+    return json.loads(frame.to_json(drop_id=True, ensure_ascii=False))
+
+
+def _fmt_minutes(value: float) -> str:
+    return "cannot reach" if not np.isfinite(value) else f"{value:.1f} min"
+
+
+def coverage_map(
+    results: Sequence[CoverageResult],
+    *,
+    network: Network | None = None,
+    title: str | None = None,
+    note: str | None = None,
+    self_contained: bool = True,
+) -> "folium.Map":  # noqa: F821
+    """A folium map of one or more coverage results (e.g. riders on e-bikes and on foot).
+
+    The first result's layers are shown; the others start hidden in the layer control.
+    With ``self_contained`` (the default) Leaflet is inlined from the installed
+    ``xstatic-leaflet`` package and the tile layer starts hidden, so the file opens with no
+    network at all; the streets drawn from the network are the base map.
+    """
+    folium = _import_folium()
+    from branca.element import Element
+
+    if not results:
+        raise ValueError("coverage_map needs at least one coverage result")
+    first = results[0]
+    bounds = first.demand.total_bounds
+    station_bounds = first.stations.total_bounds
+    west, south = min(bounds[0], station_bounds[0]), min(bounds[1], station_bounds[1])
+    east, north = max(bounds[2], station_bounds[2]), max(bounds[3], station_bounds[3])
+    fmap = new_map([(south + north) / 2, (west + east) / 2], self_contained=self_contained)
+    if network is not None:
+        lines = street_lines(network)
+        layer = folium.FeatureGroup(name="Streets (OSM network)", show=True)
+        folium.GeoJson(
+            _geojson(gpd.GeoDataFrame(geometry=lines)),
+            style_function=lambda _: {"color": "#777777", "weight": 1, "opacity": 0.6},
+            interactive=False,
+        ).add_to(layer)
+        layer.add_to(fmap)
+
+    for index, result in enumerate(results):
+        _add_result_layers(folium, fmap, result, show=index == 0, prefix=len(results) > 1)
+    _add_stations(folium, fmap, results)
+
+    fmap.fit_bounds([[south, west], [north, east]])
+    folium.LayerControl(collapsed=False).add_to(fmap)
+    fmap.get_root().html.add_child(Element(_legend_html(first.minutes)))
+    fmap.get_root().html.add_child(Element(_summary_html(results, title, note)))
+    return fmap
+
+
+def _add_result_layers(folium, fmap, result: CoverageResult, *, show: bool, prefix: bool):
+    label = f"{result.travel.mode}: " if prefix else ""
+    iso = result.isochrones
+    dissolved = iso[iso["station_id"] == "all"].sort_values("minutes", ascending=False)
+    colour_of = {m: BAND_COLOURS[min(i, len(BAND_COLOURS) - 1)]
+                 for i, m in enumerate(sorted(result.minutes))}
+    for row in dissolved.itertuples():
+        group = folium.FeatureGroup(name=f"{label}within {row.minutes:g} min", show=show)
+        colour = colour_of[row.minutes]
+        folium.GeoJson(
+            _geojson(gpd.GeoDataFrame({"minutes": [row.minutes], "area_km2": [row.area_km2]},
+                                      geometry=[row.geometry], crs="EPSG:4326")),
+            style_function=lambda _, c=colour: {"color": c, "weight": 1, "fillColor": c,
+                                                "fillOpacity": 0.35},
+            tooltip=folium.GeoJsonTooltip(["minutes", "area_km2"],
+                                          aliases=["within (min)", "area (km²)"]),
+        ).add_to(group)
+        group.add_to(fmap)
+
+    per_station = iso[(iso["station_id"] != "all") & (iso["minutes"] == result.threshold)]
+    if len(per_station):
+        group = folium.FeatureGroup(
+            name=f"{label}{result.threshold:g}-min area of each station", show=False)
+        folium.GeoJson(
+            _geojson(per_station[["station_id", "minutes", "area_km2", "geometry"]]),
+            style_function=lambda _: {"color": STATION, "weight": 2, "fill": False,
+                                      "dashArray": "4 4"},
+            tooltip=folium.GeoJsonTooltip(["station_id", "area_km2"],
+                                          aliases=["station", "area (km²)"]),
+        ).add_to(group)
+        group.add_to(fmap)
+
+    if len(result.gaps):
+        group = folium.FeatureGroup(name=f"{label}gaps (beyond {result.threshold:g} min)",
+                                    show=show)
+        gaps = result.gaps.drop(columns=["place_ids"])
+        folium.GeoJson(
+            _geojson(gaps),
+            style_function=lambda _: {"color": UNCOVERED, "weight": 2, "fillColor": UNCOVERED,
+                                      "fillOpacity": 0.15, "dashArray": "6 4"},
+            tooltip=folium.GeoJsonTooltip(
+                ["gap_id", "places", "weight", "worst_minutes", "anchor_name"],
+                aliases=["gap", "places", "demand weight", "worst (min)", "largest place"]),
+        ).add_to(group)
+        group.add_to(fmap)
+
+    demand = result.demand
+    covered = demand["minutes_to_nearest"].to_numpy() <= result.threshold
+    if len(demand) > MAX_DEMAND_MARKERS:
+        demand = demand[~covered]  # keep the file small: only the places that need action
+        covered = covered[~covered]
+    group = folium.FeatureGroup(name=f"{label}demand (size = weight)", show=show)
+    for row, ok in zip(demand.itertuples(), covered):
+        popup = (
+            f"<b>{html.escape(str(row.name))}</b><br>{html.escape(str(row.kind))}<br>"
+            f"weight {row.weight:g}<br>nearest station {html.escape(str(row.nearest_station))}"
+            f": {_fmt_minutes(row.minutes_to_nearest)}"
+        )
+        folium.CircleMarker(
+            location=[row.geometry.y, row.geometry.x],
+            radius=float(2.5 + 2.0 * np.sqrt(row.weight)),
+            color=COVERED if ok else UNCOVERED, weight=1, fill=True, fill_opacity=0.75,
+            popup=folium.Popup(popup, max_width=260),
+            tooltip=f"{row.name}: {_fmt_minutes(row.minutes_to_nearest)}",
+        ).add_to(group)
+    group.add_to(fmap)
+
+
+def _add_stations(folium, fmap, results: Sequence[CoverageResult]) -> None:
+    group = folium.FeatureGroup(name="Stations", show=True)
+    first = results[0]
+    for position, row in enumerate(first.stations.itertuples()):
+        lines = []
+        for result in results:
+            station = result.stations.iloc[position]
+            lines.append(
+                f"{html.escape(result.travel.label)}: serves {station.served_weight:g} "
+                f"weight ({station.served_places} places) within {result.threshold:g} min"
+            )
+        if not row.on_network:
+            lines.append("<i>off the street network: not used</i>")
+        popup = f"<b>{html.escape(str(row.name))}</b> ({html.escape(row.id)})<br>" + "<br>".join(
+            lines)
+        badge = (
+            f'<div style="background:{STATION};color:#fff;border:2px solid #fff;'
+            'border-radius:4px;font:bold 11px sans-serif;padding:2px 4px;'
+            f'box-shadow:0 0 3px #000;white-space:nowrap">{html.escape(row.id)}</div>'
+        )
+        folium.Marker(
+            location=[row.geometry.y, row.geometry.x],
+            icon=folium.DivIcon(html=badge, icon_size=(34, 18), icon_anchor=(17, 9)),
+            popup=folium.Popup(popup, max_width=320),
+            tooltip=str(row.name),
+        ).add_to(group)
+    group.add_to(fmap)
+
+
+def _legend_html(minutes: Sequence[float]) -> str:
+    rows = "".join(
+        f'<div><span style="background:{BAND_COLOURS[min(i, len(BAND_COLOURS) - 1)]};'
+        'display:inline-block;width:14px;height:10px;opacity:.7;margin-right:6px"></span>'
+        f"within {m:g} min of a station</div>"
+        for i, m in enumerate(sorted(minutes))
+    )
+    dot = ('display:inline-block;width:10px;height:10px;border-radius:50%;'
+           'margin-right:6px;background:')
+    return (
+        '<div id="planner-legend" style="position:fixed;bottom:28px;left:10px;z-index:9999;'
+        'background:rgba(255,255,255,.92);padding:8px 10px;border-radius:6px;'
+        'font:12px sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3)">'
+        f"<b>Legend</b>{rows}"
+        f'<div><span style="background:{STATION};color:#fff;font-size:10px;padding:0 3px;'
+        'border-radius:3px;margin-right:6px">S1</span>station</div>'
+        f'<div><span style="{dot}{COVERED}"></span>demand reached in time (size = weight)</div>'
+        f'<div><span style="{dot}{UNCOVERED}"></span>demand not reached in time</div>'
+        f'<div><span style="display:inline-block;width:14px;height:10px;border:2px dashed '
+        f'{UNCOVERED};margin-right:6px"></span>gap area</div>'
+        f'<div style="margin-top:4px;color:#555">Map data {ATTRIBUTION}</div></div>'
+    )
+
+
+def _summary_html(results: Sequence[CoverageResult], title: str | None, note: str | None) -> str:
+    first = results[0]
+    blocks = []
+    for result in results:
+        summary = result.summary()
+        shares = " · ".join(
+            f"{m}&nbsp;min&nbsp;<b>{v['share'] * 100:.1f}%</b>"
+            for m, v in summary["covered"].items()
+        )
+        times = summary["minutes_to_nearest"]
+        blocks.append(
+            f"<div style='margin-top:4px'><b>{html.escape(result.travel.label)}</b><br>"
+            f"covered: {shares}<br>"
+            f"gaps: <b>{summary['gaps']}</b> (weight {summary['gap_weight']:g}); "
+            f"median {times['median']} min, p90 {times['p90']} min</div>"
+        )
+    heading = html.escape(title or f"15-minute service circle: {first.network}")
+    return (
+        '<div id="planner-summary" style="position:fixed;bottom:28px;right:10px;z-index:9999;'
+        'max-width:330px;background:rgba(255,255,255,.94);padding:8px 10px;border-radius:6px;'
+        'font:12px sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3)">'
+        f"<div style='font-size:14px'><b>{heading}</b></div>"
+        f"<div>{len(first.stations)} stations · {len(first.demand)} demand places "
+        f"(weight {first.demand['weight'].sum():g})</div>"
+        + "".join(blocks)
+        + (f"<div style='margin-top:4px;color:#a33'>{html.escape(note)}</div>" if note else "")
+        + "</div>"
+    )
+
+
+def save_map(fmap, path: str | Path) -> Path:
+    """Write a folium map to ``path`` atomically."""
+    return _io.write_text(Path(path), fmap.get_root().render())
+
+
+def write_coverage_outputs(
+    results: Sequence[CoverageResult], fmap, *, map_path: Path, report_path: Path,
+    extra: Mapping[str, object] | None = None,
+) -> list[Path]:
+    """Write the map and the JSON report together: both replaced, or neither."""
+    report = {
+        **(dict(extra) if extra else {}),
+        "results": [result.to_dict() for result in results],
+        "attribution": "Map data © OpenStreetMap contributors, ODbL",
+    }
+    text = json.dumps(report, ensure_ascii=False, indent=2, allow_nan=False,
+                      default=_json_default)
+    page = fmap.get_root().render()
+    return _io.write_all({
+        Path(map_path): lambda p: p.write_text(page, encoding="utf-8"),
+        Path(report_path): lambda p: p.write_text(text, encoding="utf-8"),
+    })
+
+
+def _json_default(value):
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating,)):
+        return float(value)
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"cannot write {type(value).__name__} to JSON")

@@ -1,0 +1,182 @@
+"""Rebuild the bundled sample layers in layers/ from the OSM extracts in ../shared/data.
+
+Run from the repository root:  python tools/make_sample_layers.py [--shared ../shared]
+
+Demand comes from real OSM features where riders concentrate (food and shops: pick-up points)
+and from residential buildings (drop-off points); candidates from public places (the
+"use idle public assets" pattern). Stations are illustrative, chosen by hand: these districts
+have no published station plan in OSM.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+from pathlib import Path
+
+import osmium
+import shapely
+
+ATTRIBUTION = "© OpenStreetMap contributors, ODbL 1.0 (https://www.openstreetmap.org/copyright)"
+
+#: Pick-up points: weight ~ how many riders wait there at peak.
+PICKUP_WEIGHTS = {
+    ("amenity", "restaurant"): 3.0, ("amenity", "fast_food"): 3.0, ("amenity", "cafe"): 2.0,
+    ("amenity", "food_court"): 4.0, ("amenity", "bar"): 1.0, ("amenity", "ice_cream"): 1.0,
+    ("shop", "convenience"): 2.0, ("shop", "supermarket"): 2.0, ("shop", "mall"): 5.0,
+    ("shop", "bakery"): 1.0, ("shop", "greengrocer"): 1.0, ("amenity", "pharmacy"): 1.0,
+    ("shop", "kiosk"): 0.5,
+}
+#: Drop-off points: homes and dormitories.
+DROPOFF_WEIGHTS = {"residential": 1.0, "apartments": 1.5, "dormitory": 1.5, "house": 0.5}
+#: Public places that could host a sub-station ("1+N": community centres, libraries...).
+CANDIDATE_KINDS = {
+    ("amenity", "community_centre"), ("amenity", "library"), ("amenity", "townhall"),
+    ("amenity", "post_office"), ("amenity", "school"), ("amenity", "college"),
+    ("amenity", "university"), ("amenity", "kindergarten"), ("amenity", "police"),
+    ("amenity", "hospital"), ("amenity", "theatre"), ("amenity", "parking"),
+    ("amenity", "social_facility"), ("leisure", "park"), ("railway", "station"),
+    ("amenity", "toilets"),
+}
+
+SAMPLES = {
+    "wudaokou": {
+        "source": "china/beijing-wudaokou.osm.bz2",
+        "title": "Wudaokou, Haidian, Beijing (五道口)",
+        "description": (
+            "A real food-delivery hotspot around Wudaokou, Haidian District, Beijing "
+            "(about 2 x 2.2 km). Streets, demand and candidate sites are real OSM features; "
+            "the stations are ILLUSTRATIVE, placed by hand: this is not a district with a real "
+            "station plan."
+        ),
+        "dropoff_buildings": True,
+        "stations": [
+            ("S1", "五道口驿站 Wudaokou station (illustrative)", 116.3265, 39.9925, "hub"),
+            ("S2", "成府路驿站 Chengfu Rd station (illustrative)", 116.3180, 39.9990, "sub"),
+            ("S3", "双清路驿站 Shuangqing Rd station (illustrative)", 116.3245, 40.0085, "sub"),
+        ],
+    },
+    "guixi": {
+        "source": "china/jiangxi-guixi.osm.bz2",
+        "title": "Guixi, Yingtan, Jiangxi (贵溪)",
+        "description": (
+            "Central Guixi, a county-level city in Jiangxi (about 6 x 4.5 km), the province "
+            "where many of these stations are being built. OSM has few shops here, so demand "
+            "is building footprints (homes and workplaces); stations are ILLUSTRATIVE."
+        ),
+        "dropoff_buildings": True,
+        "all_buildings": True,
+        "stations": [
+            ("S1", "市政府驿站 City hall station (illustrative)", 117.2400, 28.2965, "hub"),
+            ("S2", "东门驿站 Dongmen station (illustrative)", 117.2120, 28.2880, "sub"),
+        ],
+    },
+}
+
+
+def _features(path: Path, sample: dict):
+    demand, candidates = [], []
+    processor = osmium.FileProcessor(str(path)).with_locations().with_areas()
+    for obj in processor:
+        tags = {t.k: t.v for t in obj.tags}
+        if not tags:
+            continue
+        if obj.is_node():
+            point = shapely.Point(obj.lon, obj.lat)
+            osm_id = f"n{obj.id}"
+        elif obj.is_area():
+            try:
+                geom = shapely.from_wkb(osmium.geom.WKBFactory().create_multipolygon(obj))
+            except RuntimeError:
+                continue
+            point = geom.representative_point()
+            osm_id = f"{'w' if obj.from_way() else 'r'}{obj.orig_id()}"
+        else:
+            continue
+        name = tags.get("name:zh") or tags.get("name") or ""
+        for key in ("amenity", "shop"):
+            weight = PICKUP_WEIGHTS.get((key, tags.get(key, "")))
+            if weight:
+                demand.append((osm_id, name, tags[key], weight, point))
+                break
+        else:
+            building = tags.get("building")
+            if obj.is_area() and building and sample.get("dropoff_buildings"):
+                weight = DROPOFF_WEIGHTS.get(building)
+                if weight is None and sample.get("all_buildings") and building != "industrial":
+                    weight = 1.0
+                if weight:
+                    demand.append((osm_id, name, f"building={building}", weight, point))
+        for key, value in CANDIDATE_KINDS:
+            if tags.get(key) == value:
+                candidates.append((osm_id, name, value, point))
+                break
+    return demand, candidates
+
+
+def _unnamed(kind: str) -> str:
+    """'residential building' for building=residential, 'restaurant (no name)' otherwise."""
+    if kind.startswith("building="):
+        value = kind.split("=", 1)[1]
+        return "building" if value == "yes" else f"{value} building"
+    return f"{kind.replace('_', ' ')} (no name)"
+
+
+def _collection(rows):
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "properties": props,
+             "geometry": {"type": "Point", "coordinates": [round(x, 7), round(y, 7)]}}
+            for props, (x, y) in rows
+        ],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--shared", default="../shared", type=Path)
+    parser.add_argument("--out", default="layers", type=Path)
+    args = parser.parse_args()
+    for name, sample in SAMPLES.items():
+        source = args.shared / "data" / "osm" / sample["source"]
+        folder = args.out / name
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, folder / "network.osm.bz2")
+        demand, candidates = _features(source, sample)
+        seen: set[str] = set()
+        demand_rows = []
+        for osm_id, label, kind, weight, point in demand:
+            if osm_id in seen:
+                continue
+            seen.add(osm_id)
+            demand_rows.append(({"id": osm_id, "name": label or _unnamed(kind), "kind": kind,
+                                 "weight": weight}, (point.x, point.y)))
+        cand_rows = [({"id": osm_id, "name": label or _unnamed(kind), "kind": kind}, (p.x, p.y))
+                     for osm_id, label, kind, p in candidates]
+        station_rows = [({"id": sid, "name": label, "kind": kind, "illustrative": True},
+                         (lon, lat)) for sid, label, lon, lat, kind in sample["stations"]]
+        for filename, rows in (("demand.geojson", demand_rows),
+                               ("candidates.geojson", cand_rows),
+                               ("stations.geojson", station_rows)):
+            (folder / filename).write_text(
+                json.dumps(_collection(rows), ensure_ascii=False, indent=1), encoding="utf-8")
+        meta = {
+            "title": sample["title"],
+            "description": sample["description"],
+            "network": "network.osm.bz2",
+            "stations": "stations.geojson",
+            "demand": "demand.geojson",
+            "candidates": "candidates.geojson",
+            "source": f"shared/data/osm/{sample['source']}",
+            "attribution": ATTRIBUTION,
+        }
+        (folder / "sample.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n",
+                                            encoding="utf-8")
+        print(f"{name}: {len(demand_rows)} demand, {len(cand_rows)} candidates, "
+              f"{len(station_rows)} stations")
+
+
+if __name__ == "__main__":
+    main()
