@@ -25,6 +25,7 @@ NOT_STREETS = frozenset({
     "proposed", "construction", "abandoned", "razed", "planned", "disused", "raceway",
     "bus_stop", "elevator", "escalator", "rest_area", "services", "no", "emergency_bay",
     "bus_guideway", "crossing", "traffic_signals", "turning_circle", "street_lamp",
+    "platform",  # public-transport platforms: waiting areas, not through routes
 })
 
 # Bit flags per way.

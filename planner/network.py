@@ -35,7 +35,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 #: Bump when the cached network layout or the parsing rules change.
-CACHE_VERSION = 3
+CACHE_VERSION = 4
 
 OSM_SUFFIXES = (".osm", ".osm.bz2", ".osm.gz", ".osm.pbf", ".pbf", ".xml", ".osm.xml")
 

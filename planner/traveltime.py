@@ -112,8 +112,9 @@ def build(street: StreetGraph, points: Mapping[str, Snapped]) -> TravelGraph:
     share = piece_t1 - piece_t0
     fwd_s = street.seg_fwd_s[piece_seg]
     bwd_s = street.seg_bwd_s[piece_seg]
-    piece_ab = np.where(np.isfinite(fwd_s), fwd_s * share, np.inf)
-    piece_ba = np.where(np.isfinite(bwd_s), bwd_s * share, np.inf)
+    with np.errstate(invalid="ignore"):  # inf * 0 on zero-length pieces, discarded below
+        piece_ab = np.where(np.isfinite(fwd_s), fwd_s * share, np.inf)
+        piece_ba = np.where(np.isfinite(bwd_s), bwd_s * share, np.inf)
 
     access_s = offset[on] / street.travel.access_ms
     total = n + 2 * p

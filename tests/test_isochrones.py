@@ -1,0 +1,64 @@
+"""Isochrones are exact along the streets: partial edges, no convex hulls."""
+
+from __future__ import annotations
+
+import numpy as np
+import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from planner import isochrones, network, traveltime
+from planner.settings import Travel
+
+from conftest import grid_network
+
+
+def test_a_straight_street_is_cut_exactly_at_the_remaining_time():
+    # 2 km straight street, walked at 1 m/s from its west end: 10 min = 600 m
+    net = network.from_segments(np.array([440_000.0, 441_000.0, 442_000.0]),
+                                np.array([4_428_000.0] * 3), np.array([0, 1]), np.array([1, 2]))
+    street = net.graph(Travel("walk", speed_kmh=3.6))
+    graph = traveltime.build(street, {})
+    seconds, _ = traveltime.time_to_nearest(graph, np.array([0]))
+    lines = isochrones.covered_lines(graph, seconds, 600.0)
+    covered = shapely.union_all(lines)
+    assert np.isclose(covered.length, 600.0)
+    area = isochrones.polygons(lines, buffer_m=10)
+    minx, _, maxx, _ = area.bounds
+    assert np.isclose(maxx - 440_000.0, 610.0, atol=3)  # 600 m of street + 10 m buffer
+    assert np.isclose(440_000.0 - minx, 10.0, atol=3)
+
+
+def test_grid_isochrone_is_a_diamond_not_a_hull():
+    net = grid_network(11, 11, spacing=100)
+    street = net.graph(Travel("walk", speed_kmh=3.6))
+    graph = traveltime.build(street, {})
+    centre = 60  # middle of the 11 x 11 grid
+    seconds, _ = traveltime.time_to_nearest(graph, np.array([centre]))
+    frame = isochrones.service_area(graph, seconds, [5], buffer_m=5)
+    polygon = frame.geometry.iloc[0]
+    cx, cy = net.node_x[centre], net.node_y[centre]
+    # 300 m along the streets: (cx+300, cy) is reached, (cx+200, cy+200) is not (400 m away)
+    assert polygon.contains(shapely.Point(cx + 299, cy))
+    assert not polygon.contains(shapely.Point(cx + 200, cy + 200))
+    assert not polygon.contains(shapely.Point(cx + 150, cy + 150))  # inside a block
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 1000), minutes=st.floats(0.5, 8))
+def test_polygon_contains_every_node_reached_and_no_node_beyond_the_buffer(seed, minutes):
+    rng = np.random.default_rng(seed)
+    net = grid_network(8, 8, spacing=120, oneway=rng.choice([-1, 0, 0, 1], size=112))
+    street = net.graph(Travel("bike", speed_kmh=6))
+    graph = traveltime.build(street, {})
+    source = np.array([int(rng.integers(street.n_nodes))])
+    seconds, _ = traveltime.time_to_nearest(graph, source)
+    buffer_m = 20.0
+    polygon = isochrones.service_area(graph, seconds, [minutes], buffer_m=buffer_m).geometry.iloc[0]
+    points = shapely.points(graph.node_x[: street.n_nodes], graph.node_y[: street.n_nodes])
+    reached = seconds[: street.n_nodes] <= minutes * 60
+    assert shapely.contains(shapely.buffer(polygon, 1e-6), points[reached]).all()
+    # a node not reached lies outside unless a covered street passes within the buffer
+    lines = shapely.union_all(isochrones.covered_lines(graph, seconds, minutes * 60))
+    far = ~reached & (shapely.distance(points, lines) > buffer_m + 1)
+    assert not shapely.intersects(polygon, points[far]).any()
