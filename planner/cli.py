@@ -300,6 +300,148 @@ def _print_coverage(results) -> None:
             click.secho(f"  stations off the network (not used): {', '.join(off)}", fg="yellow")
 
 
+@cli.command()
+@network_options
+@travel_options
+@click.option("--model", type=click.Choice(["mclp", "lscp", "pmedian"]), default="mclp",
+              show_default=True,
+              help="mclp: the k sites covering the most demand; lscp: the fewest sites reaching "
+                   "--target; pmedian: k sites minimising the mean travel time.")
+@click.option("-k", "--new-stations", "k", default=3, show_default=True, type=int,
+              help="How many new stations (mclp, pmedian).")
+@click.option("--target", default="100", show_default=True, metavar="PERCENT",
+              help="lscp: share of demand to reach, in per cent.")
+@click.option("--unreachable", type=click.Choice(["exclude", "error"]), default="exclude",
+              show_default=True,
+              help="lscp: aim at the demand some site can reach (exclude), or fail when some "
+                   "demand is out of reach (error).")
+@click.option("--candidates", "-c", type=click.Path(path_type=Path), metavar="PATH",
+              help="Candidate sites layer. Defaults to the sample's public places.")
+@click.option("--candidate-source", "sources", multiple=True,
+              type=click.Choice(["layer", "intersections", "grid"]),
+              help="Where candidates come from; repeatable [default: layer if there is one, "
+                   "else intersections].")
+@click.option("--spacing", default=300.0, show_default=True, metavar="M",
+              help="Spacing of intersection / grid candidates.")
+@click.option("--exclude", "exclude_path", type=click.Path(path_type=Path), metavar="PATH",
+              help="Polygons where no station may go (GeoJSON/GeoPackage).")
+@click.option("--existing", type=click.Choice(["fixed", "closable", "ignore"]), default="fixed",
+              show_default=True,
+              help="Existing stations stay (fixed), may be closed (closable: k counts all "
+                   "stations of the plan) or are ignored.")
+@click.option("--capacity", type=float, metavar="WEIGHT",
+              help="mclp: each station serves at most this much demand weight.")
+@click.option("--method", type=click.Choice(["auto", "exact", "greedy"]), default="auto",
+              show_default=True, help="Exact HiGHS model, greedy heuristic, or auto.")
+@click.option("--time-limit", default=60.0, show_default=True, metavar="S",
+              help="Solver time limit in seconds.")
+@click.option("--curve", "curve_k", default=10, show_default=True, metavar="K",
+              help="Coverage curve for 1..K added stations (0: none).")
+@click.option("--map", "map_path", type=click.Path(path_type=Path), metavar="PATH",
+              help="HTML map [default: maps/<network>-proposal.html].")
+@click.option("--report", "report_path", type=click.Path(path_type=Path), metavar="PATH",
+              help="JSON report [default: next to the map].")
+@click.option("--sites", "sites_path", type=click.Path(path_type=Path), metavar="PATH",
+              help="Proposed sites as GeoJSON (a CSV is written beside it) "
+                   "[default: next to the map].")
+@map_options
+@click.pass_context
+def propose(ctx, network_source, place, stations, demand, weight_column, modes, speeds, minutes,
+            max_snap, model, k, target, unreachable, candidates, sources, spacing, exclude_path,
+            existing, capacity, method, time_limit, curve_k, map_path, report_path, sites_path,
+            self_contained) -> None:
+    """Propose where new stations should go (MCLP, LSCP or p-median on travel times).
+
+    \b
+    Examples:
+      planner propose --mode walk -k 3                  # 3 new sites, walking 15 min
+      planner propose --mode walk --model lscp --target 95
+      planner propose --mode walk --candidate-source intersections --spacing 200
+      planner propose --model pmedian -k 2 --existing closable
+    """
+    from . import layers, proposals, render
+    from ._inputs import require
+
+    say = _progress(ctx)
+    thresholds = parse_minutes(minutes if minutes != "5,10,15" else "15")
+    if len(thresholds) != 1:
+        raise click.BadParameter("propose takes one threshold, e.g. --minutes 15",
+                                 param_hint="--minutes")
+    travels = parse_travels(modes or ("ebike",), speeds, max_snap)
+    if len(travels) != 1:
+        raise click.BadParameter("propose takes one mode", param_hint="--mode")
+    try:
+        share = float(str(target).rstrip("%")) / 100.0
+    except ValueError:
+        raise click.BadParameter(f"{target!r} is not a percentage", param_hint="--target") \
+            from None
+    if not 0 < share <= 1:
+        raise click.BadParameter(f"{target} must be in (0, 100]", param_hint="--target")
+    if k < 1:
+        raise click.BadParameter(f"{k} must be at least 1", param_hint="-k/--new-stations")
+    if curve_k < 0:
+        raise click.BadParameter("must be 0 or more", param_hint="--curve")
+    say("loading the street network and layers")
+    inputs = _load(network_source, place, stations, demand, weight_column, candidates)
+    demand_layer = require(inputs.demand, "demand", "--demand")
+    if not sources:
+        sources = ("layer",) if inputs.candidates is not None else ("intersections",)
+    exclude = layers.read_areas(exclude_path) if exclude_path else None
+    result = proposals.propose(
+        inputs.network, inputs.stations, demand_layer, candidates=inputs.candidates,
+        model=model, k=k, target_share=share, travel=travels[0], minutes=thresholds[0],
+        existing=existing, candidate_sources=sources, spacing_m=spacing, exclude=exclude,
+        capacity=capacity, method=method, time_limit=time_limit, curve_k=curve_k,
+        unreachable=unreachable, progress=lambda m: say("  " + m))
+    map_path = map_path or _default_output(inputs.network.name, "proposal", ".html")
+    report_path = report_path or map_path.with_suffix(".json")
+    sites_path = sites_path or map_path.with_name(map_path.stem + "-sites.geojson")
+    say("rendering the map")
+    note = ("Sample district: stations are illustrative, not a real station plan."
+            if inputs.sample is not None else None)
+    fmap = render.proposal_map(result, network=inputs.network, note=note,
+                               self_contained=self_contained)
+    written = render.write_bundle(
+        fmap=fmap, map_path=map_path, report=result.to_dict(), report_path=report_path,
+        frames={sites_path: result.sites, sites_path.with_suffix(".csv"): result.sites})
+    _print_proposal(result)
+    for path in written:
+        click.echo(f"wrote {path}")
+
+
+def _print_proposal(result) -> None:
+    summary = result.summary()
+    solver = summary["solver"]
+    click.secho(f"\n{result.model.upper()} on {result.travel.label}, "
+                f"{result.minutes:g} min, existing stations {result.existing}", bold=True)
+    gap = "" if solver["gap"] is None else f", gap {solver['gap']:.2%}"
+    click.echo(f"  solver: {solver['method']} ({solver['status']}{gap}) in {solver['seconds']:.2f} s;"
+               f" {summary['candidates']} candidates")
+    if summary["covered_share_before"] is not None:
+        click.echo(f"  covered within {result.minutes:g} min: "
+                   f"{summary['covered_share_before'] * 100:.1f}% -> "
+                   f"{(summary['covered_share_after'] or 0) * 100:.1f}% of demand weight")
+    elif summary["covered_share_after"] is not None:
+        click.echo(f"  covered within {result.minutes:g} min with the plan: "
+                   f"{summary['covered_share_after'] * 100:.1f}% of demand weight")
+    if result.model == "pmedian":
+        click.echo(f"  mean travel time: {solver['mean_seconds_before'] / 60:.1f} -> "
+                   f"{solver['mean_seconds'] / 60:.1f} min")
+    if result.model == "lscp" and solver.get("unreachable_places"):
+        click.echo(f"  {solver['unreachable_places']} demand place(s) (weight "
+                   f"{solver['unreachable_weight']:g}) cannot be reached by any site: excluded")
+    if result.sites.empty:
+        click.echo("  no new site is needed (or none adds coverage)")
+    for row in result.sites.itertuples():
+        where = ", ".join(x for x in (row.street, row.nearest_place) if x)
+        click.echo(f"  #{row.rank} {row.id} {row.name}: +{row.gain_weight:g} weight, "
+                   f"{row.newly_covered_places} places newly in reach"
+                   + (f" ({where})" if where else ""))
+    if result.curve:
+        click.echo("  curve: " + ", ".join(f"{p['k']}:{p['covered_share'] * 100:.0f}%"
+                                           for p in result.curve))
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point."""
     cli.main(args=argv, prog_name="planner")

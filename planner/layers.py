@@ -28,6 +28,7 @@ __all__ = [
     "snap",
     "check_area",
     "edit_stations",
+    "read_areas",
 ]
 
 log = logging.getLogger(__name__)
@@ -371,6 +372,20 @@ def check_area(points: gpd.GeoDataFrame, graph: StreetGraph, *, role: str,
             f"outside the network {graph.network.name!r} (lon {w:.3f}..{e:.3f}, lat "
             f"{s:.3f}..{n:.3f}); are lon/lat swapped, or is this layer for another city?"
         )
+
+
+def read_areas(path: str | Path, *, role: str = "exclusion areas") -> gpd.GeoDataFrame:
+    """Polygons (e.g. where no station may go) from GeoJSON / GeoPackage, in EPSG:4326."""
+    path = Path(path).expanduser()
+    where = f"{role} layer {path}"
+    if not path.is_file():
+        raise LayerError(f"{where} does not exist; check the path")
+    frame = _read_vector(path, where)
+    kinds = set(frame.geom_type.dropna())
+    if not kinds <= {"Polygon", "MultiPolygon"}:
+        raise LayerError(f"{where} has {'/'.join(sorted(kinds - {'Polygon', 'MultiPolygon'}))} "
+                         "geometries; give polygons")
+    return frame[["geometry"]].to_crs("EPSG:4326")
 
 
 def edit_stations(

@@ -10,13 +10,14 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 
 from . import _io
 from .coverage import CoverageResult
 from .network import Network
 
-__all__ = ["coverage_map", "save_map", "street_lines", "write_coverage_outputs", "ATTRIBUTION"]
+__all__ = ["coverage_map", "proposal_map", "curve_svg", "save_map", "street_lines", "write_coverage_outputs", "ATTRIBUTION"]
 
 ATTRIBUTION = (
     '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> '
@@ -27,6 +28,7 @@ BAND_COLOURS = ("#1a9850", "#91cf60", "#fee08b", "#fdae61", "#f46d43")
 COVERED = "#2b83ba"
 UNCOVERED = "#d7191c"
 STATION = "#5e3c99"
+PROPOSED = "#e66101"
 MAX_DEMAND_MARKERS = 5000
 
 
@@ -109,21 +111,34 @@ def _fmt_minutes(value: float) -> str:
     return "cannot reach" if not np.isfinite(value) else f"{value:.1f} min"
 
 
-def coverage_map(
+def coverage_map(results: Sequence[CoverageResult], **options) -> "folium.Map":  # noqa: F821
+    """A folium map of one or more coverage results (e.g. riders on e-bikes and on foot).
+
+    The first result's layers are shown; the others start hidden in the layer control.
+    Options: ``network`` (draws the streets as a base layer), ``title``, ``note``,
+    ``labels`` (one per result), ``self_contained`` (default True: Leaflet inlined from the
+    installed ``xstatic-leaflet`` package, tiles start hidden, so the file opens with no
+    network at all).
+    """
+    return with_layer_control(_coverage_layers(results, **options))
+
+
+def with_layer_control(fmap):
+    """Add the layer control; it must come after every layer in the page's script."""
+    _import_folium().LayerControl(collapsed=False).add_to(fmap)
+    return fmap
+
+
+def _coverage_layers(
     results: Sequence[CoverageResult],
     *,
     network: Network | None = None,
     title: str | None = None,
     note: str | None = None,
     self_contained: bool = True,
-) -> "folium.Map":  # noqa: F821
-    """A folium map of one or more coverage results (e.g. riders on e-bikes and on foot).
-
-    The first result's layers are shown; the others start hidden in the layer control.
-    With ``self_contained`` (the default) Leaflet is inlined from the installed
-    ``xstatic-leaflet`` package and the tile layer starts hidden, so the file opens with no
-    network at all; the streets drawn from the network are the base map.
-    """
+    labels: Sequence[str] | None = None,
+    extra_html: str = "",
+):
     folium = _import_folium()
     from branca.element import Element
 
@@ -145,19 +160,25 @@ def coverage_map(
         ).add_to(layer)
         layer.add_to(fmap)
 
-    for index, result in enumerate(results):
-        _add_result_layers(folium, fmap, result, show=index == 0, prefix=len(results) > 1)
-    _add_stations(folium, fmap, results)
+    if labels is None:
+        labels = [r.travel.mode for r in results] if len(results) > 1 else [""]
+    if len(labels) != len(results):
+        raise ValueError("give one label per result")
+    show_index = len(results) - 1 if extra_html else 0
+    for index, (result, label) in enumerate(zip(results, labels)):
+        _add_result_layers(folium, fmap, result, show=index == show_index, label=label)
+    _add_stations(folium, fmap, results, labels)
 
     fmap.fit_bounds([[south, west], [north, east]])
-    folium.LayerControl(collapsed=False).add_to(fmap)
     fmap.get_root().html.add_child(Element(_legend_html(first.minutes)))
-    fmap.get_root().html.add_child(Element(_summary_html(results, title, note)))
+    fmap.get_root().html.add_child(Element(_summary_html(results, labels, title, note,
+                                                         extra_html)))
     return fmap
 
 
-def _add_result_layers(folium, fmap, result: CoverageResult, *, show: bool, prefix: bool):
-    label = f"{result.travel.mode}: " if prefix else ""
+
+def _add_result_layers(folium, fmap, result: CoverageResult, *, show: bool, label: str):
+    label = f"{label}: " if label else ""
     iso = result.isochrones
     dissolved = iso[iso["station_id"] == "all"].sort_values("minutes", ascending=False)
     colour_of = {m: BAND_COLOURS[min(i, len(BAND_COLOURS) - 1)]
@@ -224,14 +245,18 @@ def _add_result_layers(folium, fmap, result: CoverageResult, *, show: bool, pref
     group.add_to(fmap)
 
 
-def _add_stations(folium, fmap, results: Sequence[CoverageResult]) -> None:
+def _add_stations(folium, fmap, results: Sequence[CoverageResult], labels) -> None:
     group = folium.FeatureGroup(name="Stations", show=True)
     first = results[0]
     for position, row in enumerate(first.stations.itertuples()):
         lines = []
-        for result in results:
-            station = result.stations.iloc[position]
+        for result, label in zip(results, labels):
+            match = result.stations[result.stations["id"] == row.id]
+            if match.empty:
+                continue
+            station = match.iloc[0]
             lines.append(
+                f"{html.escape(label + ', ' if label else '')}"
                 f"{html.escape(result.travel.label)}: serves {station.served_weight:g} "
                 f"weight ({station.served_places} places) within {result.threshold:g} min"
             )
@@ -269,6 +294,8 @@ def _legend_html(minutes: Sequence[float]) -> str:
         f"<b>Legend</b>{rows}"
         f'<div><span style="background:{STATION};color:#fff;font-size:10px;padding:0 3px;'
         'border-radius:3px;margin-right:6px">S1</span>station</div>'
+        f'<div><span style="background:{PROPOSED};color:#fff;font-size:10px;padding:0 3px;'
+        'border-radius:6px;margin-right:6px">P1</span>proposed station (if any)</div>'
         f'<div><span style="{dot}{COVERED}"></span>demand reached in time (size = weight)</div>'
         f'<div><span style="{dot}{UNCOVERED}"></span>demand not reached in time</div>'
         f'<div><span style="display:inline-block;width:14px;height:10px;border:2px dashed '
@@ -277,18 +304,20 @@ def _legend_html(minutes: Sequence[float]) -> str:
     )
 
 
-def _summary_html(results: Sequence[CoverageResult], title: str | None, note: str | None) -> str:
+def _summary_html(results: Sequence[CoverageResult], labels, title: str | None,
+                  note: str | None, extra_html: str = "") -> str:
     first = results[0]
     blocks = []
-    for result in results:
+    for result, label in zip(results, labels):
         summary = result.summary()
+        heading = f"{label}: " if label and label != result.travel.mode else ""
         shares = " · ".join(
             f"{m}&nbsp;min&nbsp;<b>{v['share'] * 100:.1f}%</b>"
             for m, v in summary["covered"].items()
         )
         times = summary["minutes_to_nearest"]
         blocks.append(
-            f"<div style='margin-top:4px'><b>{html.escape(result.travel.label)}</b><br>"
+            f"<div style='margin-top:4px'><b>{html.escape(heading + result.travel.label)}</b><br>"
             f"covered: {shares}<br>"
             f"gaps: <b>{summary['gaps']}</b> (weight {summary['gap_weight']:g}); "
             f"median {times['median']} min, p90 {times['p90']} min</div>"
@@ -302,9 +331,87 @@ def _summary_html(results: Sequence[CoverageResult], title: str | None, note: st
         f"<div>{len(first.stations)} stations · {len(first.demand)} demand places "
         f"(weight {first.demand['weight'].sum():g})</div>"
         + "".join(blocks)
+        + extra_html
         + (f"<div style='margin-top:4px;color:#a33'>{html.escape(note)}</div>" if note else "")
         + "</div>"
     )
+
+
+def curve_svg(curve: Sequence[Mapping], *, width: int = 300, height: int = 110) -> str:
+    """A small inline SVG chart of covered share against stations added (no JS needed)."""
+    if len(curve) < 2:
+        return ""
+    ks = [float(p["k"]) for p in curve]
+    shares = [float(p["covered_share"]) for p in curve]
+    left, bottom, top, right = 30, height - 18, 8, width - 8
+    low = min(shares)
+    span = max(1e-9, 1.0 - low)
+
+    def x(k):
+        return left + (right - left) * (k - ks[0]) / max(1e-9, ks[-1] - ks[0])
+
+    def y(s):
+        return bottom - (bottom - top) * (s - low) / span
+
+    points = " ".join(f"{x(k):.1f},{y(s):.1f}" for k, s in zip(ks, shares))
+    dots = "".join(f'<circle cx="{x(k):.1f}" cy="{y(s):.1f}" r="2.5" fill="{PROPOSED}">'
+                   f"<title>{int(k)} new: {s:.1%}</title></circle>" for k, s in zip(ks, shares))
+    return (
+        f'<div id="planner-curve" style="margin-top:6px"><b>Coverage curve</b> '
+        f"(share covered as stations are added)<br>"
+        f'<svg width="{width}" height="{height}" style="font:10px sans-serif">'
+        f'<line x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}" stroke="#888"/>'
+        f'<line x1="{left}" y1="{top}" x2="{left}" y2="{bottom}" stroke="#888"/>'
+        f'<text x="2" y="{top + 8}">100%</text><text x="2" y="{bottom}">{low:.0%}</text>'
+        f'<text x="{left}" y="{height - 4}">0</text>'
+        f'<text x="{right - 40}" y="{height - 4}">{int(ks[-1])} new</text>'
+        f'<polyline points="{points}" fill="none" stroke="{PROPOSED}" stroke-width="2"/>'
+        f"{dots}</svg></div>"
+    )
+
+
+def proposal_map(result, *, network: Network | None = None, self_contained: bool = True,
+                 note: str | None = None):
+    """Existing vs proposed stations with before/after coverage bands and the curve."""
+    folium = _import_folium()
+    results, labels = [], []
+    if result.before is not None:
+        results.append(result.before)
+        labels.append("before")
+    if result.after is not None:
+        results.append(result.after)
+        labels.append("after")
+    if not results:
+        raise ValueError("the proposal has no coverage to draw (with_coverage=False)")
+    solver = result.solution
+    gap = "" if solver.gap is None else f", gap {solver.gap:.2%}"
+    text = (f"<div style='margin-top:6px'><b>Proposal</b>: {result.model.upper()} "
+            f"({solver.method}, {solver.status}{gap}): {len(result.sites)} new site(s) from "
+            f"{len(result.candidates)} candidates</div>")
+    fmap = _coverage_layers(results, network=network, labels=labels, self_contained=self_contained,
+                        title=f"Proposed stations: {results[0].network}", note=note,
+                        extra_html=text + curve_svg(result.curve))
+    group = folium.FeatureGroup(name="Proposed stations", show=True)
+    for row in result.sites.itertuples():
+        popup = (
+            f"<b>#{row.rank} {html.escape(str(row.name))}</b> ({html.escape(str(row.id))})<br>"
+            f"{html.escape(str(row.source))}: {html.escape(str(row.kind))}<br>"
+            f"adds {row.gain_weight:g} demand weight ({row.newly_covered_places} places newly "
+            f"within {row.threshold_min:g} min)<br>"
+            f"street: {html.escape(str(row.street) or '-')}<br>"
+            f"near: {html.escape(str(row.nearest_place) or '-')}"
+        )
+        badge = (
+            f'<div style="background:{PROPOSED};color:#fff;border:2px dashed #fff;'
+            'border-radius:10px;font:bold 11px sans-serif;padding:2px 5px;'
+            f'box-shadow:0 0 3px #000;white-space:nowrap">P{row.rank}</div>'
+        )
+        folium.Marker([row.geometry.y, row.geometry.x],
+                      icon=folium.DivIcon(html=badge, icon_size=(30, 18), icon_anchor=(15, 9)),
+                      popup=folium.Popup(popup, max_width=320),
+                      tooltip=f"proposed #{row.rank}: {row.name}").add_to(group)
+    group.add_to(fmap)
+    return with_layer_control(fmap)
 
 
 def save_map(fmap, path: str | Path) -> Path:
@@ -317,18 +424,44 @@ def write_coverage_outputs(
     extra: Mapping[str, object] | None = None,
 ) -> list[Path]:
     """Write the map and the JSON report together: both replaced, or neither."""
-    report = {
-        **(dict(extra) if extra else {}),
-        "results": [result.to_dict() for result in results],
-        "attribution": "Map data © OpenStreetMap contributors, ODbL",
-    }
-    text = json.dumps(report, ensure_ascii=False, indent=2, allow_nan=False,
-                      default=_json_default)
-    page = fmap.get_root().render()
-    return _io.write_all({
-        Path(map_path): lambda p: p.write_text(page, encoding="utf-8"),
-        Path(report_path): lambda p: p.write_text(text, encoding="utf-8"),
-    })
+    report = {**(dict(extra) if extra else {}), "results": [r.to_dict() for r in results]}
+    return write_bundle(fmap=fmap, map_path=map_path, report=report, report_path=report_path)
+
+
+def write_bundle(
+    *,
+    fmap=None,
+    map_path: Path | None = None,
+    report: Mapping | None = None,
+    report_path: Path | None = None,
+    frames: Mapping[Path, gpd.GeoDataFrame] | None = None,
+    texts: Mapping[Path, str] | None = None,
+) -> list[Path]:
+    """Write a map, a JSON report, GeoJSON/CSV tables and texts: all replaced, or none.
+
+    Everything is rendered in memory first, so a failure leaves earlier outputs untouched.
+    """
+    writers: dict[Path, object] = {}
+    if fmap is not None and map_path is not None:
+        page = fmap.get_root().render()
+        writers[Path(map_path)] = lambda p, page=page: p.write_text(page, encoding="utf-8")
+    if report is not None and report_path is not None:
+        text = json.dumps({**report, "attribution": "Map data © OpenStreetMap contributors, ODbL"},
+                          ensure_ascii=False, indent=2, allow_nan=False, default=_json_default)
+        writers[Path(report_path)] = lambda p, text=text: p.write_text(text, encoding="utf-8")
+    for path, frame in (frames or {}).items():
+        path = Path(path)
+        if path.suffix.lower() == ".csv":
+            table = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+            table.insert(len(table.columns), "lon", frame.geometry.x.round(6))
+            table.insert(len(table.columns), "lat", frame.geometry.y.round(6))
+            text = table.to_csv(index=False)
+        else:
+            text = frame.to_json(ensure_ascii=False, drop_id=True)
+        writers[path] = lambda p, text=text: p.write_text(text, encoding="utf-8")
+    for path, text in (texts or {}).items():
+        writers[Path(path)] = lambda p, text=text: p.write_text(text, encoding="utf-8")
+    return _io.write_all(writers)
 
 
 def _json_default(value):
