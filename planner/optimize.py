@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import sparse
-from scipy.optimize import Bounds, LinearConstraint, milp
 
 from . import _validate
 from .errors import InfeasibleError, InputError, SolverError
@@ -159,6 +158,73 @@ def _pattern(matrix: sparse.csr_matrix) -> sparse.csr_matrix:
     return sparse.csr_matrix(
         (np.ones(matrix.indices.size, dtype=np.float64), matrix.indices, matrix.indptr),
         shape=matrix.shape)
+
+
+# --------------------------------------------------------------------------- HiGHS
+
+
+@dataclass(frozen=True)
+class _MilpResult:
+    x: np.ndarray | None
+    status: str  # optimal | time_limit | infeasible | error
+    objective: float
+    dual_bound: float
+    message: str
+
+
+def _solve_milp(c, integral, lower, upper, rows: sparse.csr_matrix, row_lower, row_upper, *,
+                time_limit: float, warm: np.ndarray | None = None,
+                interior_point: bool = True) -> _MilpResult:
+    """Minimise c.x with HiGHS (highspy) and return x, status and the proven bound.
+
+    Uses the interior-point solver for the LP relaxations of large covering models (2-3x
+    faster than simplex measured here; slower on the p-median, which keeps simplex) and takes a warm start (e.g. the
+    greedy answer) so a good solution exists even if the time limit stops the search.
+    """
+    import highspy
+
+    rows = sparse.csr_matrix(rows)
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("time_limit", float(time_limit))
+    h.setOptionValue("mip_rel_gap", 1e-9)
+    if interior_point and rows.nnz > 20_000:
+        h.setOptionValue("mip_lp_solver", "ipm")
+    lp = highspy.HighsLp()
+    lp.num_col_ = int(c.size)
+    lp.num_row_ = int(rows.shape[0])
+    lp.col_cost_ = np.asarray(c, dtype=np.float64)
+    lp.col_lower_ = np.broadcast_to(np.asarray(lower, dtype=np.float64), c.shape).copy()
+    lp.col_upper_ = np.broadcast_to(np.asarray(upper, dtype=np.float64), c.shape).copy()
+    inf = highspy.kHighsInf
+    lp.row_lower_ = np.nan_to_num(np.asarray(row_lower, dtype=np.float64), neginf=-inf)
+    lp.row_upper_ = np.nan_to_num(np.asarray(row_upper, dtype=np.float64), posinf=inf)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    lp.a_matrix_.start_ = rows.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = rows.indices.astype(np.int32)
+    lp.a_matrix_.value_ = rows.data.astype(np.float64)
+    lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
+                       for i in np.asarray(integral, dtype=bool)]
+    h.passModel(lp)
+    if warm is not None:
+        start = highspy.HighsSolution()
+        start.col_value = list(np.asarray(warm, dtype=np.float64))
+        start.value_valid = True
+        h.setSolution(start)
+    h.run()
+    model_status = h.getModelStatus()
+    info = h.getInfo()
+    status = {
+        highspy.HighsModelStatus.kOptimal: "optimal",
+        highspy.HighsModelStatus.kTimeLimit: "time_limit",
+        highspy.HighsModelStatus.kInfeasible: "infeasible",
+    }.get(model_status, "error")
+    x = None
+    if info.primal_solution_status >= 2:  # feasible
+        x = np.asarray(h.getSolution().col_value)
+    return _MilpResult(x=x, status=status, objective=float(info.objective_function_value),
+                       dual_bound=float(info.mip_dual_bound),
+                       message=h.modelStatusToString(model_status))
 
 
 # --------------------------------------------------------------------------- reduction
@@ -336,16 +402,19 @@ def mclp(
         objective_add = bound_add
     else:
         a = reduced.matrix.T.tocsr()  # groups x candidates
-        constraint_cover = LinearConstraint(
-            sparse.hstack([-a, sparse.identity(n_g, format="csr")], format="csr"), -np.inf, 0.0)
-        constraint_p = LinearConstraint(
-            sparse.csr_matrix(np.concatenate([np.ones(n_c), np.zeros(n_g)])[None, :]), 0, p)
-        result = milp(
-            c=np.concatenate([np.zeros(n_c), -reduced.group_weight]),
-            integrality=np.concatenate([np.ones(n_c), np.zeros(n_g)]),
-            bounds=Bounds(0, 1), constraints=[constraint_cover, constraint_p],
-            options={"time_limit": float(time_limit), "mip_rel_gap": 1e-9},
-        )
+        rows = sparse.vstack([
+            sparse.hstack([-a, sparse.identity(n_g, format="csr")], format="csr"),
+            sparse.csr_matrix(np.concatenate([np.ones(n_c), np.zeros(n_g)])[None, :]),
+        ], format="csr")
+        greedy, _, _ = _greedy_cover(reduced.matrix, reduced.group_weight, p)
+        warm = np.zeros(n_c + n_g)
+        warm[greedy] = 1
+        warm[n_c:] = np.minimum(1.0, a @ warm[:n_c])
+        result = _solve_milp(
+            np.concatenate([np.zeros(n_c), -reduced.group_weight]),
+            np.concatenate([np.ones(n_c), np.zeros(n_g)]), 0.0, 1.0, rows,
+            np.full(n_g + 1, -np.inf), np.concatenate([np.zeros(n_g), [p]]),
+            time_limit=time_limit, warm=warm)
         if result.x is None:
             if method == "auto":
                 return greedy_mclp(problem, p)
@@ -354,10 +423,10 @@ def mclp(
         chosen = list(np.flatnonzero(result.x[:n_c] > 0.5))
         objective_add = float(reduced.group_weight[
             np.diff(reduced.matrix[chosen].tocsc().indptr) > 0].sum()) if chosen else 0.0
-        bound_add = -float(getattr(result, "mip_dual_bound", -objective_add))
+        bound_add = -result.dual_bound
         if not math.isfinite(bound_add):
-            bound_add = objective_add
-        status = "optimal" if result.status == 0 else "time_limit"
+            bound_add = float(reduced.group_weight.sum())
+        status = result.status
     order, gains = _order_by_gain(reduced.matrix, reduced.group_weight, chosen)
     selected = tuple(int(reduced.candidates[c]) for c in order)
     return _coverage_solution(problem, "mclp", "exact", status, selected,
@@ -402,13 +471,12 @@ def _capacitated_mclp(problem: Problem, p: int, capacity: float, time_limit: flo
     open_new[n_fixed:n_c] = 1
     lower = np.zeros(n_c + n_e)
     lower[:n_fixed] = 1  # fixed stations stay open
-    result = milp(
-        c=c, integrality=np.concatenate([np.ones(n_c), np.zeros(n_e)]),
-        bounds=Bounds(lower, np.ones(n_c + n_e)),
-        constraints=[LinearConstraint(demand_once, 0, 1), LinearConstraint(load, -np.inf, 0),
-                     LinearConstraint(open_new[None, :], 0, p)],
-        options={"time_limit": float(time_limit), "mip_rel_gap": 1e-9},
-    )
+    rows_all = sparse.vstack([demand_once, load, sparse.csr_matrix(open_new[None, :])],
+                             format="csr")
+    result = _solve_milp(
+        c, np.concatenate([np.ones(n_c), np.zeros(n_e)]), lower, np.ones(n_c + n_e), rows_all,
+        np.concatenate([np.zeros(n_d), np.full(n_c, -np.inf), [0]]),
+        np.concatenate([np.ones(n_d), np.zeros(n_c), [p]]), time_limit=time_limit)
     if result.x is None:
         raise SolverError(f"HiGHS found no capacitated MCLP solution in {time_limit:g} s "
                           f"({result.message}); raise the time limit")
@@ -416,13 +484,12 @@ def _capacitated_mclp(problem: Problem, p: int, capacity: float, time_limit: flo
     z = result.x[n_c:]
     chosen = [int(j - n_fixed) for j in np.flatnonzero(x[n_fixed:] > 0.5) + n_fixed]
     served = np.bincount(rows, weights=w[cols] * z, minlength=n_c)
-    objective = float(-result.fun)
+    objective = float(-result.objective)
     order = sorted(chosen, key=lambda j: -served[n_fixed + j])
-    bound = -float(getattr(result, "mip_dual_bound", result.fun))
+    bound = -result.dual_bound if math.isfinite(result.dual_bound) else problem.total_weight
     covered_share = objective / problem.total_weight
     return Solution(
-        model="mclp-capacitated", method="exact",
-        status="optimal" if result.status == 0 else "time_limit", selected=tuple(order),
+        model="mclp-capacitated", method="exact", status=result.status, selected=tuple(order),
         objective=objective, bound=max(bound, objective),
         gap=abs(max(bound, objective) - objective) / max(abs(bound), 1e-12),
         seconds=time.perf_counter() - start, covered_weight=objective,
@@ -487,22 +554,27 @@ def lscp(
                                   float(len(selected)), math.ceil(len(selected) / harmonic),
                                   start, tuple(greedy_gains), reduced.stats, **details)
     a = reduced.matrix.T.tocsr()
+    greedy_rows, _, _ = _greedy_cover(reduced.matrix, reduced.group_weight, n_c,
+                                      stop_weight=still)
     if share >= 1.0 - 1e-12 and abs(still - reduced.group_weight.sum()) < 1e-9:
-        result = milp(c=np.ones(n_c), integrality=np.ones(n_c), bounds=Bounds(0, 1),
-                      constraints=[LinearConstraint(a, 1, np.inf)],
-                      options={"time_limit": float(time_limit)})
-        x = None if result.x is None else result.x[:n_c]
+        warm = np.zeros(n_c)
+        warm[greedy_rows] = 1
+        result = _solve_milp(np.ones(n_c), np.ones(n_c), 0.0, 1.0, a, np.ones(n_g),
+                             np.full(n_g, np.inf), time_limit=time_limit, warm=warm)
     else:
-        cons_cover = LinearConstraint(
-            sparse.hstack([-a, sparse.identity(n_g, format="csr")], format="csr"), -np.inf, 0.0)
-        cons_goal = LinearConstraint(
+        rows = sparse.vstack([
+            sparse.hstack([-a, sparse.identity(n_g, format="csr")], format="csr"),
             sparse.csr_matrix(np.concatenate([np.zeros(n_c), reduced.group_weight])[None, :]),
-            still - 1e-7, np.inf)
-        result = milp(c=np.concatenate([np.ones(n_c), np.zeros(n_g)]),
-                      integrality=np.concatenate([np.ones(n_c), np.zeros(n_g)]),
-                      bounds=Bounds(0, 1), constraints=[cons_cover, cons_goal],
-                      options={"time_limit": float(time_limit)})
-        x = None if result.x is None else result.x[:n_c]
+        ], format="csr")
+        warm = np.zeros(n_c + n_g)
+        warm[greedy_rows] = 1
+        warm[n_c:] = np.minimum(1.0, a @ warm[:n_c])
+        result = _solve_milp(np.concatenate([np.ones(n_c), np.zeros(n_g)]),
+                             np.concatenate([np.ones(n_c), np.zeros(n_g)]), 0.0, 1.0, rows,
+                             np.concatenate([np.full(n_g, -np.inf), [still - 1e-7]]),
+                             np.concatenate([np.zeros(n_g), [np.inf]]),
+                             time_limit=time_limit, warm=warm)
+    x = None if result.x is None else result.x[:n_c]
     if x is None:
         if method == "auto":
             return lscp(problem, target_share=target_share, unreachable=unreachable,
@@ -512,9 +584,8 @@ def lscp(
     chosen = list(np.flatnonzero(x > 0.5))
     order, gains = _order_by_gain(reduced.matrix, reduced.group_weight, chosen)
     selected = tuple(int(reduced.candidates[c]) for c in order)
-    bound = float(getattr(result, "mip_dual_bound", len(selected)))
-    return _coverage_solution(problem, "lscp", "exact",
-                              "optimal" if result.status == 0 else "time_limit", selected,
+    bound = result.dual_bound if math.isfinite(result.dual_bound) else 0.0
+    return _coverage_solution(problem, "lscp", "exact", result.status, selected,
                               float(len(selected)), math.ceil(bound - 1e-6), start, gains,
                               reduced.stats, **details)
 
@@ -570,13 +641,25 @@ def pmedian(
         shape=(n_e, n_c + n_e + n_d))
     count = np.zeros(n_c + n_e + n_d)
     count[:n_c] = 1
-    result = milp(
-        c=c, integrality=np.concatenate([np.ones(n_c), np.zeros(n_e + n_d)]),
-        bounds=Bounds(0, 1),
-        constraints=[LinearConstraint(assign, 1, 1), LinearConstraint(link, -np.inf, 0),
-                     LinearConstraint(count[None, :], p, p)],
-        options={"time_limit": float(time_limit), "mip_rel_gap": 1e-9},
-    )
+    rows_all = sparse.vstack([assign, link, sparse.csr_matrix(count[None, :])], format="csr")
+    warm = np.zeros(n_c + n_e + n_d)
+    warm[chosen_greedy] = 1
+    open_ = np.zeros(n_c, dtype=bool)
+    open_[chosen_greedy] = True
+    best_new = np.full(n_d, np.inf)
+    arg_new = np.full(n_d, -1)
+    for e in np.flatnonzero(open_[rows]):
+        if times[e] < best_new[cols[e]]:
+            best_new[cols[e]], arg_new[cols[e]] = times[e], e
+    served_new = arg_new >= 0
+    warm[n_c + arg_new[served_new]] = 1
+    warm[n_c + n_e + np.flatnonzero(~served_new)] = 1
+    result = _solve_milp(
+        c, np.concatenate([np.ones(n_c), np.zeros(n_e + n_d)]), 0.0, 1.0, rows_all,
+        np.concatenate([np.ones(n_d), np.full(n_e, -np.inf), [p]]),
+        np.concatenate([np.ones(n_d), np.zeros(n_e), [p]]), time_limit=time_limit,
+        warm=warm if len(chosen_greedy) == p else None,
+        interior_point=False)  # simplex is faster on the p-median's many z <= x rows
     if result.x is None:
         if method == "auto":
             objective = _pmedian_cost(cover, w, fixed_best, chosen_greedy)
@@ -586,10 +669,9 @@ def pmedian(
                           f"({result.message}); raise the time limit or use greedy")
     chosen = [int(j) for j in np.flatnonzero(result.x[:n_c] > 0.5)]
     objective = _pmedian_cost(cover, w, fixed_best, chosen)
-    bound = float(getattr(result, "mip_dual_bound", result.fun))
-    return _pmedian_solution(problem, "exact", "optimal" if result.status == 0 else "time_limit",
-                             chosen, objective, min(bound, objective), start, penalty_s,
-                             fixed_best, cover)
+    bound = result.dual_bound if math.isfinite(result.dual_bound) else 0.0
+    return _pmedian_solution(problem, "exact", result.status, chosen, objective,
+                             min(bound, objective), start, penalty_s, fixed_best, cover)
 
 
 def _best_times(matrix: sparse.csr_matrix, n: int, penalty: float) -> np.ndarray:

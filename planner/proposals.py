@@ -71,7 +71,7 @@ def intersection_sites(street: StreetGraph, *, spacing_m: float = 300.0) -> gpd.
                           for s in seg_of_node.get(node, [])} - {""})
         names.append(" / ".join(streets[:2]) if streets else "street corner")
     return _sites(street, street.node_x[nodes], street.node_y[nodes], "X", names,
-                  "intersection")
+                  "intersections", kind="street intersection")
 
 
 def grid_sites(street: StreetGraph, *, spacing_m: float = 300.0) -> gpd.GeoDataFrame:
@@ -80,14 +80,15 @@ def grid_sites(street: StreetGraph, *, spacing_m: float = 300.0) -> gpd.GeoDataF
     ys = np.arange(street.node_y.min(), street.node_y.max() + spacing_m / 2, spacing_m)
     gx, gy = np.meshgrid(xs, ys)
     gx, gy = gx.ravel(), gy.ravel()
-    return _sites(street, gx, gy, "G", [f"grid point {i + 1}" for i in range(gx.size)], "grid")
+    return _sites(street, gx, gy, "G", [f"grid point {i + 1}" for i in range(gx.size)], "grid",
+                  kind="grid point")
 
 
-def _sites(street, x, y, prefix, names, source) -> gpd.GeoDataFrame:
+def _sites(street, x, y, prefix, names, source, *, kind) -> gpd.GeoDataFrame:
     geometry = gpd.GeoSeries(shapely.points(x, y), crs=street.crs).to_crs("EPSG:4326")
     return gpd.GeoDataFrame({
         "id": [f"{prefix}{i + 1}" for i in range(len(names))], "name": names,
-        "weight": 1.0, "kind": source, "source": source,
+        "weight": 1.0, "kind": kind, "source": source,
     }, geometry=geometry.to_numpy(), crs="EPSG:4326")
 
 
