@@ -97,6 +97,10 @@ def travel_options(func):
 
 
 def map_options(func):
+    func = click.option(
+        "--tiles", "tiles", multiple=True, type=click.Choice(["osm", "gaode"]),
+        help="Online background tiles offered in the layer control [default: osm]. Gaode "
+             "tiles use China's GCJ-02 datum: overlays appear shifted 100-700 m on them.")(func)
     return click.option(
         "--self-contained/--cdn", default=True, show_default=True,
         help="Inline the map's JavaScript so the HTML opens with no network (tiles start "
@@ -216,7 +220,7 @@ def networks() -> None:
 @click.pass_context
 def coverage(ctx, network_source, place, stations, demand, weight_column, modes, speeds,
              minutes, max_snap, add, close, map_path, report_path, per_station,
-             self_contained) -> None:
+             self_contained, tiles) -> None:
     """Check which demand reaches a station within 5/10/15 minutes; map the gaps.
 
     Writes an HTML map and a JSON report and prints the covered share per threshold,
@@ -257,7 +261,7 @@ def coverage(ctx, network_source, place, stations, demand, weight_column, modes,
     if inputs.sample is not None:
         note = "Sample district: stations are illustrative, not a real station plan."
     fmap = render.coverage_map(results, network=inputs.network, note=note,
-                               self_contained=self_contained)
+                               self_contained=self_contained, tiles=tiles or ("osm",))
     written = render.write_coverage_outputs(
         results, fmap, map_path=map_path, report_path=report_path,
         extra={"network": inputs.network.summary(),
@@ -349,7 +353,7 @@ def _print_coverage(results) -> None:
 def propose(ctx, network_source, place, stations, demand, weight_column, modes, speeds, minutes,
             max_snap, model, k, target, unreachable, candidates, sources, spacing, exclude_path,
             existing, capacity, method, time_limit, curve_k, map_path, report_path, sites_path,
-            self_contained) -> None:
+            self_contained, tiles) -> None:
     """Propose where new stations should go (MCLP, LSCP or p-median on travel times).
 
     \b
@@ -400,7 +404,7 @@ def propose(ctx, network_source, place, stations, demand, weight_column, modes, 
     note = ("Sample district: stations are illustrative, not a real station plan."
             if inputs.sample is not None else None)
     fmap = render.proposal_map(result, network=inputs.network, note=note,
-                               self_contained=self_contained)
+                               self_contained=self_contained, tiles=tiles or ("osm",))
     written = render.write_bundle(
         fmap=fmap, map_path=map_path, report=result.to_dict(), report_path=report_path,
         frames={sites_path: result.sites, sites_path.with_suffix(".csv"): result.sites})

@@ -40,8 +40,24 @@ def _import_folium():
     return folium
 
 
-def new_map(center: Sequence[float], *, self_contained: bool = True, zoom: int = 14):
-    """An empty folium map with the planner's tiles, scale bar and (optionally) inlined JS."""
+#: Online tile layers. Gaode (AutoNavi) tiles load fast inside China but are drawn in the
+#: GCJ-02 datum: OSM-based overlays (WGS-84) appear shifted by about 100-700 m on them.
+TILES = {
+    "osm": ("https://tile.openstreetmap.org/{z}/{x}/{y}.png", "OpenStreetMap tiles (online)",
+            ATTRIBUTION, None),
+    "gaode": ("https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8"
+              "&x={x}&y={y}&z={z}", "Gaode/AutoNavi tiles (online, GCJ-02: shifted)",
+              "&copy; AutoNavi (高德地图); overlays " + ATTRIBUTION, "1234"),
+}
+
+
+def new_map(center: Sequence[float], *, self_contained: bool = True, zoom: int = 14,
+            tiles: Sequence[str] = ("osm",)):
+    """An empty folium map with the planner's tiles, scale bar and (optionally) inlined JS.
+
+    ``tiles`` lists online tile layers (``osm``, ``gaode``); in self-contained mode they
+    start hidden so an offline page requests nothing.
+    """
     folium = _import_folium()
     from branca.element import MacroElement, Template
 
@@ -53,8 +69,14 @@ def new_map(center: Sequence[float], *, self_contained: bool = True, zoom: int =
         ".addTo({{ this._parent.get_name() }});"
         "{% endmacro %}")
     fmap.add_child(scale, name="metric_scale")
-    folium.TileLayer("OpenStreetMap", name="OpenStreetMap tiles (online)", attr=ATTRIBUTION,
-                     overlay=True, show=not self_contained, control=True).add_to(fmap)
+    for index, key in enumerate(tiles):
+        if key not in TILES:
+            raise ValueError(f"unknown tiles {key!r}; choose from {', '.join(TILES)}")
+        url, name, attribution, subdomains = TILES[key]
+        options = {"subdomains": subdomains} if subdomains else {}
+        folium.TileLayer(url, name=name, attr=attribution, overlay=True, control=True,
+                         show=not self_contained and index == 0, max_zoom=19,
+                         **options).add_to(fmap)
     if self_contained:
         _inline_assets(fmap)
     return fmap
@@ -138,6 +160,7 @@ def _coverage_layers(
     self_contained: bool = True,
     labels: Sequence[str] | None = None,
     extra_html: str = "",
+    tiles: Sequence[str] = ("osm",),
 ):
     folium = _import_folium()
     from branca.element import Element
@@ -149,7 +172,8 @@ def _coverage_layers(
     station_bounds = first.stations.total_bounds
     west, south = min(bounds[0], station_bounds[0]), min(bounds[1], station_bounds[1])
     east, north = max(bounds[2], station_bounds[2]), max(bounds[3], station_bounds[3])
-    fmap = new_map([(south + north) / 2, (west + east) / 2], self_contained=self_contained)
+    fmap = new_map([(south + north) / 2, (west + east) / 2], self_contained=self_contained,
+                   tiles=tiles)
     if network is not None:
         lines = street_lines(network)
         layer = folium.FeatureGroup(name="Streets (OSM network)", show=True)
@@ -371,7 +395,7 @@ def curve_svg(curve: Sequence[Mapping], *, width: int = 300, height: int = 110) 
 
 
 def proposal_map(result, *, network: Network | None = None, self_contained: bool = True,
-                 note: str | None = None):
+                 note: str | None = None, tiles: Sequence[str] = ("osm",)):
     """Existing vs proposed stations with before/after coverage bands and the curve."""
     folium = _import_folium()
     results, labels = [], []
@@ -389,7 +413,7 @@ def proposal_map(result, *, network: Network | None = None, self_contained: bool
             f"({solver.method}, {solver.status}{gap}): {len(result.sites)} new site(s) from "
             f"{len(result.candidates)} candidates</div>")
     fmap = _coverage_layers(results, network=network, labels=labels, self_contained=self_contained,
-                        title=f"Proposed stations: {results[0].network}", note=note,
+                        title=f"Proposed stations: {results[0].network}", note=note, tiles=tiles,
                         extra_html=text + curve_svg(result.curve))
     group = folium.FeatureGroup(name="Proposed stations", show=True)
     for row in result.sites.itertuples():
