@@ -9,7 +9,10 @@ seconds, are used by the p-median only; a stored 0 counts as covered).
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
+import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -172,6 +175,30 @@ class _MilpResult:
     message: str
 
 
+@contextlib.contextmanager
+def _quiet_stdout():
+    """Silence the C library's stdout (not Python's) for the duration of the block."""
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None)
+        sys.stdout.flush()
+        saved = os.dup(1)
+    except (OSError, AttributeError, ValueError):  # no fd 1 (embedded) or no libc
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            try:
+                yield
+            finally:
+                libc.fflush(None)
+                os.dup2(saved, 1)
+    finally:
+        os.close(saved)
+
+
 def _solve_milp(c, integral, lower, upper, rows: sparse.csr_matrix, row_lower, row_upper, *,
                 time_limit: float, warm: np.ndarray | None = None,
                 interior_point: bool = True) -> _MilpResult:
@@ -184,8 +211,9 @@ def _solve_milp(c, integral, lower, upper, rows: sparse.csr_matrix, row_lower, r
     import highspy
 
     rows = sparse.csr_matrix(rows)
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
+    with _quiet_stdout():  # HiGHS prints a licence banner when created
+        h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
     h.setOptionValue("time_limit", float(time_limit))
     h.setOptionValue("mip_rel_gap", 1e-9)
     if interior_point and rows.nnz > 20_000:
