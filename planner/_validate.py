@@ -15,11 +15,15 @@ def minutes(values: float | Iterable[float], *, name: str = "minutes") -> tuple[
     """Sorted unique travel-time thresholds in minutes, each in (0, MAX_MINUTES]."""
     if isinstance(values, (int, float, str)):
         values = [values]
+    if isinstance(values, (dict, bytes)) or not hasattr(values, "__iter__"):
+        raise InputError(f"{name}: give a number or a list of numbers of minutes, e.g. [5, 10, 15]")
     result = []
     for value in values:
         try:
+            if isinstance(value, bool):
+                raise TypeError
             number = float(value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise InputError(f"{name}: {value!r} is not a number of minutes") from None
         if math.isnan(number) or number <= 0:
             raise InputError(f"{name}: {value!r} must be a positive number of minutes")

@@ -237,7 +237,7 @@ def _variant(raw: dict, base: Variant | None, where: str, allowed: set, base_dir
         return (base_dir / value) if not Path(value).is_absolute() else Path(value)
 
     name = text("name", "baseline") or "baseline"
-    network = text("network", base.network if base else "wudaokou")
+    network = text("network", None) or (base.network if base else "wudaokou")
     if "network" in raw and Path(network).suffix and not Path(network).is_absolute():
         network = str(base_dir / network)  # a file next to the scenario file
     try:
@@ -256,8 +256,6 @@ def _variant(raw: dict, base: Variant | None, where: str, allowed: set, base_dir
         raise fail(f"{where}.{key}", str(exc), key=key) from None
     try:
         minutes_raw = raw.get("minutes", base.minutes if base else coverage.DEFAULT_MINUTES)
-        if isinstance(minutes_raw, (list, tuple)) and any(isinstance(m, bool) for m in minutes_raw):
-            raise InputError("minutes must be numbers")
         minutes = _validate.minutes(minutes_raw)
     except InputError as exc:
         raise fail(f"{where}.minutes", str(exc), key="minutes") from None
