@@ -15,12 +15,14 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from . import coverage, errors, isochrones, layers, network, render, samples, traveltime
+from . import (coverage, doctor, errors, isochrones, layers, network, optimize, proposals, render,
+               samples, scenario, traveltime)
 from .coverage import CoverageResult
 from .coverage import analyze as check_coverage
 from .errors import PlannerError
 from .layers import read_candidates, read_demand, read_stations
 from .network import load_network
+from .proposals import ProposalResult, propose
 from .render import coverage_map, save_map
 from .settings import Settings, Travel
 
@@ -32,12 +34,14 @@ __all__ = [
     "read_demand",
     "read_candidates",
     "check_coverage",
+    "propose",
     "coverage_map",
     "save_map",
     # inputs and results
     "Travel",
     "Settings",
     "CoverageResult",
+    "ProposalResult",
     "PlannerError",
     # stage modules
     "network",
@@ -45,7 +49,11 @@ __all__ = [
     "traveltime",
     "isochrones",
     "coverage",
+    "optimize",
+    "proposals",
+    "scenario",
     "render",
+    "doctor",
     "samples",
     "errors",
 ]
