@@ -16,10 +16,15 @@ import shapely
 from . import _validate
 from .traveltime import TravelGraph, iter_times_to
 
-__all__ = ["covered_lines", "polygons", "station_isochrones", "service_area"]
+__all__ = ["covered_lines", "polygons", "threshold_polygons", "station_isochrones",
+           "service_area"]
 
 #: Default half-width (m) of the street corridor drawn around covered streets.
 BUFFER_M = 40.0
+#: "auto" switches from vector to raster buffering above this many covered street pieces.
+RASTER_ABOVE_PIECES = 4000
+#: Largest raster (cells) the raster method builds; the cell grows to stay under it.
+MAX_CELLS = 6_000_000
 
 
 def covered_lines(graph: TravelGraph, seconds: np.ndarray, limit_s: float) -> np.ndarray:
@@ -69,9 +74,90 @@ def polygons(lines: np.ndarray, *, buffer_m: float = BUFFER_M):
     return shapely.simplify(area, buffer_m / 4, preserve_topology=True)
 
 
+def threshold_polygons(
+    graph: TravelGraph, seconds: np.ndarray, minutes: Sequence[float], *,
+    buffer_m: float = BUFFER_M, method: str = "auto", cell_m: float | None = None,
+) -> list:
+    """One polygon per threshold around the streets covered within it.
+
+    ``vector`` buffers the exact covered street pieces and dissolves them (GEOS). ``raster``
+    samples the same pieces every half cell with their exact times, takes the smallest time
+    within ``buffer_m`` of each cell (a minimum filter) and traces every threshold's outline
+    in one pass (contourpy): outlines agree with ``vector`` to about one cell (default a
+    quarter of the buffer) at a tenth of the cost. ``auto`` picks raster for large areas.
+    """
+    if method not in ("auto", "vector", "raster"):
+        raise ValueError(f"method={method!r}: use auto, vector or raster")
+    limit = max(minutes) * 60
+    if method == "auto":
+        touched = (seconds[graph.piece_a] <= limit) | (seconds[graph.piece_b] <= limit)
+        method = "raster" if int(touched.sum()) > RASTER_ABOVE_PIECES else "vector"
+    if method == "vector":
+        return [polygons(covered_lines(graph, seconds, m * 60), buffer_m=buffer_m)
+                for m in minutes]
+    return _raster_polygons(graph, seconds, minutes, buffer_m, cell_m or buffer_m / 4)
+
+
+def _raster_polygons(graph, seconds, minutes, buffer_m: float, cell_m: float) -> list:
+    import contourpy
+    from scipy import ndimage
+
+    limit = max(minutes) * 60
+    a, b = graph.piece_a, graph.piece_b
+    tau_a, tau_b = seconds[a], seconds[b]
+    idx = np.flatnonzero((tau_a <= limit) | (tau_b <= limit))
+    if idx.size == 0:
+        return [shapely.Polygon() for _ in minutes]
+    ax, ay = graph.node_x[a[idx]], graph.node_y[a[idx]]
+    bx, by = graph.node_x[b[idx]], graph.node_y[b[idx]]
+    extent = max(ax.max(), bx.max()) - min(ax.min(), bx.min()), max(ay.max(), by.max()) - min(
+        ay.min(), by.min())
+    cell_m = max(cell_m, float(np.sqrt((extent[0] + 3 * buffer_m) * (extent[1] + 3 * buffer_m)
+                                       / MAX_CELLS)))
+    # sample every piece every half cell with its exact time (moving only where allowed)
+    length = np.hypot(bx - ax, by - ay)
+    count = np.maximum(2, np.ceil(length / (cell_m / 2)).astype(np.int64) + 1)
+    piece = np.repeat(np.arange(idx.size), count)
+    step = np.arange(piece.size) - np.repeat(np.cumsum(count) - count, count)
+    s = step / (count[piece] - 1)
+    ab, ba = graph.piece_ab_s[idx][piece], graph.piece_ba_s[idx][piece]
+    with np.errstate(invalid="ignore"):
+        via_a = np.where(np.isfinite(ba), tau_a[idx][piece] + s * ba, np.inf)
+        via_b = np.where(np.isfinite(ab), tau_b[idx][piece] + (1 - s) * ab, np.inf)
+    t = np.minimum(via_a, via_b)
+    keep = t <= limit
+    x = (ax[piece] + s * (bx - ax)[piece])[keep]
+    y = (ay[piece] + s * (by - ay)[piece])[keep]
+    t = t[keep]
+    pad = buffer_m + 2 * cell_m
+    x0, y0 = x.min() - pad, y.min() - pad
+    nx = int(np.ceil((x.max() + pad - x0) / cell_m)) + 1
+    ny = int(np.ceil((y.max() + pad - y0) / cell_m)) + 1
+    grid = np.full((ny, nx), np.inf)
+    np.minimum.at(grid, (((y - y0) / cell_m).astype(np.int64),
+                         ((x - x0) / cell_m).astype(np.int64)), t)
+    radius = int(np.ceil(buffer_m / cell_m))
+    yy, xx = np.mgrid[-radius:radius + 1, -radius:radius + 1]
+    disk = (xx ** 2 + yy ** 2) * cell_m ** 2 <= buffer_m ** 2
+    field = ndimage.minimum_filter(grid, footprint=disk, mode="constant", cval=np.inf)
+    field[~np.isfinite(field)] = limit * 10 + 1
+    generator = contourpy.contour_generator(
+        x0 + (np.arange(nx) + 0.5) * cell_m, y0 + (np.arange(ny) + 0.5) * cell_m, field,
+        fill_type=contourpy.FillType.OuterOffset)
+    out = []
+    for m in minutes:
+        points, offsets = generator.filled(-1.0, m * 60)
+        parts = [shapely.Polygon(pts[off[0]:off[1]], [pts[off[i]:off[i + 1]]
+                                                      for i in range(1, len(off) - 1)])
+                 for pts, off in zip(points, offsets)]
+        merged = shapely.MultiPolygon(parts) if len(parts) != 1 else parts[0]
+        out.append(shapely.simplify(shapely.make_valid(merged), cell_m / 2))
+    return out
+
+
 def service_area(
     graph: TravelGraph, seconds: np.ndarray, minutes: Sequence[float], *,
-    buffer_m: float = BUFFER_M,
+    buffer_m: float = BUFFER_M, method: str = "auto",
 ) -> gpd.GeoDataFrame:
     """Dissolved area within each threshold of the nearest source (one row per threshold).
 
@@ -79,14 +165,13 @@ def service_area(
     :func:`planner.traveltime.time_to_nearest`.
     """
     minutes = _validate.minutes(minutes)
-    return _frame(graph, ["all"] * len(minutes), list(minutes), [
-        polygons(covered_lines(graph, seconds, m * 60), buffer_m=buffer_m) for m in minutes
-    ])
+    return _frame(graph, ["all"] * len(minutes), list(minutes),
+                  threshold_polygons(graph, seconds, minutes, buffer_m=buffer_m, method=method))
 
 
 def station_isochrones(
     graph: TravelGraph, sources: np.ndarray, ids: Sequence[str], minutes: Sequence[float], *,
-    buffer_m: float = BUFFER_M, progress=None,
+    buffer_m: float = BUFFER_M, progress=None, method: str = "auto",
 ) -> gpd.GeoDataFrame:
     """Isochrone polygons per source and threshold (rows: station_id, minutes, geometry).
 
@@ -97,10 +182,10 @@ def station_isochrones(
     out_ids, out_minutes, geoms = [], [], []
     for positions, rows in iter_times_to(graph, sources, limit=max(minutes) * 60):
         for position, seconds in zip(positions, rows):
-            for m in minutes:
-                out_ids.append(str(ids[position]))
-                out_minutes.append(m)
-                geoms.append(polygons(covered_lines(graph, seconds, m * 60), buffer_m=buffer_m))
+            geoms.extend(threshold_polygons(graph, seconds, minutes, buffer_m=buffer_m,
+                                            method=method))
+            out_ids.extend([str(ids[position])] * len(minutes))
+            out_minutes.extend(minutes)
         if progress is not None:
             progress(len(positions))
     return _frame(graph, out_ids, out_minutes, geoms)

@@ -62,3 +62,23 @@ def test_polygon_contains_every_node_reached_and_no_node_beyond_the_buffer(seed,
     lines = shapely.union_all(isochrones.covered_lines(graph, seconds, minutes * 60))
     far = ~reached & (shapely.distance(points, lines) > buffer_m + 1)
     assert not shapely.intersects(polygon, points[far]).any()
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 1000), minutes=st.floats(1, 6))
+def test_raster_outline_agrees_with_the_vector_buffer(seed, minutes):
+    rng = np.random.default_rng(seed)
+    net = grid_network(12, 12, spacing=90, oneway=rng.choice([-1, 0, 0, 1], size=264))
+    street = net.graph(Travel("bike", speed_kmh=8))
+    graph = traveltime.build(street, {})
+    seconds, _ = traveltime.time_to_nearest(graph, np.array([int(rng.integers(street.n_nodes))]))
+    vector, = isochrones.threshold_polygons(graph, seconds, [minutes], method="vector",
+                                            buffer_m=30)
+    raster, = isochrones.threshold_polygons(graph, seconds, [minutes], method="raster",
+                                            buffer_m=30, cell_m=5)
+    points = shapely.points(graph.node_x[: street.n_nodes], graph.node_y[: street.n_nodes])
+    reached = seconds[: street.n_nodes] <= minutes * 60
+    assert shapely.contains(raster, points[reached]).all()
+    # outlines agree to about two cells (cell diagonal + simplification): a 10 m band
+    assert raster.difference(vector.buffer(10)).area < 1e-6 * vector.area + 1
+    assert vector.difference(raster.buffer(10)).area < 1e-6 * vector.area + 1
