@@ -11,6 +11,7 @@ Dijkstra runs on the reversed graph.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
@@ -25,6 +26,9 @@ __all__ = ["TravelGraph", "build", "time_to_nearest", "times_to_each", "iter_tim
 
 #: Memory budget (bytes) of one chunk of the dense rows Dijkstra returns.
 CHUNK_BYTES = 64 * 2**20
+#: Arcs of zero length (a point exactly at a node) cost this many seconds, so that sparse
+#: matrix arithmetic never drops them as zeros.
+MIN_ARC_S = 1e-9
 
 
 @dataclass(frozen=True, eq=False)
@@ -112,19 +116,31 @@ def build(street: StreetGraph, points: Mapping[str, Snapped]) -> TravelGraph:
     share = piece_t1 - piece_t0
     fwd_s = street.seg_fwd_s[piece_seg]
     bwd_s = street.seg_bwd_s[piece_seg]
-    with np.errstate(invalid="ignore"):  # inf * 0 on zero-length pieces, discarded below
+    with np.errstate(invalid="ignore"):  # inf * 0 on zero-length pieces, replaced below
         piece_ab = np.where(np.isfinite(fwd_s), fwd_s * share, np.inf)
         piece_ba = np.where(np.isfinite(bwd_s), bwd_s * share, np.inf)
+    # A point exactly at a street node is that node: its zero-length piece is open both ways
+    # (even on a one-way street).
+    empty = share <= 0
+    piece_ab[empty] = 0.0
+    piece_ba[empty] = 0.0
 
     access_s = offset[on] / street.travel.access_ms
     total = n + 2 * p
+    # The street arcs stay as they are (cached per street graph); the chains through the
+    # snap nodes and the access legs are added beside them. A split segment keeps its
+    # whole arc too: it equals the chain's sum, so no path changes.
+    chain = piece_seg.size - whole.size
+    extra_ab, extra_ba = piece_ab[whole.size:], piece_ba[whole.size:]
+    extra_a, extra_b = piece_a[whole.size:], piece_b[whole.size:]
+    fwd = np.isfinite(extra_ab)
+    bwd = np.isfinite(extra_ba)
     # Forward arcs x -> y with weight w, stored reversed (row y, column x).
-    fwd = np.isfinite(piece_ab)
-    bwd = np.isfinite(piece_ba)
-    rows = np.concatenate([piece_b[fwd], piece_a[bwd], snap_node, door_node])
-    cols = np.concatenate([piece_a[fwd], piece_b[bwd], door_node, snap_node])
-    weights = np.concatenate([piece_ab[fwd], piece_ba[bwd], access_s, access_s])
-    csr_to = _csr_min(rows, cols, weights, total)
+    rows = np.concatenate([extra_b[fwd], extra_a[bwd], snap_node, door_node])
+    cols = np.concatenate([extra_a[fwd], extra_b[bwd], door_node, snap_node])
+    weights = np.concatenate([extra_ab[fwd], extra_ba[bwd], access_s, access_s])
+    extra = _csr_min(rows, cols, np.maximum(weights, MIN_ARC_S), total)
+    csr_to = _street_csr(street, total) + extra if chain or p else _street_csr(street, total)
 
     xy_snap_x = street.node_x[street.seg_u[seg[on]]] + frac[on] * (
         street.node_x[street.seg_v[seg[on]]] - street.node_x[street.seg_u[seg[on]]])
@@ -149,6 +165,29 @@ def build(street: StreetGraph, points: Mapping[str, Snapped]) -> TravelGraph:
         node_y=np.concatenate([street.node_y, xy_snap_y]),
         doors=doors,
     )
+
+
+_street_arcs: "weakref.WeakKeyDictionary[StreetGraph, csr_matrix]" = weakref.WeakKeyDictionary()
+
+
+def _street_csr(street: StreetGraph, total: int) -> csr_matrix:
+    """The street graph's reversed arcs, built once per street graph, padded to ``total``."""
+    base = _street_arcs.get(street)
+    if base is None:
+        fwd = np.isfinite(street.seg_fwd_s)
+        bwd = np.isfinite(street.seg_bwd_s)
+        u = street.seg_u.astype(np.int64)
+        v = street.seg_v.astype(np.int64)
+        base = _csr_min(np.concatenate([v[fwd], u[bwd]]), np.concatenate([u[fwd], v[bwd]]),
+                        np.maximum(np.concatenate([street.seg_fwd_s[fwd], street.seg_bwd_s[bwd]]),
+                                   MIN_ARC_S), street.n_nodes)
+        _street_arcs[street] = base
+    n = base.shape[0]
+    if total == n:
+        return base
+    indptr = np.concatenate([base.indptr, np.full(total - n, base.indptr[-1],
+                                                  dtype=base.indptr.dtype)])
+    return csr_matrix((base.data, base.indices, indptr), shape=(total, total))
 
 
 def _csr_min(rows: np.ndarray, cols: np.ndarray, weights: np.ndarray, n: int) -> csr_matrix:

@@ -62,6 +62,10 @@ def reference_graph(street, snapped_groups):
         chain.append((1.0, ("n", int(street.seg_v[i]))))
         for (fa, a), (fb, b) in zip(chain[:-1], chain[1:]):
             share = fb - fa
+            if share == 0:  # points at the same spot (or at a node) are one place
+                add(a, b, 0.0)
+                add(b, a, 0.0)
+                continue
             add(a, b, street.seg_fwd_s[i] * share if np.isfinite(street.seg_fwd_s[i]) else np.inf)
             add(b, a, street.seg_bwd_s[i] * share if np.isfinite(street.seg_bwd_s[i]) else np.inf)
     return graph, doors
@@ -151,6 +155,18 @@ def test_node_times_equal_networkx_multi_source():
                                                     weight="time")
     for node in range(street.n_nodes):
         assert np.isclose(seconds[node], expected.get(node, np.inf))
+
+
+def test_a_station_at_the_end_of_a_one_way_street_is_reached_from_that_node():
+    # 0 -> 1 one-way; the station sits exactly on node 1 and is reached from it at no cost
+    net = grid_network(2, 2, spacing=1000, oneway=np.array([1, 0, 0, 0]))
+    street = net.graph(Travel("bike", speed_kmh=3.6))
+    lon, lat = lonlat_of(net, np.array([net.node_x[1]]), np.array([net.node_y[1]]))
+    graph = traveltime.build(street, {"stations": layers.snap(
+        layers.points_from_lonlat([(lon[0], lat[0])]), street)})
+    seconds, _ = traveltime.time_to_nearest(graph, graph.door("stations"))
+    assert seconds[1] < 1e-6
+    assert np.isclose(seconds[0], 1000.0, atol=1e-3)
 
 
 def test_points_on_the_same_segment_travel_directly():
