@@ -180,3 +180,25 @@ def read_osm_file(path: Path) -> RawStreets:
         names=tuple(names),
         clipped_ways=clipped,
     )
+
+
+def clip(raw: RawStreets, bbox: tuple[float, float, float, float]) -> RawStreets:
+    """The streets with both ends inside (west, south, east, north), nodes renumbered."""
+    west, south, east, north = bbox
+    inside = ((raw.node_lon >= west) & (raw.node_lon <= east) & (raw.node_lat >= south)
+              & (raw.node_lat <= north))
+    keep = inside[raw.seg_u] & inside[raw.seg_v]
+    if not keep.any():
+        raise NetworkError(f"no streets inside the bbox {bbox} (west, south, east, north); "
+                           "check the order of the coordinates")
+    used = np.zeros(raw.node_id.size, dtype=bool)
+    used[raw.seg_u[keep]] = used[raw.seg_v[keep]] = True
+    new_index = np.cumsum(used) - 1
+    return RawStreets(
+        node_id=raw.node_id[used], node_lon=raw.node_lon[used], node_lat=raw.node_lat[used],
+        seg_u=new_index[raw.seg_u[keep]].astype(np.int32),
+        seg_v=new_index[raw.seg_v[keep]].astype(np.int32),
+        seg_highway=raw.seg_highway[keep], seg_oneway=raw.seg_oneway[keep],
+        seg_flags=raw.seg_flags[keep], seg_maxspeed=raw.seg_maxspeed[keep],
+        seg_name=raw.seg_name[keep], names=raw.names, clipped_ways=raw.clipped_ways,
+    )

@@ -151,7 +151,10 @@ def _raster_polygons(graph, seconds, minutes, buffer_m: float, cell_m: float) ->
                                                       for i in range(1, len(off) - 1)])
                  for pts, off in zip(points, offsets)]
         merged = shapely.MultiPolygon(parts) if len(parts) != 1 else parts[0]
-        out.append(shapely.simplify(shapely.make_valid(merged), cell_m / 2))
+        # plain Douglas-Peucker is ~10x faster than the topology-preserving variant; repair
+        # the rare self-touching result instead
+        simple = shapely.simplify(merged, cell_m / 2, preserve_topology=False)
+        out.append(simple if shapely.is_valid(simple) else shapely.make_valid(simple))
     return out
 
 

@@ -6,6 +6,7 @@ import hashlib
 import json
 import logging
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from scipy.sparse import csgraph, csr_matrix
 from . import _io, samples
 from ._osm import (
     ACCESS_NO, BIKE_CONTRAFLOW, BIKE_NO, BIKE_YES, FOOT_NO, FOOT_YES, HIGHWAY_CODE, HIGHWAYS,
-    MOTOR_NO, RawStreets, read_osm_file, way_attributes,
+    MOTOR_NO, RawStreets, clip, read_osm_file, way_attributes,
 )
 from .errors import InputError, NetworkError, OfflineError
 from .settings import Settings, Travel
@@ -194,13 +195,16 @@ def load_network(source: str | Path, *, settings: Settings | None = None) -> Net
 
 
 def from_file(
-    path: str | Path, *, name: str | None = None, settings: Settings | None = None
+    path: str | Path, *, name: str | None = None, bbox: Sequence[float] | None = None,
+    settings: Settings | None = None,
 ) -> Network:
     """A network from an OSM file (.osm, .osm.bz2, .osm.pbf) or an osmnx ``.graphml`` file.
 
     Raw exports with buildings, railways and ways clipped at the border are fine: only
     highway ways are kept, and clipped ways keep the parts whose nodes are in the file.
-    The built network is cached by the file's content, so a second load does not re-parse.
+    ``bbox`` (west, south, east, north in degrees) keeps only the streets inside it, e.g. one
+    county of a province extract. The built network is cached by the file's content (and
+    the bbox), so a second load does not re-parse.
     """
     settings = settings or Settings.from_env()
     path = Path(path).expanduser()
@@ -221,10 +225,14 @@ def from_file(
         )
     digest = _file_digest(path)
     label = name or _stem(path)
+    if bbox is not None:
+        bbox = _check_bbox(bbox)
+        digest = hashlib.sha256(f"{digest}{bbox}".encode()).hexdigest()[:20]
 
     def build() -> RawStreets:
         if kind == "osm":
-            return read_osm_file(path)
+            raw = read_osm_file(path)
+            return clip(raw, bbox) if bbox is not None else raw
         import osmnx as ox
 
         try:
@@ -234,9 +242,22 @@ def from_file(
                 f"cannot read {path} as an osmnx graphml file ({exc}); save it again with "
                 "osmnx.save_graphml or pass an .osm file"
             ) from None
-        return _raw_from_osmnx(graph, str(path))
+        raw = _raw_from_osmnx(graph, str(path))
+        return clip(raw, bbox) if bbox is not None else raw
 
     return _cached(digest, label, str(path), build, settings)
+
+
+def _check_bbox(bbox: Sequence[float]) -> tuple[float, float, float, float]:
+    try:
+        west, south, east, north = (float(b) for b in bbox)
+    except (TypeError, ValueError):
+        raise InputError(f"bbox {bbox!r} must be four numbers: west, south, east, north") \
+            from None
+    if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
+        raise InputError(f"bbox ({west}, {south}, {east}, {north}) is not west<east, "
+                         "south<north in degrees")
+    return west, south, east, north
 
 
 def from_place(query: str, *, settings: Settings | None = None) -> Network:
@@ -250,11 +271,7 @@ def from_bbox(
     west: float, south: float, east: float, north: float, *, settings: Settings | None = None
 ) -> Network:
     """Download the streets inside a lon/lat bounding box through osmnx (needs the internet)."""
-    if not (west < east and south < north and -180 <= west and east <= 180 and -90 <= south
-            and north <= 90):
-        raise InputError(
-            f"bbox ({west}, {south}, {east}, {north}) is not west<east, south<north in degrees"
-        )
+    west, south, east, north = _check_bbox((west, south, east, north))
     return _online("bbox", {"bbox": (west, south, east, north)},
                    f"bbox {west:.4f},{south:.4f},{east:.4f},{north:.4f}", settings)
 

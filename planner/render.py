@@ -253,19 +253,30 @@ def _add_result_layers(folium, fmap, result: CoverageResult, *, show: bool, labe
         demand = demand[~covered]  # keep the file small: only the places that need action
         covered = covered[~covered]
     group = folium.FeatureGroup(name=f"{label}demand (size = weight)", show=show)
-    for row, ok in zip(demand.itertuples(), covered):
-        popup = (
-            f"<b>{html.escape(str(row.name))}</b><br>{html.escape(str(row.kind))}<br>"
-            f"weight {row.weight:g}<br>nearest station {html.escape(str(row.nearest_station))}"
-            f": {_fmt_minutes(row.minutes_to_nearest)}"
-        )
-        folium.CircleMarker(
-            location=[row.geometry.y, row.geometry.x],
-            radius=float(2.5 + 2.0 * np.sqrt(row.weight)),
-            color=COVERED if ok else UNCOVERED, weight=1, fill=True, fill_opacity=0.75,
-            popup=folium.Popup(popup, max_width=260),
-            tooltip=f"{row.name}: {_fmt_minutes(row.minutes_to_nearest)}",
-        ).add_to(group)
+    minutes = demand["minutes_to_nearest"].to_numpy()
+    points = gpd.GeoDataFrame({
+        "name": demand["name"].astype(str).to_numpy(),
+        "kind": demand["kind"].astype(str).to_numpy(),
+        "weight": demand["weight"].to_numpy(),
+        "station": demand["nearest_station"].astype(str).to_numpy(),
+        "minutes": [_fmt_minutes(m) for m in minutes],
+        "r": np.round(2.5 + 2.0 * np.sqrt(demand["weight"].to_numpy()), 1),
+        "ok": covered.astype(bool),
+    }, geometry=demand.geometry.to_numpy(), crs="EPSG:4326")
+    # one GeoJSON layer of circle markers: far smaller and faster than one marker each
+    folium.GeoJson(
+        _geojson(points),
+        marker=folium.CircleMarker(radius=4, weight=1, fill=True, fill_opacity=0.75),
+        style_function=lambda f: {
+            "radius": f["properties"]["r"],
+            "color": COVERED if f["properties"]["ok"] else UNCOVERED,
+            "fillColor": COVERED if f["properties"]["ok"] else UNCOVERED,
+        },
+        tooltip=folium.GeoJsonTooltip(["name", "minutes"], aliases=["", "to nearest station"]),
+        popup=folium.GeoJsonPopup(["name", "kind", "weight", "station", "minutes"],
+                                  aliases=["place", "kind", "weight", "nearest station",
+                                           "travel time"]),
+    ).add_to(group)
     group.add_to(fmap)
 
 
