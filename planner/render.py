@@ -119,6 +119,24 @@ def street_lines(network: Network, *, tolerance_m: float = 2.0) -> gpd.GeoSeries
     return lines.to_crs("EPSG:4326")
 
 
+def _for_display(geoms: np.ndarray, tolerance_deg: float, *, outline: np.ndarray) -> np.ndarray:
+    """Simplify to the map's scale; fill holes smaller than (10 x tolerance)^2, and keep only
+    the outer ring where a polygon is drawn as an outline (per-station areas)."""
+    out = []
+    min_hole = (10 * tolerance_deg) ** 2
+    for geom, outline_only in zip(geoms, outline):
+        parts = []
+        for poly in shapely.get_parts(geom):
+            if poly.is_empty:
+                continue
+            holes = [] if outline_only else [r for r in poly.interiors
+                                             if shapely.Polygon(r).area >= min_hole]
+            parts.append(shapely.Polygon(poly.exterior, holes))
+        merged = shapely.MultiPolygon(parts) if len(parts) != 1 else parts[0] if parts else geom
+        out.append(shapely.simplify(merged, tolerance_deg) if tolerance_deg > 0 else merged)
+    return np.asarray(out, dtype=object)
+
+
 def _geojson(frame: gpd.GeoDataFrame, precision: int = 5) -> dict:
     """GeoJSON mapping with coordinates rounded (1e-5 degrees is about 1 m)."""
     frame = frame.copy()
@@ -174,11 +192,17 @@ def _coverage_layers(
     east, north = max(bounds[2], station_bounds[2]), max(bounds[3], station_bounds[3])
     fmap = new_map([(south + north) / 2, (west + east) / 2], self_contained=self_contained,
                    tiles=tiles)
+    # draw detail to the map's scale: about 1/10,000 of its extent (2 m for a district,
+    # 10 m for a 100 km region), so large maps stay small files
+    extent_m = max(east - west, north - south) * 111_000
+    tolerance_m = max(2.0, extent_m / 10_000)
     if network is not None:
-        lines = street_lines(network)
+        lines = street_lines(network, tolerance_m=tolerance_m)
         layer = folium.FeatureGroup(name="Streets (OSM network)", show=True)
         folium.GeoJson(
-            _geojson(gpd.GeoDataFrame(geometry=lines)),
+            # one MultiLineString feature: no per-street feature overhead in the file
+            _geojson(gpd.GeoDataFrame(geometry=[shapely.multilinestrings(lines.to_numpy())],
+                                      crs="EPSG:4326")),
             style_function=lambda _: {"color": "#777777", "weight": 1, "opacity": 0.6},
             interactive=False,
         ).add_to(layer)
@@ -190,7 +214,8 @@ def _coverage_layers(
         raise ValueError("give one label per result")
     show_index = len(results) - 1 if extra_html else 0
     for index, (result, label) in enumerate(zip(results, labels)):
-        _add_result_layers(folium, fmap, result, show=index == show_index, label=label)
+        _add_result_layers(folium, fmap, result, show=index == show_index, label=label,
+                           tolerance_deg=tolerance_m / 111_000)
     _add_stations(folium, fmap, results, labels)
 
     fmap.fit_bounds([[south, west], [north, east]])
@@ -201,9 +226,13 @@ def _coverage_layers(
 
 
 
-def _add_result_layers(folium, fmap, result: CoverageResult, *, show: bool, label: str):
+def _add_result_layers(folium, fmap, result: CoverageResult, *, show: bool, label: str,
+                       tolerance_deg: float = 0.0):
     label = f"{label}: " if label else ""
     iso = result.isochrones
+    if len(iso):
+        iso = iso.set_geometry(_for_display(iso.geometry.to_numpy(), tolerance_deg,
+                                            outline=(iso["station_id"] != "all").to_numpy()))
     dissolved = iso[iso["station_id"] == "all"].sort_values("minutes", ascending=False)
     colour_of = {m: BAND_COLOURS[min(i, len(BAND_COLOURS) - 1)]
                  for i, m in enumerate(sorted(result.minutes))}

@@ -110,3 +110,14 @@ def test_results_do_not_depend_on_row_order(stations, demand, seed):
     b = shuffled.demand.set_index("id")["minutes_to_nearest"].loc[a.index]
     assert np.allclose(a.to_numpy(), b.to_numpy(), equal_nan=True)
     assert np.isclose(first.covered_share(), shuffled.covered_share())
+
+
+@settings(max_examples=20, deadline=None)
+@given(stations=st.lists(coords, min_size=1, max_size=3),
+       demand=st.lists(coords, min_size=1, max_size=25),
+       minutes=st.lists(st.floats(0.5, 12), min_size=2, max_size=4, unique=True))
+def test_coverage_is_monotone_in_minutes(stations, demand, minutes):
+    result = coverage.analyze(GRID, _points(stations), _points(demand), travel=Travel("walk"),
+                              minutes=minutes, with_isochrones=False)
+    shares = [result.covered_share(m) for m in sorted(minutes)]
+    assert shares == sorted(shares)

@@ -120,3 +120,19 @@ def test_propose_cli_writes_map_report_and_sites(tmp_path, monkeypatch):
     assert strict.exit_code == 1 and "out of reach" in strict.output
     assert np.isclose(json.loads((maps / "wudaokou-proposal.json").read_text())["summary"][
         "threshold_min"], 15)  # the failed run left the earlier report alone
+
+
+def test_a_corrupted_matrix_cache_is_rebuilt_with_a_warning(sample_network, sample_stations,
+                                                            sample_demand, sample_candidates,
+                                                            tmp_path):
+    from planner.settings import Settings
+
+    settings = Settings(cache_dir=tmp_path)
+    kwargs = dict(candidates=sample_candidates, model="mclp", k=1, travel=Travel("walk"),
+                  minutes=10, with_coverage=False, settings=settings)
+    first = proposals.propose(sample_network, sample_stations, sample_demand, **kwargs)
+    for path in (tmp_path / "matrices").glob("*.npz"):
+        path.write_bytes(b"garbage")
+    with pytest.warns(RuntimeWarning, match="unreadable"):
+        again = proposals.propose(sample_network, sample_stations, sample_demand, **kwargs)
+    assert again.sites["id"].tolist() == first.sites["id"].tolist()
