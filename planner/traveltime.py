@@ -26,6 +26,8 @@ __all__ = ["TravelGraph", "build", "time_to_nearest", "times_to_each", "iter_tim
 
 #: Memory budget (bytes) of one chunk of the dense rows Dijkstra returns.
 CHUNK_BYTES = 64 * 2**20
+#: Graphs with at least this many nodes search a local subgraph per chunk of sources.
+SUBGRAPH_MIN_NODES = 50_000
 #: Arcs of zero length (a point exactly at a node) cost this many seconds, so that sparse
 #: matrix arithmetic never drops them as zeros.
 MIN_ARC_S = 1e-9
@@ -230,6 +232,69 @@ def time_to_nearest(
     return dist, position[origin]
 
 
+def _searches(
+    graph: TravelGraph, sources: np.ndarray, limit: float, chunk: int | None = None
+) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray | None]]:
+    """Bounded Dijkstra from each valid source, in chunks: ``(positions, dist, nodes)``.
+
+    On large graphs each chunk of nearby sources searches only the subgraph inside its
+    bounding box grown by ``limit`` x the fastest speed of any arc: nothing outside can be
+    reached in time, so the answer is exact while the work scales with the area searched,
+    not with the whole graph. ``nodes`` lists the subgraph's nodes (``None``: all).
+    """
+    sources = np.asarray(sources, dtype=np.int64)
+    valid = np.flatnonzero(sources >= 0)
+    n = graph.n_nodes
+    if valid.size == 0:
+        return
+    local = np.isfinite(limit) and n >= SUBGRAPH_MIN_NODES
+    if not local:
+        size = chunk or max(1, CHUNK_BYTES // (8 * max(n, 1)))
+        for start in range(0, valid.size, size):
+            positions = valid[start:start + size]
+            dist = dijkstra(graph.csr_to, directed=True, indices=sources[positions], limit=limit)
+            yield positions, np.atleast_2d(dist), None
+        return
+    x, y = _all_coords(graph)
+    reach = limit * _fastest_speed(graph) * (1 + 1e-9) + 1.0
+    sx, sy = x[sources[valid]], y[sources[valid]]
+    cell = np.floor(np.column_stack([sx, sy]) / reach).astype(np.int64)
+    valid = valid[np.lexsort((cell[:, 1], cell[:, 0]))]  # nearby sources share a chunk
+    start = 0
+    size = chunk or 64
+    while start < valid.size:
+        positions = valid[start:start + size]
+        px, py = x[sources[positions]], y[sources[positions]]
+        inside = ((x >= px.min() - reach) & (x <= px.max() + reach)
+                  & (y >= py.min() - reach) & (y <= py.max() + reach))
+        nodes = np.flatnonzero(inside)
+        if not chunk and positions.size > 1 and positions.size * nodes.size * 8 > CHUNK_BYTES:
+            size = max(1, size // 2)  # too big for the memory budget: smaller chunks
+            continue
+        sub = graph.csr_to[nodes][:, nodes]
+        index = np.searchsorted(nodes, sources[positions])
+        dist = dijkstra(sub, directed=True, indices=index, limit=limit)
+        yield positions, np.atleast_2d(dist), nodes
+        start += positions.size
+
+
+def _all_coords(graph: TravelGraph) -> tuple[np.ndarray, np.ndarray]:
+    """Coordinates of every node; a door node sits at its snap node."""
+    n_street = graph.street.n_nodes
+    snap_x = graph.node_x[n_street:]
+    snap_y = graph.node_y[n_street:]
+    return np.concatenate([graph.node_x, snap_x]), np.concatenate([graph.node_y, snap_y])
+
+
+def _fastest_speed(graph: TravelGraph) -> float:
+    """Metres per second of the fastest arc (street pieces and access legs)."""
+    street = graph.street
+    times = np.minimum(street.seg_fwd_s, street.seg_bwd_s)
+    ok = np.isfinite(times) & (times > 0)
+    fastest = float(np.max(street.seg_length[ok] / times[ok])) if ok.any() else 0.0
+    return max(fastest, street.travel.access_ms)
+
+
 def iter_times_to(
     graph: TravelGraph, sources: np.ndarray, *, limit: float, chunk: int | None = None
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
@@ -239,13 +304,13 @@ def iter_times_to(
     ``sources[positions[i]]`` for every node (``inf`` beyond ``limit``). Off-network sources
     (< 0) are skipped.
     """
-    sources = np.asarray(sources, dtype=np.int64)
-    valid = np.flatnonzero(sources >= 0)
-    size = chunk or max(1, CHUNK_BYTES // (8 * max(graph.n_nodes, 1)))
-    for start in range(0, valid.size, size):
-        positions = valid[start:start + size]
-        dist = dijkstra(graph.csr_to, directed=True, indices=sources[positions], limit=limit)
-        yield positions, np.atleast_2d(dist)
+    for positions, dist, nodes in _searches(graph, sources, limit, chunk):
+        if nodes is None:
+            yield positions, dist
+            continue
+        full = np.full((positions.size, graph.n_nodes), np.inf)
+        full[:, nodes] = dist
+        yield positions, full
 
 
 def times_to_each(
@@ -261,11 +326,19 @@ def times_to_each(
     targets = np.asarray(targets, dtype=np.int64)
     target_ok = np.flatnonzero(targets >= 0)
     rows_list, cols_list, vals_list = [], [], []
-    for positions, dist in iter_times_to(graph, sources, limit=limit):
-        block = dist[:, targets[target_ok]]
+    lookup = np.full(graph.n_nodes, -1, dtype=np.int64)
+    for positions, dist, nodes in _searches(graph, sources, limit):
+        if nodes is None:
+            wanted, columns = target_ok, targets[target_ok]
+        else:
+            lookup[nodes] = np.arange(nodes.size)
+            local = lookup[targets[target_ok]]
+            lookup[nodes] = -1
+            wanted, columns = target_ok[local >= 0], local[local >= 0]
+        block = dist[:, columns]
         r, c = np.nonzero(block <= limit)
         rows_list.append(positions[r])
-        cols_list.append(target_ok[c])
+        cols_list.append(wanted[c])
         vals_list.append(block[r, c])
     if rows_list:
         rows = np.concatenate(rows_list)

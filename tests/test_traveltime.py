@@ -204,3 +204,32 @@ def test_largest_connected_part_is_kept_and_the_rest_reported():
     street = net.graph(Travel("walk"))
     assert street.n_nodes == 9
     assert street.dropped_nodes == 2 and street.dropped_segments == 1
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 10_000), limit=st.floats(30, 600), chunk=st.integers(1, 5))
+def test_local_subgraph_searches_equal_whole_graph_searches(monkeypatch, seed, limit, chunk):
+    monkeypatch.setattr(traveltime, "SUBGRAPH_MIN_NODES", 50_000)
+    net, street = random_street_graph(seed, 40, 50, "ebike")
+    rng = np.random.default_rng(seed)
+    stations = random_points(rng, net, 6)
+    demand = random_points(rng, net, 30)
+    graph = traveltime.build(street, {"stations": layers.snap(stations, street),
+                                      "demand": layers.snap(demand, street)})
+    whole = traveltime.times_to_each(graph, graph.door("stations"), graph.door("demand"),
+                                     limit=limit).toarray()
+    rows_whole = [r for _, r in traveltime.iter_times_to(graph, graph.door("stations"),
+                                                         limit=limit)]
+    monkeypatch.setattr(traveltime, "SUBGRAPH_MIN_NODES", 1)
+    local = traveltime.times_to_each(graph, graph.door("stations"), graph.door("demand"),
+                                     limit=limit).toarray()
+    assert np.array_equal(local != 0, whole != 0) and np.allclose(local, whole)
+    by_position = {}
+    for positions, rows in traveltime.iter_times_to(graph, graph.door("stations"), limit=limit,
+                                                    chunk=chunk):
+        by_position.update(zip(positions.tolist(), rows))
+    expected = np.vstack(rows_whole)
+    got = np.vstack([by_position[p] for p in sorted(by_position)])
+    assert np.array_equal(np.isinf(got), np.isinf(expected))
+    assert np.allclose(got[np.isfinite(got)], expected[np.isfinite(expected)])
