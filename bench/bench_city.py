@@ -51,7 +51,6 @@ def timed(function, *args, **kwargs):
 
 def load(source: str, nodes: int | None):
     import planner
-    from planner import network
 
     if nodes:
         return synthetic(nodes)

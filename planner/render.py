@@ -179,6 +179,7 @@ def _coverage_layers(
     labels: Sequence[str] | None = None,
     extra_html: str = "",
     tiles: Sequence[str] = ("osm",),
+    hide_stations: frozenset = frozenset(),
 ):
     folium = _import_folium()
     from branca.element import Element
@@ -216,7 +217,7 @@ def _coverage_layers(
     for index, (result, label) in enumerate(zip(results, labels)):
         _add_result_layers(folium, fmap, result, show=index == show_index, label=label,
                            tolerance_deg=tolerance_m / 111_000)
-    _add_stations(folium, fmap, results, labels)
+    _add_stations(folium, fmap, results, labels, hide_stations)
 
     fmap.fit_bounds([[south, west], [north, east]])
     fmap.get_root().html.add_child(Element(_legend_html(first.minutes)))
@@ -309,10 +310,15 @@ def _add_result_layers(folium, fmap, result: CoverageResult, *, show: bool, labe
     group.add_to(fmap)
 
 
-def _add_stations(folium, fmap, results: Sequence[CoverageResult], labels) -> None:
+def _add_stations(folium, fmap, results: Sequence[CoverageResult], labels,
+                  hide: frozenset = frozenset()) -> None:
     group = folium.FeatureGroup(name="Stations", show=True)
-    first = results[0]
-    for position, row in enumerate(first.stations.itertuples()):
+    # every station of any result, where it first appears (scenarios may add stations);
+    # ``hide`` holds ids drawn by another layer (proposed sites)
+    everyone = gpd.GeoDataFrame(pd.concat([r.stations for r in results], ignore_index=True),
+                                crs="EPSG:4326").drop_duplicates("id")
+    everyone = everyone[~everyone["id"].isin(hide)]
+    for row in everyone.itertuples():
         lines = []
         for result, label in zip(results, labels):
             match = result.stations[result.stations["id"] == row.id]
@@ -454,6 +460,7 @@ def proposal_map(result, *, network: Network | None = None, self_contained: bool
             f"{len(result.candidates)} candidates</div>")
     fmap = _coverage_layers(results, network=network, labels=labels, self_contained=self_contained,
                         title=f"Proposed stations: {results[0].network}", note=note, tiles=tiles,
+                        hide_stations=frozenset(result.sites["id"].astype(str)),
                         extra_html=text + curve_svg(result.curve))
     group = folium.FeatureGroup(name="Proposed stations", show=True)
     for row in result.sites.itertuples():

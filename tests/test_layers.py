@@ -13,7 +13,6 @@ from planner import layers
 from planner.errors import LayerError
 from planner.settings import Travel
 
-from conftest import SAMPLE
 
 
 def test_sample_layers_have_the_standard_columns(sample_stations, sample_demand,
