@@ -216,7 +216,8 @@ def _coverage_layers(
     show_index = len(results) - 1 if extra_html else 0
     for index, (result, label) in enumerate(zip(results, labels)):
         _add_result_layers(folium, fmap, result, show=index == show_index, label=label,
-                           tolerance_deg=tolerance_m / 111_000)
+                           tolerance_deg=tolerance_m / 111_000,
+                           density_cell_m=max(150.0, extent_m / 40))
     _add_stations(folium, fmap, results, labels, hide_stations)
 
     fmap.fit_bounds([[south, west], [north, east]])
@@ -228,7 +229,7 @@ def _coverage_layers(
 
 
 def _add_result_layers(folium, fmap, result: CoverageResult, *, show: bool, label: str,
-                       tolerance_deg: float = 0.0):
+                       tolerance_deg: float = 0.0, density_cell_m: float = 200.0):
     label = f"{label}: " if label else ""
     iso = result.isochrones
     if len(iso):
@@ -282,6 +283,7 @@ def _add_result_layers(folium, fmap, result: CoverageResult, *, show: bool, labe
     if len(demand) > MAX_DEMAND_MARKERS:
         demand = demand[~covered]  # keep the file small: only the places that need action
         covered = covered[~covered]
+    _add_density(folium, fmap, result.demand, label, cell_m=density_cell_m)
     group = folium.FeatureGroup(name=f"{label}demand (size = weight)", show=show)
     minutes = demand["minutes_to_nearest"].to_numpy()
     points = gpd.GeoDataFrame({
@@ -306,6 +308,39 @@ def _add_result_layers(folium, fmap, result: CoverageResult, *, show: bool, labe
         popup=folium.GeoJsonPopup(["name", "kind", "weight", "station", "minutes"],
                                   aliases=["place", "kind", "weight", "nearest station",
                                            "travel time"]),
+    ).add_to(group)
+    group.add_to(fmap)
+
+
+DENSITY_COLOURS = ("#fff5eb", "#fdd0a2", "#fd8d3c", "#d94801", "#7f2704")
+
+
+def _add_density(folium, fmap, demand: gpd.GeoDataFrame, label: str, *, cell_m: float) -> None:
+    """Demand weight per square cell (a heat map that needs no JavaScript plugin), hidden at
+    first; colours by quintile of the cells' weight."""
+    if demand.empty:
+        return
+    crs = demand.estimate_utm_crs()
+    xy = shapely.get_coordinates(demand.geometry.to_crs(crs).to_numpy())
+    cells = np.floor(xy / cell_m).astype(np.int64)
+    keys, inverse = np.unique(cells, axis=0, return_inverse=True)
+    weight = np.bincount(inverse.ravel(), weights=demand["weight"].to_numpy(float))
+    count = np.bincount(inverse.ravel())
+    edges = np.quantile(weight, [0.2, 0.4, 0.6, 0.8]) if weight.size > 4 else np.array([])
+    level = np.searchsorted(edges, weight, side="right") if edges.size else np.full(
+        weight.size, len(DENSITY_COLOURS) - 1)
+    boxes = shapely.box(keys[:, 0] * cell_m, keys[:, 1] * cell_m, (keys[:, 0] + 1) * cell_m,
+                        (keys[:, 1] + 1) * cell_m)
+    frame = gpd.GeoDataFrame({"weight": np.round(weight, 2), "places": count,
+                              "level": level.astype(int)}, geometry=boxes, crs=crs)
+    frame = frame.to_crs("EPSG:4326")
+    group = folium.FeatureGroup(name=f"{label}demand density ({cell_m:.0f} m cells)", show=False)
+    folium.GeoJson(
+        _geojson(frame),
+        style_function=lambda f: {"color": "#7f2704", "weight": 0.3, "fillOpacity": 0.55,
+                                  "fillColor": DENSITY_COLOURS[f["properties"]["level"]]},
+        tooltip=folium.GeoJsonTooltip(["weight", "places"],
+                                      aliases=["demand weight", "places"]),
     ).add_to(group)
     group.add_to(fmap)
 

@@ -64,7 +64,7 @@ MAP_JS = """() => Object.keys(window).filter(k => k.startsWith('map_')
                  && window[k] instanceof L.Map).length"""
 
 
-@pytest.mark.parametrize("name, layers", [("coverage.html", 14), ("proposal.html", 9)])
+@pytest.mark.parametrize("name, layers", [("coverage.html", 16), ("proposal.html", 11)])
 def test_map_works_offline_with_every_layer(browser, maps, name, layers):
     page, errors, failed, requested = open_offline(browser, maps / name)
     try:

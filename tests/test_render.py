@@ -20,6 +20,7 @@ def test_map_has_every_layer_a_planner_needs(results, sample_network):
     page = render.coverage_map(results, network=sample_network).get_root().render()
     for name in ("Streets (OSM network)", "ebike: within 5 min", "ebike: within 15 min",
                  "walk: gaps (beyond 15 min)", "walk: demand (size = weight)", "Stations",
+                 "ebike: demand density (150 m cells)",
                  "15-min area of each station"):
         assert name in page, name
     assert "planner-legend" in page and "planner-summary" in page
