@@ -182,16 +182,17 @@ def station_isochrones(
     sources finished after each chunk, when given.
     """
     minutes = _validate.minutes(minutes)
-    out_ids, out_minutes, geoms = [], [], []
+    polygons_of: dict[int, list] = {}
     for positions, rows in iter_times_to(graph, sources, limit=max(minutes) * 60):
         for position, seconds in zip(positions, rows):
-            geoms.extend(threshold_polygons(graph, seconds, minutes, buffer_m=buffer_m,
-                                            method=method))
-            out_ids.extend([str(ids[position])] * len(minutes))
-            out_minutes.extend(minutes)
+            polygons_of[int(position)] = threshold_polygons(graph, seconds, minutes,
+                                                            buffer_m=buffer_m, method=method)
         if progress is not None:
             progress(len(positions))
-    return _frame(graph, out_ids, out_minutes, geoms)
+    order = sorted(polygons_of)  # rows in the order of the stations, whatever the search order
+    return _frame(graph, [str(ids[p]) for p in order for _ in minutes],
+                  [m for _ in order for m in minutes],
+                  [g for p in order for g in polygons_of[p]])
 
 
 def _frame(graph: TravelGraph, ids, minutes, geoms) -> gpd.GeoDataFrame:

@@ -85,3 +85,15 @@ def test_raster_outline_agrees_with_the_vector_buffer(seed, minutes):
     band = 5 * 2 ** 0.5 + 2.5 + 30 / 4
     assert raster.difference(vector.buffer(band)).area < 1e-6 * vector.area + 1
     assert vector.difference(raster.buffer(band)).area < 1e-6 * vector.area + 1
+
+
+def test_station_rows_keep_the_station_order_when_searches_are_local(monkeypatch):
+    monkeypatch.setattr(traveltime, "SUBGRAPH_MIN_NODES", 1)  # spatially sorted chunks
+    net = grid_network(10, 10, spacing=200)
+    street = net.graph(Travel("walk"))
+    graph = traveltime.build(street, {})
+    sources = np.array([99, 0, 55, 9, 90])
+    frame = isochrones.station_isochrones(graph, sources, ["a", "b", "c", "d", "e"], [2, 4])
+    assert frame["station_id"].tolist() == ["a", "a", "b", "b", "c", "c", "d", "d", "e", "e"]
+    whole = isochrones.station_isochrones(graph, sources[:1], ["a"], [2, 4])
+    assert np.allclose(frame["area_km2"].iloc[:2], whole["area_km2"])
