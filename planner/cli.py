@@ -58,8 +58,9 @@ def network_options(func):
     options = [
         click.option("--network", "-n", "network_source", default="wudaokou", show_default=True,
                      metavar="SAMPLE|FILE",
-                     help="Bundled sample name (see `planner networks`) or an OSM file "
-                          "(.osm, .osm.bz2, .osm.pbf) or osmnx .graphml file."),
+                     help="Bundled sample name (see `planner networks`), an OSM file "
+                          "(.osm, .osm.bz2, .osm.pbf) or osmnx .graphml file, or an online "
+                          "download: bbox:W,S,E,N or point:LAT,LON,RADIUS_M."),
         click.option("--place", metavar="NAME",
                      help="Download the network of a named place from OpenStreetMap "
                           "(needs the internet; cached)."),
@@ -210,6 +211,8 @@ def networks() -> None:
               help="What-if: add a station at this point (repeatable).")
 @click.option("--close", "close", multiple=True, metavar="ID",
               help="What-if: close the station with this id (repeatable).")
+@click.option("--move", "move", multiple=True, metavar="ID=LON,LAT",
+              help="What-if: move a station (repeatable).")
 @click.option("--map", "map_path", type=click.Path(path_type=Path), metavar="PATH",
               help="Where to write the HTML map [default: maps/<network>-coverage.html].")
 @click.option("--report", "report_path", type=click.Path(path_type=Path), metavar="PATH",
@@ -219,7 +222,7 @@ def networks() -> None:
 @map_options
 @click.pass_context
 def coverage(ctx, network_source, place, stations, demand, weight_column, modes, speeds,
-             minutes, max_snap, add, close, map_path, report_path, per_station,
+             minutes, max_snap, add, close, move, map_path, report_path, per_station,
              self_contained, tiles) -> None:
     """Check which demand reaches a station within 5/10/15 minutes; map the gaps.
 
@@ -231,7 +234,7 @@ def coverage(ctx, network_source, place, stations, demand, weight_column, modes,
       planner coverage
       planner coverage --mode ebike --speed 15 --minutes 10,15
       planner coverage -n city.osm.pbf -s stations.csv -d riders.geojson
-      planner coverage --close S2 --add 116.315,40.005
+      planner coverage --close S2 --add 116.315,40.005 --move S3=116.3150,40.0075
     """
     from . import coverage as coverage_stage
     from . import layers, render
@@ -240,14 +243,21 @@ def coverage(ctx, network_source, place, stations, demand, weight_column, modes,
     thresholds = parse_minutes(minutes)
     travels = parse_travels(modes, speeds, max_snap)
     additions = [parse_lonlat(a, "--add") for a in add]
+    moves = {}
+    for item in move:
+        station_id, sep, where = item.partition("=")
+        if not sep or not station_id.strip():
+            raise click.BadParameter(f"{item!r} is not ID=LON,LAT", param_hint="--move")
+        moves[station_id.strip()] = parse_lonlat(where, "--move")
     say("loading the street network and layers")
     from ._inputs import require
 
     inputs = _load(network_source, place, stations, demand, weight_column)
     station_layer = require(inputs.stations, "stations", "--stations")
     demand_layer = require(inputs.demand, "demand", "--demand")
-    if additions or close:
-        station_layer = layers.edit_stations(station_layer, add=additions, close=close)
+    if additions or close or moves:
+        station_layer = layers.edit_stations(station_layer, add=additions, close=close,
+                                             move=moves)
     results = []
     for travel in travels:
         say(f"analysing {travel.label}")
@@ -265,7 +275,8 @@ def coverage(ctx, network_source, place, stations, demand, weight_column, modes,
     written = render.write_coverage_outputs(
         results, fmap, map_path=map_path, report_path=report_path,
         extra={"network": inputs.network.summary(),
-               "what_if": {"added": additions, "closed": list(close)}},
+               "what_if": {"added": additions, "closed": list(close),
+                           "moved": {k: list(v) for k, v in moves.items()}}},
     )
     _print_coverage(results)
     for path in written:

@@ -181,13 +181,26 @@ def load_network(source: str | Path, *, settings: Settings | None = None) -> Net
     ----------
     source
         ``"wudaokou"`` (a sample in ``layers/``; see ``planner networks``), a path to an
-        ``.osm``/``.osm.bz2``/``.osm.pbf``/``.graphml`` file, or ``"place:Guixi, Jiangxi"``
-        to download from OpenStreetMap through osmnx (cached).
+        ``.osm``/``.osm.bz2``/``.osm.pbf``/``.graphml`` file, or an online download through
+        osmnx (cached): ``"place:Guixi, Jiangxi"``, ``"bbox:117.19,28.28,117.26,28.32"``
+        (west, south, east, north) or ``"point:28.30,117.23,2000"`` (lat, lon, radius in m).
     """
     settings = settings or Settings.from_env()
     text = str(source)
     if text.startswith("place:"):
         return from_place(text[len("place:"):].strip(), settings=settings)
+    if text.startswith(("bbox:", "point:")):
+        kind, _, rest = text.partition(":")
+        try:
+            numbers = [float(part) for part in rest.split(",")]
+        except ValueError:
+            numbers = []
+        if kind == "bbox" and len(numbers) == 4:
+            return from_bbox(*numbers, settings=settings)
+        if kind == "point" and len(numbers) == 3:
+            return from_point(*numbers, settings=settings)
+        raise InputError(f"network {text!r}: write bbox:WEST,SOUTH,EAST,NORTH or "
+                         "point:LAT,LON,RADIUS_M")
     sample = samples.resolve(text)
     if sample is None:
         return from_file(Path(text).expanduser(), settings=settings)

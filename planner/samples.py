@@ -74,6 +74,6 @@ def resolve(source: object) -> Sample | None:
     """The sample a network source names, or None when it is a file path or ``place:...``."""
     text = str(source)
     path = Path(text).expanduser()
-    if text.startswith("place:") or path.suffix or path.exists() or "/" in text or "\\" in text:
+    if text.startswith(("place:", "bbox:", "point:")) or path.suffix or path.exists() or "/" in text or "\\" in text:
         return None
     return get_sample(text)

@@ -45,6 +45,11 @@ def test_what_if_close_and_add_change_the_answer(run, tmp_path):
     added = run("-q", "coverage", "-m", "walk", "--add", "116.3125,40.0095", "--report",
                 "added.json", "--map", "added.html")
     assert added.exit_code == 0 and share("added.json") > share("base.json")
+    moved = run("-q", "coverage", "-m", "walk", "--move", "S3=116.3150,40.0075", "--report",
+                "moved.json", "--map", "moved.html")
+    assert moved.exit_code == 0 and share("moved.json") != share("base.json")
+    report = json.loads((tmp_path / "moved.json").read_text())
+    assert report["what_if"]["moved"] == {"S3": [116.315, 40.0075]}
 
 
 def test_networks_lists_the_samples(run):
@@ -64,6 +69,8 @@ def test_networks_lists_the_samples(run):
     (["--network", "missing.osm.pbf"], "does not exist"),
     (["--close", "S9"], "no such id"),
     (["--add", "116.3"], "LON,LAT"),
+    (["--move", "S1"], "ID=LON,LAT"),
+    (["--move", "S9=116.3,40.0"], "no such id"),
 ])
 def test_bad_input_exits_non_zero_with_one_clear_line(run, tmp_path, args, message):
     (tmp_path / "maps").mkdir()

@@ -208,3 +208,27 @@ def test_online_fetch_without_internet_suggests_local_data(monkeypatch, settings
     monkeypatch.setattr(ox, "graph_from_place", offline)
     with pytest.raises(OfflineError, match="bundled sample"):
         network.from_place("Guixi, Jiangxi", settings=settings)
+
+
+@pytest.mark.parametrize("source, function", [
+    ("bbox:117.19,28.28,117.26,28.32", "graph_from_bbox"),
+    ("point:28.30,117.23,2000", "graph_from_point"),
+])
+def test_bbox_and_point_sources_download_through_osmnx(monkeypatch, settings, source, function):
+    import osmnx as ox
+
+    calls = []
+
+    def offline(*args, **kwargs):
+        calls.append(kwargs)
+        raise ConnectionError("no route to host")
+
+    monkeypatch.setattr(ox, function, offline)
+    with pytest.raises(OfflineError, match="local"):
+        network.load_network(source, settings=settings)
+    assert calls and calls[0]["network_type"] == "all"
+
+
+def test_malformed_online_source_is_explained():
+    with pytest.raises(InputError, match="bbox:WEST,SOUTH,EAST,NORTH"):
+        network.load_network("bbox:1,2,3")
