@@ -42,6 +42,10 @@ def cli(ctx: click.Context, verbose: int, quiet: bool, debug: bool) -> None:
       planner networks                 list the bundled sample districts
       planner coverage                 check 15-minute coverage in Wudaokou, Beijing
       planner coverage --mode walk --minutes 10,15 --close S2
+      planner propose --mode walk -k 3     where should 3 new stations go?
+      planner scenario run scenarios/wudaokou.toml
+      planner batch batches/samples.toml   many districts on Dask
+      planner doctor -s my-stations.csv    what is wrong with my layers?
     Every command has --help.
     """
     level = logging.ERROR if quiet else [logging.WARNING, logging.INFO, logging.DEBUG][
