@@ -397,18 +397,17 @@ def propose(
 
 
 def _plan_stations(base, sites) -> gpd.GeoDataFrame | None:
-    added = [{"id": r.id, "name": r.name, "kind": "proposed", "lon": r.geometry.x,
-              "lat": r.geometry.y} for r in sites.itertuples()]
+    """The stations of the plan: the fixed ones (if any) plus the proposed sites."""
     if base is None or not len(base):
-        if not added:
+        if sites.empty:
             return None
-        return layers.points_from_lonlat([(a["lon"], a["lat"]) for a in added],
-                                         ids=[a["id"] for a in added],
-                                         names=[a["name"] for a in added], role="proposal")
+        return layers.points_from_lonlat(list(zip(sites.geometry.x, sites.geometry.y)),
+                                         ids=sites["id"].astype(str), names=sites["name"],
+                                         role="proposal")
     existing_ids = set(base["id"].astype(str))
-    keep_existing = base
-    fresh = [a for a in added if a["id"] not in existing_ids]
-    return layers.edit_stations(keep_existing, add=fresh) if fresh else keep_existing
+    fresh = [{"id": r.id, "name": r.name, "kind": "proposed", "lon": r.geometry.x,
+              "lat": r.geometry.y} for r in sites.itertuples() if r.id not in existing_ids]
+    return layers.edit_stations(base, add=fresh) if fresh else base
 
 
 def _describe_sites(street, pool, demand, problem, solution, segments, threshold):
