@@ -156,7 +156,8 @@ def coverage_map(results: Sequence[CoverageResult], **options) -> "folium.Map": 
 
     The first result's layers are shown; the others start hidden in the layer control.
     Options: ``network`` (draws the streets as a base layer), ``title``, ``note``,
-    ``labels`` (one per result), ``self_contained`` (default True: Leaflet inlined from the
+    ``labels`` (one per result), ``grouped`` (one layer group per result: for scenarios),
+    ``self_contained`` (default True: Leaflet inlined from the
     installed ``xstatic-leaflet`` package, tiles start hidden, so the file opens with no
     network at all).
     """
@@ -180,6 +181,7 @@ def _coverage_layers(
     extra_html: str = "",
     tiles: Sequence[str] = ("osm",),
     hide_stations: frozenset = frozenset(),
+    grouped: bool = False,
 ):
     folium = _import_folium()
     from branca.element import Element
@@ -217,7 +219,7 @@ def _coverage_layers(
     for index, (result, label) in enumerate(zip(results, labels)):
         _add_result_layers(folium, fmap, result, show=index == show_index, label=label,
                            tolerance_deg=tolerance_m / 111_000,
-                           density_cell_m=max(150.0, extent_m / 40))
+                           density_cell_m=max(150.0, extent_m / 40), grouped=grouped)
     _add_stations(folium, fmap, results, labels, hide_stations)
 
     fmap.fit_bounds([[south, west], [north, east]])
@@ -229,7 +231,22 @@ def _coverage_layers(
 
 
 def _add_result_layers(folium, fmap, result: CoverageResult, *, show: bool, label: str,
-                       tolerance_deg: float = 0.0, density_cell_m: float = 200.0):
+                       tolerance_deg: float = 0.0, density_cell_m: float = 200.0,
+                       grouped: bool = False):
+    """The layers of one result; ``grouped`` puts its bands, gaps and demand in one layer
+    group named ``label`` (one tick box per scenario) and leaves out the optional layers."""
+    shared = None
+    if grouped:
+        shared = folium.FeatureGroup(name=label or result.travel.label, show=show)
+        shared.add_to(fmap)
+
+    def layer(name: str, visible: bool):
+        if shared is not None:
+            return shared
+        group = folium.FeatureGroup(name=name, show=visible)
+        group.add_to(fmap)
+        return group
+
     label = f"{label}: " if label else ""
     iso = result.isochrones
     if len(iso):
@@ -239,7 +256,7 @@ def _add_result_layers(folium, fmap, result: CoverageResult, *, show: bool, labe
     colour_of = {m: BAND_COLOURS[min(i, len(BAND_COLOURS) - 1)]
                  for i, m in enumerate(sorted(result.minutes))}
     for row in dissolved.itertuples():
-        group = folium.FeatureGroup(name=f"{label}within {row.minutes:g} min", show=show)
+        group = layer(f"{label}within {row.minutes:g} min", show)
         colour = colour_of[row.minutes]
         folium.GeoJson(
             _geojson(gpd.GeoDataFrame({"minutes": [row.minutes], "area_km2": [row.area_km2]},
@@ -249,10 +266,9 @@ def _add_result_layers(folium, fmap, result: CoverageResult, *, show: bool, labe
             tooltip=folium.GeoJsonTooltip(["minutes", "area_km2"],
                                           aliases=["within (min)", "area (km²)"]),
         ).add_to(group)
-        group.add_to(fmap)
 
     per_station = iso[(iso["station_id"] != "all") & (iso["minutes"] == result.threshold)]
-    if len(per_station):
+    if len(per_station) and not grouped:
         group = folium.FeatureGroup(
             name=f"{label}{result.threshold:g}-min area of each station", show=False)
         folium.GeoJson(
@@ -265,8 +281,7 @@ def _add_result_layers(folium, fmap, result: CoverageResult, *, show: bool, labe
         group.add_to(fmap)
 
     if len(result.gaps):
-        group = folium.FeatureGroup(name=f"{label}gaps (beyond {result.threshold:g} min)",
-                                    show=show)
+        group = layer(f"{label}gaps (beyond {result.threshold:g} min)", show)
         gaps = result.gaps.drop(columns=["place_ids"])
         folium.GeoJson(
             _geojson(gaps),
@@ -276,15 +291,15 @@ def _add_result_layers(folium, fmap, result: CoverageResult, *, show: bool, labe
                 ["gap_id", "places", "weight", "worst_minutes", "anchor_name"],
                 aliases=["gap", "places", "demand weight", "worst (min)", "largest place"]),
         ).add_to(group)
-        group.add_to(fmap)
 
     demand = result.demand
     covered = demand["minutes_to_nearest"].to_numpy() <= result.threshold
     if len(demand) > MAX_DEMAND_MARKERS:
         demand = demand[~covered]  # keep the file small: only the places that need action
         covered = covered[~covered]
-    _add_density(folium, fmap, result.demand, label, cell_m=density_cell_m)
-    group = folium.FeatureGroup(name=f"{label}demand (size = weight)", show=show)
+    if not grouped:
+        _add_density(folium, fmap, result.demand, label, cell_m=density_cell_m)
+    group = layer(f"{label}demand (size = weight)", show)
     minutes = demand["minutes_to_nearest"].to_numpy()
     points = gpd.GeoDataFrame({
         "name": demand["name"].astype(str).to_numpy(),
@@ -309,7 +324,6 @@ def _add_result_layers(folium, fmap, result: CoverageResult, *, show: bool, labe
                                   aliases=["place", "kind", "weight", "nearest station",
                                            "travel time"]),
     ).add_to(group)
-    group.add_to(fmap)
 
 
 DENSITY_COLOURS = ("#fff5eb", "#fdd0a2", "#fd8d3c", "#d94801", "#7f2704")
@@ -376,11 +390,17 @@ def _add_stations(folium, fmap, results: Sequence[CoverageResult], labels,
         )
         folium.Marker(
             location=[row.geometry.y, row.geometry.x],
-            icon=folium.DivIcon(html=badge, icon_size=(34, 18), icon_anchor=(17, 9)),
+            icon=folium.DivIcon(html=badge, icon_size=(_badge_width(row.id), 18),
+                                icon_anchor=(_badge_width(row.id) // 2, 9)),
             popup=folium.Popup(popup, max_width=320),
             tooltip=str(row.name),
         ).add_to(group)
     group.add_to(fmap)
+
+
+def _badge_width(text: str) -> int:
+    """Pixel width of a station badge: long ids (candidate sites) get a wider box."""
+    return max(34, 7 * len(str(text)) + 12)
 
 
 def _legend_html(minutes: Sequence[float]) -> str:
@@ -430,7 +450,7 @@ def _summary_html(results: Sequence[CoverageResult], labels, title: str | None,
     heading = html.escape(title or f"15-minute service circle: {first.network}")
     return (
         '<div id="planner-summary" style="position:fixed;bottom:28px;right:10px;z-index:9999;'
-        'max-width:330px;background:rgba(255,255,255,.94);padding:8px 10px;border-radius:6px;'
+        'max-width:330px;max-height:45vh;overflow-y:auto;background:rgba(255,255,255,.94);padding:8px 10px;border-radius:6px;'
         'font:12px sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3)">'
         f"<div style='font-size:14px'><b>{heading}</b></div>"
         f"<div>{len(first.stations)} stations · {len(first.demand)} demand places "

@@ -466,7 +466,7 @@ def write_outputs(result: ScenarioRun, out_dir: str | Path, *, network=None,
     labels = [r.name for r in result.results]
     combined = render.coverage_map([r.coverage for r in result.results], network=network,
                                    labels=labels, title=f"Scenarios: {result.title}",
-                                   self_contained=self_contained, tiles=tiles)
+                                   self_contained=self_contained, tiles=tiles, grouped=True)
     texts[out / "map.html"] = combined.get_root().render()
     if per_scenario_maps:
         for r in result.results:
