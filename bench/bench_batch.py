@@ -12,11 +12,12 @@ Asserts both runs give the same table, then reports the times and the speed-up.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import tempfile
 import time
 from pathlib import Path
+
+import _results  # bench/_results.py (the script's own folder is on sys.path)
 
 HERE = Path(__file__).resolve().parent
 PBF = HERE.parent.parent / "shared" / "data" / "osm" / "bench" / "heidelberg.osm.pbf"
@@ -83,9 +84,7 @@ def main() -> None:
     speedup = rows[0]["seconds"] / rows[1]["seconds"]
     print(f"\n{len(spec.districts)} districts: 1 worker {rows[0]['seconds']} s, "
           f"2 workers {rows[1]['seconds']} s, speed-up {speedup:.2f}x on {os.cpu_count()} cores")
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "batch.json").write_text(json.dumps({"rows": rows, "speedup": speedup,
-                                                     "cpus": os.cpu_count()}, indent=2))
+    _results.write(args.out, "batch", rows, speedup=speedup)
 
 
 if __name__ == "__main__":

@@ -19,10 +19,7 @@ Results: terminal table, bench/results/city.json and city.csv.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
-import os
-import platform
 import resource
 import subprocess
 import sys
@@ -30,6 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import _results  # bench/_results.py (the script's own folder is on sys.path)
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
@@ -330,14 +328,7 @@ def main() -> None:
             row = spawn(step, args, nodes=nodes, **extra)
             row["step"] = f"6 scale {nodes // 1000}k: {row['step'][2:]}"
             rows.append(row)
-    machine = {"cpus": os.cpu_count(), "python": platform.python_version(),
-               "platform": platform.platform()}
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "city.json").write_text(json.dumps({"machine": machine, "rows": rows}, indent=2))
-    with (args.out / "city.csv").open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=sorted({k for r in rows for k in r}))
-        writer.writeheader()
-        writer.writerows(rows)
+    machine = _results.write(args.out, "city", rows)
     print(f"\nmachine: {machine}")
     print(f"{'step':<28} {'size':<34} {'ours s':>8} {'peer s':>14} {'ratio':>22} {'peak MB':>8}")
     for r in rows:

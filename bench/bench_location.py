@@ -13,13 +13,10 @@ Results go to the terminal and to bench/results/location.{json,csv}.
 from __future__ import annotations
 
 import argparse
-import csv
-import json
-import os
-import platform
 import time
 from pathlib import Path
 
+import _results  # bench/_results.py (the script's own folder is on sys.path)
 import numpy as np
 from scipy import sparse
 
@@ -153,15 +150,7 @@ def main() -> None:
                  "reduction": solution.details["reduction"]})
     print(rows[-1], flush=True)
 
-    machine = {"cpus": os.cpu_count(), "python": platform.python_version(),
-               "platform": platform.platform()}
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "location.json").write_text(json.dumps({"machine": machine, "rows": rows},
-                                                       indent=2))
-    with (args.out / "location.csv").open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=sorted({k for r in rows for k in r}))
-        writer.writeheader()
-        writer.writerows(rows)
+    machine = _results.write(args.out, "location", rows)
     print(f"\nmachine: {machine}")
     print(f"{'benchmark':<20} {'size':<20} {'ours s':>8} {'peer s':>8} {'speedup':>8}")
     for row in rows:

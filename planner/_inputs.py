@@ -37,17 +37,10 @@ def load_inputs(
     Layers not given fall back to the bundled sample's own layers when ``source`` names a
     sample; for other networks, stations and demand must be given.
     """
-    sample = samples.resolve(source)
+    sample, paths = layer_paths(source, stations=stations, demand=demand, candidates=candidates)
     net = network.load_network(source, settings=settings)
-
-    def pick(given, fallback):
-        if given is not None:
-            return Path(given)
-        return fallback if sample is not None else None
-
-    stations_path = pick(stations, sample.stations if sample else None)
-    demand_path = pick(demand, sample.demand if sample else None)
-    candidates_path = pick(candidates, sample.candidates if sample else None)
+    stations_path, demand_path, candidates_path = (
+        paths["stations"], paths["demand"], paths["candidates"])
     return Inputs(
         network=net,
         stations=layers.read_stations(stations_path) if stations_path else None,
@@ -56,6 +49,19 @@ def load_inputs(
         candidates=layers.read_candidates(candidates_path) if candidates_path else None,
         sample=sample,
     )
+
+
+def layer_paths(
+    source: str | Path, *, stations=None, demand=None, candidates=None
+) -> tuple[samples.Sample | None, dict[str, Path | None]]:
+    """The sample ``source`` names (if any) and each layer's path: the one given, else the
+    sample's own, else None."""
+    sample = samples.resolve(source)
+    given = {"stations": stations, "demand": demand, "candidates": candidates}
+    return sample, {
+        role: Path(path) if path is not None else (getattr(sample, role) if sample else None)
+        for role, path in given.items()
+    }
 
 
 def require(value, what: str, option: str):

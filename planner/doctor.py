@@ -8,7 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
-from . import layers, network as network_stage, samples
+from . import layers, network as network_stage
+from ._inputs import layer_paths
 from .errors import PlannerError
 from .settings import Travel
 
@@ -41,17 +42,12 @@ def check(
     """Every problem found in the network and the layers (errors and warnings), in order."""
     findings: list[Finding] = []
     try:
-        sample = samples.resolve(source)
+        _, paths = layer_paths(source, stations=stations, demand=demand, candidates=candidates)
         net = network_stage.load_network(source)
     except PlannerError as exc:
         return [Finding("error", "network", str(exc))]
     findings.append(Finding("ok", "network", f"{net.name}: {net.n_nodes:,} nodes, "
                                              f"{net.seg_length.sum() / 1000:,.1f} km of streets"))
-    paths = {
-        "stations": stations or (sample.stations if sample else None),
-        "demand": demand or (sample.demand if sample else None),
-        "candidates": candidates or (sample.candidates if sample else None),
-    }
     frames = {}
     for role, path in paths.items():
         if path is None:

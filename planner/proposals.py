@@ -278,7 +278,7 @@ class ProposalResult:
 
 
 def propose(
-    network: Network,
+    network: Network | StreetGraph,
     stations: gpd.GeoDataFrame | None,
     demand: gpd.GeoDataFrame,
     *,
@@ -306,6 +306,9 @@ def propose(
 
     Parameters
     ----------
+    network
+        A :class:`~planner.network.Network` (``travel`` picks the mode) or a street graph
+        already built for one mode (then ``travel`` is ignored).
     model
         ``mclp`` (the ``k`` sites covering the most demand within ``minutes``), ``lscp`` (the
         fewest sites reaching ``target_share``) or ``pmedian`` (``k`` sites minimising the
@@ -323,8 +326,11 @@ def propose(
     if existing not in EXISTING:
         raise InputError(f"existing={existing!r}: choose one of {', '.join(EXISTING)}")
     threshold = _validate.minutes([minutes], name="minutes")[0]
-    travel = travel or Travel()
-    street = network.graph(travel)
+    if isinstance(network, StreetGraph):
+        street, travel = network, network.travel
+    else:
+        travel = travel or Travel()
+        street = network.graph(travel)
     layers.check_area(demand, street, role="demand")
     if stations is not None and len(stations) and existing != "ignore":
         layers.check_area(stations, street, role="stations")

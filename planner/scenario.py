@@ -389,7 +389,7 @@ def run(spec: ScenarioSpec | str | Path, *,
         if variant.propose is not None:
             options = dict(variant.propose)
             proposal = proposals.propose(
-                inputs.network, stations, inputs.demand, candidates=inputs.candidates,
+                street, stations, inputs.demand, candidates=inputs.candidates,
                 model=options.get("model", "mclp"), k=options.get("k", 1),
                 target_share=options.get("target_share", 1.0), travel=variant.travel,
                 minutes=max(variant.minutes),
