@@ -29,7 +29,7 @@ def make_districts(folder: Path, count: int) -> dict:
     sys.path.insert(0, str(HERE))
     from bench_city import node_points, points_on_streets
 
-    from planner import network
+    from planner.data import network
     from planner.settings import Travel
 
     districts = []
@@ -63,7 +63,7 @@ def main() -> None:
     parser.add_argument("--districts", type=int, default=8)
     parser.add_argument("--out", type=Path, default=HERE / "results")
     args = parser.parse_args()
-    from planner import batch
+    from planner.apps import batch
 
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)

@@ -57,7 +57,7 @@ def load(source: str, nodes: int | None):
 
 def synthetic(nodes: int, seed: int = 7):
     """A street-like network: a jittered grid, 10 % of streets missing, 15 % one-way."""
-    from planner import network
+    from planner.data import network
 
     rng = np.random.default_rng(seed)
     side = int(round(np.sqrt(nodes)))
@@ -77,7 +77,7 @@ def points_on_streets(street, count: int, seed: int, spread_m: float = 25.0):
     """Random points along the streets (length-weighted), a little off the kerb, as lon/lat."""
     from pyproj import Transformer
 
-    from planner import layers
+    from planner.data import layers
 
     rng = np.random.default_rng(seed)
     p = street.seg_length / street.seg_length.sum()
@@ -96,7 +96,7 @@ def points_on_streets(street, count: int, seed: int, spread_m: float = 25.0):
 def node_points(street, count: int, seed: int):
     from pyproj import Transformer
 
-    from planner import layers
+    from planner.data import layers
 
     rng = np.random.default_rng(seed)
     nodes = rng.choice(street.n_nodes, count, replace=False)
@@ -109,7 +109,7 @@ def node_points(street, count: int, seed: int):
 
 
 def step_build(args) -> dict:
-    from planner import network
+    from planner.data import network
     from planner.settings import Settings
 
     with tempfile.TemporaryDirectory() as cache:
@@ -140,7 +140,8 @@ def step_build(args) -> dict:
 
 
 def _prepare(args, stations_n: int):
-    from planner import layers, traveltime
+    from planner.data import layers
+    from planner.engine import traveltime
     from planner.settings import Travel
 
     net = load(str(args.pbf), args.nodes)
@@ -186,7 +187,7 @@ def step_coverage(args) -> dict:
 
 
 def step_isochrones(args) -> dict:
-    from planner import isochrones
+    from planner.engine import isochrones
 
     net, street, stations, nodes, layers, traveltime = _prepare(args, args.iso_stations)
     graph = traveltime.build(street, {"stations": layers.snap(stations, street)})

@@ -15,16 +15,20 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from . import (coverage, doctor, errors, isochrones, layers, network, optimize, proposals, render,
-               samples, scenario, traveltime)
-from .coverage import CoverageResult
-from .coverage import analyze as check_coverage
-from .errors import PlannerError
-from .layers import read_candidates, read_demand, read_stations
-from .network import load_network
-from .proposals import ProposalResult, propose
-from .render import coverage_map, save_map
-from .settings import Settings, Travel
+from planner import errors, optimize
+from planner.analysis import coverage, proposals
+from planner.analysis.coverage import CoverageResult
+from planner.analysis.coverage import analyze as check_coverage
+from planner.analysis.proposals import ProposalResult, propose
+from planner.apps import doctor, scenario
+from planner.data import layers, network, samples
+from planner.data.layers import read_candidates, read_demand, read_stations
+from planner.data.network import load_network
+from planner.engine import isochrones, traveltime
+from planner.errors import PlannerError
+from planner.outputs import maps as render
+from planner.outputs.maps import coverage_map, save_map
+from planner.settings import Settings, Travel
 
 __all__ = [
     "__version__",

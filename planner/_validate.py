@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 
-from .errors import InputError
+from planner.errors import InputError
 
 #: Longest threshold the planner accepts (a "service circle" of more than 3 hours is a typo).
 MAX_MINUTES = 180.0

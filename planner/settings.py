@@ -9,7 +9,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import InputError
+from planner.errors import InputError
 
 __all__ = ["Settings", "ModeSpec", "MODES", "Travel", "LEGAL_EBIKE_CAP_KMH"]
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import settings as hypothesis_settings
 
 import planner
-from planner import network as network_stage
+from planner.data import network as network_stage
 from planner.settings import Settings
 
 # CI runs the same examples every time (a failure there is reproducible here with CI=true);

@@ -1,0 +1,309 @@
+"""The 15-minute check: which demand reaches a station in time, the gaps, and each station's load."""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from scipy.sparse.csgraph import connected_components
+from scipy.sparse import coo_matrix
+from scipy.spatial import cKDTree
+
+from planner import _validate
+from planner.engine import isochrones
+from planner.data import layers
+from planner.engine import traveltime
+from planner.errors import LayerError
+from planner.data.network import Network, StreetGraph
+from planner.settings import Travel
+
+__all__ = ["CoverageResult", "analyze", "DEFAULT_MINUTES"]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MINUTES: tuple[float, ...] = (5.0, 10.0, 15.0)
+#: Uncovered places closer than this (m) to each other form one gap area.
+GAP_LINK_M = 400.0
+
+
+@dataclass(frozen=True)
+class CoverageResult:
+    """The outcome of one coverage check (immutable; frames are in EPSG:4326).
+
+    Attributes
+    ----------
+    stations
+        ``id, name, on_network, access_m, served_weight, served_places, reach_weight`` per
+        station; *served* counts demand whose nearest station it is and that reaches it
+        within the main threshold, *reach* all demand within the threshold of it.
+    demand
+        ``id, name, weight, on_network, access_m, minutes_to_nearest, nearest_station,
+        stations_within, covered_<m>`` per demand place (``inf`` minutes = cannot reach).
+    gaps
+        Uncovered demand grouped into areas: ``gap_id, places, weight, worst_minutes,
+        anchor_name, anchor_lon, anchor_lat`` and a polygon.
+    isochrones
+        ``station_id`` (``all`` for the dissolved service area), ``minutes``, ``area_km2``.
+    """
+
+    network: str
+    travel: Travel
+    minutes: tuple[float, ...]
+    stations: gpd.GeoDataFrame = field(repr=False)
+    demand: gpd.GeoDataFrame = field(repr=False)
+    gaps: gpd.GeoDataFrame = field(repr=False)
+    isochrones: gpd.GeoDataFrame = field(repr=False)
+    graph_summary: dict = field(repr=False)
+
+    @property
+    def threshold(self) -> float:
+        """The main threshold (the largest of :attr:`minutes`), e.g. 15."""
+        return max(self.minutes)
+
+    def covered_share(self, minutes: float | None = None) -> float:
+        """Weighted share of demand within ``minutes`` (default: the main threshold)."""
+        m = self.threshold if minutes is None else minutes
+        weight = self.demand["weight"].to_numpy()
+        covered = self.demand["minutes_to_nearest"].to_numpy() <= m
+        return float(weight[covered].sum() / weight.sum()) if weight.sum() else 0.0
+
+    def summary(self) -> dict:
+        """Headline numbers as plain JSON-ready data."""
+        demand = self.demand
+        minutes = demand["minutes_to_nearest"].to_numpy()
+        reachable = minutes[np.isfinite(minutes)]
+        weight = demand["weight"].to_numpy()
+        worst = demand.sort_values("minutes_to_nearest", ascending=False).head(10)
+        return {
+            "network": self.network,
+            "mode": self.travel.mode,
+            "speed_kmh": self.travel.speed_kmh,
+            "thresholds_min": list(self.minutes),
+            "stations": int(len(self.stations)),
+            "stations_on_network": int(self.stations["on_network"].sum()),
+            "demand_places": int(len(demand)),
+            "demand_weight": round(float(weight.sum()), 3),
+            "demand_off_network": int((~demand["on_network"]).sum()),
+            "covered": {
+                f"{m:g}": {
+                    "share": round(self.covered_share(m), 4),
+                    "places": int((minutes <= m).sum()),
+                    "weight": round(float(weight[minutes <= m].sum()), 3),
+                }
+                for m in self.minutes
+            },
+            "covered_by_2plus_share": round(
+                float(weight[demand["stations_within"].to_numpy() >= 2].sum() / weight.sum()), 4
+            ),
+            "gaps": int(len(self.gaps)),
+            "gap_weight": round(float(self.gaps["weight"].sum()), 3) if len(self.gaps) else 0.0,
+            "minutes_to_nearest": {
+                "median": _round(np.median(reachable)) if reachable.size else None,
+                "p90": _round(np.percentile(reachable, 90)) if reachable.size else None,
+                "max": _round(reachable.max()) if reachable.size else None,
+                "unreachable_places": int((~np.isfinite(minutes)).sum()),
+            },
+            "worst_served": [
+                {"id": r.id, "name": r.name, "minutes": _round(r.minutes_to_nearest)}
+                for r in worst.itertuples()
+            ],
+            "network_graph": self.graph_summary,
+        }
+
+    def to_dict(self) -> dict:
+        """Summary plus per-station, per-gap and per-demand rows."""
+        def records(frame: gpd.GeoDataFrame) -> list[dict]:
+            plain = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+            plain["lon"] = frame.geometry.representative_point().x.round(6)
+            plain["lat"] = frame.geometry.representative_point().y.round(6)
+            return json.loads(plain.to_json(orient="records", force_ascii=False))
+
+        return {
+            "summary": self.summary(),
+            "stations": records(self.stations),
+            "gaps": records(self.gaps) if len(self.gaps) else [],
+            "demand": records(self.demand),
+        }
+
+    def to_json(self, **kwargs) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=kwargs.pop("indent", 2),
+                          **kwargs)
+
+
+def _round(value: float) -> float | None:
+    return None if not math.isfinite(value) else round(float(value), 2)
+
+
+def analyze(
+    network: Network | StreetGraph,
+    stations: gpd.GeoDataFrame,
+    demand: gpd.GeoDataFrame,
+    *,
+    travel: Travel | None = None,
+    minutes: Sequence[float] = DEFAULT_MINUTES,
+    with_isochrones: bool = True,
+    per_station_isochrones: bool = True,
+    buffer_m: float = isochrones.BUFFER_M,
+    gap_link_m: float = GAP_LINK_M,
+    progress: Callable[[str], None] | None = None,
+) -> CoverageResult:
+    """Check which demand reaches a station within each threshold.
+
+    Parameters
+    ----------
+    network
+        A :class:`~planner.data.network.Network` (then ``travel`` picks the mode) or a street
+        graph already built for one mode.
+    stations, demand
+        Point layers as returned by :mod:`planner.data.layers` (``id``, ``name``, ``weight``).
+    travel
+        Mode and speed; defaults to riders on e-bikes.
+    minutes
+        Thresholds; the largest is the main one (gaps, station loads).
+    """
+    say = progress or (lambda message: None)
+    minutes = _validate.minutes(minutes)
+    if isinstance(network, StreetGraph):
+        street = network
+        travel = street.travel
+    else:
+        travel = travel or Travel()
+        street = network.graph(travel)
+    for frame, role in ((stations, "stations"), (demand, "demand")):
+        if len(frame) == 0:
+            raise LayerError(f"the {role} layer is empty; give at least one point")
+        layers.check_area(frame, street, role=role)
+    say(f"snapping {len(stations)} stations and {len(demand)} demand places to the streets")
+    snap_s = layers.snap(stations, street)
+    snap_d = layers.snap(demand, street)
+    if not snap_s.on_network.any():
+        raise LayerError(
+            f"all {len(stations)} stations are farther than {travel.max_snap_m:g} m from any "
+            f"street usable {travel.spec.label}; check the stations layer's coordinates or "
+            "raise max_snap_m"
+        )
+    graph = traveltime.build(street, {"stations": snap_s, "demand": snap_d})
+    s_doors, d_doors = graph.door("stations"), graph.door("demand")
+
+    say("computing travel times to the nearest station")
+    seconds, nearest_pos = traveltime.time_to_nearest(graph, s_doors)
+    d_seconds = np.where(d_doors >= 0, seconds[np.maximum(d_doors, 0)], np.inf)
+    d_nearest = np.where(d_doors >= 0, nearest_pos[np.maximum(d_doors, 0)], -1)
+    limit = max(minutes) * 60
+    within = traveltime.times_to_each(graph, s_doors, d_doors, limit=limit)
+    counts = np.diff(within.tocsc().indptr)
+
+    weight = demand["weight"].to_numpy(dtype=float)
+    d_minutes = d_seconds / 60.0
+    station_ids = stations["id"].astype(str).to_numpy()
+    demand_out = gpd.GeoDataFrame({
+        "id": demand["id"].astype(str).to_numpy(),
+        "name": demand["name"].astype(str).to_numpy(),
+        "kind": demand["kind"].astype(str).to_numpy() if "kind" in demand else "",
+        "weight": weight,
+        "on_network": snap_d.on_network,
+        "access_m": np.round(np.where(snap_d.on_network, snap_d.offset_m, np.nan), 1),
+        "minutes_to_nearest": np.round(d_minutes, 2),
+        "nearest_station": np.where(d_nearest >= 0, station_ids[np.maximum(d_nearest, 0)], ""),
+        "stations_within": counts.astype(int),
+    }, geometry=demand.geometry.to_numpy(), crs="EPSG:4326")
+    for m in minutes:
+        demand_out[f"covered_{m:g}"] = d_minutes <= m
+
+    main = d_minutes <= max(minutes)
+    served = np.bincount(d_nearest[main], weights=weight[main], minlength=len(stations))
+    served_n = np.bincount(d_nearest[main], minlength=len(stations))
+    reach = _row_weight(within, weight)
+    station_out = gpd.GeoDataFrame({
+        "id": station_ids,
+        "name": stations["name"].astype(str).to_numpy(),
+        "on_network": snap_s.on_network,
+        "access_m": np.round(np.where(snap_s.on_network, snap_s.offset_m, np.nan), 1),
+        "served_weight": np.round(served, 3),
+        "served_places": served_n.astype(int),
+        "reach_weight": np.round(reach, 3),
+    }, geometry=stations.geometry.to_numpy(), crs="EPSG:4326")
+    off = station_out.loc[~station_out["on_network"], "id"].tolist()
+    if off:
+        log.warning("stations off the %s network (more than %g m from a street): %s",
+                    travel.mode, travel.max_snap_m, ", ".join(off))
+
+    if with_isochrones:
+        say("drawing isochrones")
+        parts = [isochrones.service_area(graph, seconds, minutes, buffer_m=buffer_m)]
+        if per_station_isochrones:
+            parts.append(isochrones.station_isochrones(graph, s_doors, station_ids, minutes,
+                                                       buffer_m=buffer_m))
+        iso = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=street.crs)
+        iso = iso.to_crs("EPSG:4326")
+    else:
+        iso = gpd.GeoDataFrame({"station_id": [], "minutes": [], "area_km2": []},
+                               geometry=[], crs="EPSG:4326")
+
+    gaps = find_gaps(demand_out, street.crs, threshold=max(minutes), link_m=gap_link_m)
+    return CoverageResult(
+        network=street.network.name,
+        travel=travel,
+        minutes=minutes,
+        stations=station_out,
+        demand=demand_out,
+        gaps=gaps,
+        isochrones=iso,
+        graph_summary=street.summary(),
+    )
+
+
+def _row_weight(matrix, weight: np.ndarray) -> np.ndarray:
+    """Sum of target weights per row of a sparse reach matrix (pattern, not values)."""
+    pattern = matrix.tocsr()
+    row_of = np.repeat(np.arange(pattern.shape[0]), np.diff(pattern.indptr))
+    return np.bincount(row_of, weights=weight[pattern.indices], minlength=pattern.shape[0])
+
+
+def find_gaps(
+    demand: gpd.GeoDataFrame, crs: str, *, threshold: float, link_m: float = GAP_LINK_M
+) -> gpd.GeoDataFrame:
+    """Group demand not covered within ``threshold`` minutes into gap areas.
+
+    Places closer than ``link_m`` to each other join one gap; each gap gets its total
+    weight, its heaviest place as the anchor and a polygon around its places.
+    """
+    columns = ["gap_id", "places", "weight", "worst_minutes", "anchor_name", "anchor_lon",
+               "anchor_lat", "place_ids"]
+    uncovered = demand[~(demand["minutes_to_nearest"].to_numpy() <= threshold)]
+    if uncovered.empty:
+        return gpd.GeoDataFrame({c: [] for c in columns}, geometry=[], crs="EPSG:4326")
+    projected = uncovered.geometry.to_crs(crs)
+    xy = shapely.get_coordinates(projected.to_numpy())
+    pairs = cKDTree(xy).query_pairs(r=link_m, output_type="ndarray")
+    n = xy.shape[0]
+    graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
+    _, labels = connected_components(graph, directed=False)
+    weight = uncovered["weight"].to_numpy()
+    rows = []
+    for label in np.unique(labels):
+        members = np.flatnonzero(labels == label)
+        anchor = members[np.argmax(weight[members])]
+        hull = shapely.convex_hull(shapely.multipoints(xy[members]))
+        rows.append({
+            "places": int(members.size),
+            "weight": round(float(weight[members].sum()), 3),
+            "worst_minutes": float(uncovered["minutes_to_nearest"].iloc[members].max()),
+            "anchor_name": str(uncovered["name"].iloc[anchor]),
+            "anchor_lon": round(float(uncovered.geometry.iloc[anchor].x), 6),
+            "anchor_lat": round(float(uncovered.geometry.iloc[anchor].y), 6),
+            "place_ids": ",".join(uncovered["id"].iloc[members].astype(str)),
+            "geometry": shapely.buffer(hull, 80.0, quad_segs=4),
+        })
+    rows.sort(key=lambda r: -r["weight"])
+    for number, row in enumerate(rows, start=1):
+        row["gap_id"] = f"G{number}"
+    frame = gpd.GeoDataFrame(rows, geometry="geometry", crs=crs)[columns + ["geometry"]]
+    return frame.to_crs("EPSG:4326")

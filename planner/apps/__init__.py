@@ -1,0 +1,1 @@
+"""Entry points over the API: the CLI, scenario files, batches on Dask, doctor."""

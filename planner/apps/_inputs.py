@@ -1,0 +1,73 @@
+"""Resolve what entry points (CLI, scenarios, batches) are given into loaded inputs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+
+from planner.data import layers
+from planner.data import network
+from planner.data import samples
+from planner.errors import InputError
+from planner.settings import Settings
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """A network and the layers to analyse on it (candidates may be absent)."""
+
+    network: network.Network
+    stations: gpd.GeoDataFrame | None
+    demand: gpd.GeoDataFrame | None
+    candidates: gpd.GeoDataFrame | None
+    sample: samples.Sample | None
+
+
+def load_inputs(
+    source: str | Path,
+    *,
+    stations: str | Path | None = None,
+    demand: str | Path | None = None,
+    candidates: str | Path | None = None,
+    weight_column: str | None = None,
+    settings: Settings | None = None,
+) -> Inputs:
+    """Load a network (sample name, file or ``place:...``) and the layers for it.
+
+    Layers not given fall back to the bundled sample's own layers when ``source`` names a
+    sample; for other networks, stations and demand must be given.
+    """
+    sample, paths = layer_paths(source, stations=stations, demand=demand, candidates=candidates)
+    net = network.load_network(source, settings=settings)
+    stations_path, demand_path, candidates_path = (
+        paths["stations"], paths["demand"], paths["candidates"])
+    return Inputs(
+        network=net,
+        stations=layers.read_stations(stations_path) if stations_path else None,
+        demand=(layers.read_demand(demand_path, weight_column=weight_column)
+                if demand_path else None),
+        candidates=layers.read_candidates(candidates_path) if candidates_path else None,
+        sample=sample,
+    )
+
+
+def layer_paths(
+    source: str | Path, *, stations=None, demand=None, candidates=None
+) -> tuple[samples.Sample | None, dict[str, Path | None]]:
+    """The sample ``source`` names (if any) and each layer's path: the one given, else the
+    sample's own, else None."""
+    sample = samples.resolve(source)
+    given = {"stations": stations, "demand": demand, "candidates": candidates}
+    return sample, {
+        role: Path(path) if path is not None else (getattr(sample, role) if sample else None)
+        for role, path in given.items()
+    }
+
+
+def require(value, what: str, option: str):
+    """The value, or an error telling which option to give."""
+    if value is None:
+        raise InputError(f"no {what} layer: pass {option} PATH (GeoJSON, GeoPackage or CSV)")
+    return value

@@ -1,0 +1,412 @@
+"""Many districts at once on Dask: one task per district, a combined ranking table.
+
+Runs on a local Dask cluster (processes on this machine, bounded memory) by default, or on an
+existing cluster (``client=`` / ``--scheduler tcp://HOST:PORT``). A district that fails is
+reported and does not stop the others; districts whose outputs are up to date are skipped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+import tomllib
+import traceback
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from planner import __version__
+from planner import _validate
+from planner.outputs import maps as render
+from planner.errors import PlannerError, ScenarioError
+
+__all__ = ["District", "BatchSpec", "BatchResult", "load", "parse", "run", "run_district",
+           "write_table"]
+
+DISTRICT_KEYS = {"name", "network", "bbox", "stations", "demand", "candidates", "weight_column",
+                 "mode", "speed_kmh", "minutes", "analysis", "propose"}
+ANALYSES = ("coverage", "proposals")
+
+
+@dataclass(frozen=True)
+class District:
+    """One district's inputs and analyses (paths absolute, values validated)."""
+
+    name: str
+    network: str
+    bbox: tuple[float, float, float, float] | None = None
+    stations: str | None = None
+    demand: str | None = None
+    candidates: str | None = None
+    weight_column: str | None = None
+    mode: str = "ebike"
+    speed_kmh: float | None = None
+    minutes: tuple[float, ...] = (5.0, 10.0, 15.0)
+    analysis: tuple[str, ...] = ("coverage",)
+    propose: Mapping = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "network": self.network, "bbox": self.bbox,
+                "stations": self.stations, "demand": self.demand, "candidates": self.candidates,
+                "weight_column": self.weight_column, "mode": self.mode,
+                "speed_kmh": self.speed_kmh, "minutes": list(self.minutes),
+                "analysis": list(self.analysis), "propose": dict(self.propose)}
+
+
+@dataclass(frozen=True)
+class BatchSpec:
+    title: str
+    districts: tuple[District, ...]
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """Per-district rows (``status`` ok / skipped / failed) and the ranking built from them."""
+
+    title: str
+    rows: tuple[dict, ...]
+
+    @property
+    def failed(self) -> list[dict]:
+        return [r for r in self.rows if r["status"] == "failed"]
+
+    def table(self) -> pd.DataFrame:
+        """Districts ranked worst-covered first (then by gap weight), failures last."""
+        frame = pd.DataFrame(list(self.rows))
+        ok = frame[frame["status"] != "failed"].copy()
+        bad = frame[frame["status"] == "failed"].copy()
+        if not ok.empty:
+            ok = ok.sort_values(["covered_main_%", "gap_weight", "district"],
+                                ascending=[True, False, True])
+        table = pd.concat([ok, bad], ignore_index=True)
+        rank = pd.array(list(range(1, len(ok) + 1)) + [None] * len(bad), dtype="Int64")
+        table.insert(0, "rank", rank)
+        return table
+
+
+# --------------------------------------------------------------------------- spec
+
+
+def load(path: str | Path) -> BatchSpec:
+    """Read a batch file (TOML, or YAML with PyYAML): ``[defaults]`` and ``[[districts]]``."""
+    path = Path(path).expanduser()
+    if not path.is_file():
+        raise ScenarioError(f"batch file {path} does not exist")
+    text = path.read_text(encoding="utf-8")
+    try:
+        if path.suffix.lower() == ".toml":
+            data = tomllib.loads(text)
+        elif path.suffix.lower() in (".yaml", ".yml"):
+            import yaml
+
+            data = yaml.safe_load(text)
+        else:
+            raise ScenarioError(f"batch file {path}: use a .toml or .yaml file")
+    except ScenarioError:
+        raise
+    except Exception as exc:
+        raise ScenarioError(f"batch file {path} cannot be parsed: {exc}") from None
+    return parse(data, base_dir=path.parent, name=str(path))
+
+
+def parse(data: object, *, base_dir: Path | None = None, name: str = "batch") -> BatchSpec:
+    """Validate batch data; mistakes name the district and key."""
+    base_dir = base_dir or Path.cwd()
+    if not isinstance(data, Mapping):
+        raise ScenarioError(f"{name}: expected [defaults] and [[districts]] tables")
+    unknown = set(data) - {"title", "defaults", "districts"}
+    if unknown:
+        raise ScenarioError(f"{name}: unknown key {sorted(unknown)[0]!r}; allowed: title, "
+                            "defaults, districts")
+    defaults = data.get("defaults", {}) or {}
+    districts = data.get("districts")
+    if not isinstance(defaults, Mapping):
+        raise ScenarioError(f"{name}: defaults must be a table")
+    if not isinstance(districts, list) or not districts:
+        raise ScenarioError(f"{name}: give at least one [[districts]] table")
+    out, seen = [], set()
+    for index, raw in enumerate(districts):
+        where = f"{name}: districts[{index}]"
+        if not isinstance(raw, Mapping):
+            raise ScenarioError(f"{where} must be a table")
+        merged = {**defaults, **raw}
+        bad = set(merged) - DISTRICT_KEYS
+        if bad:
+            raise ScenarioError(f"{where}.{sorted(bad)[0]}: unknown key; allowed: "
+                                f"{', '.join(sorted(DISTRICT_KEYS))}")
+        district = _district(merged, where, base_dir)
+        if district.name in seen:
+            raise ScenarioError(f"{where}.name: duplicate district name {district.name!r}")
+        seen.add(district.name)
+        out.append(district)
+    return BatchSpec(title=str(data.get("title", "batch")), districts=tuple(out))
+
+
+def _district(raw: Mapping, where: str, base_dir: Path) -> District:
+    from planner.settings import Travel
+
+    name = raw.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise ScenarioError(f"{where}.name: every district needs a name")
+    network = raw.get("network")
+    if not isinstance(network, str) or not network:
+        raise ScenarioError(f"{where}.network: give a sample name or an OSM file")
+
+    def resolve(value, key):
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise ScenarioError(f"{where}.{key}: must be a path")
+        candidate = Path(value)
+        return str(candidate if candidate.is_absolute() else base_dir / candidate)
+
+    if Path(network).suffix:
+        network = resolve(network, "network")
+    bbox = raw.get("bbox")
+    if bbox is not None:
+        if not (isinstance(bbox, list) and len(bbox) == 4 and all(
+                isinstance(b, (int, float)) and not isinstance(b, bool) for b in bbox)):
+            raise ScenarioError(f"{where}.bbox: must be [west, south, east, north]")
+        bbox = tuple(float(b) for b in bbox)
+    analysis = raw.get("analysis", ["coverage"])
+    if isinstance(analysis, str):
+        analysis = [analysis]
+    if not isinstance(analysis, list) or not set(analysis) <= set(ANALYSES) or not analysis:
+        raise ScenarioError(f"{where}.analysis: choose from {', '.join(ANALYSES)}")
+    try:
+        travel = Travel(raw.get("mode", "ebike"), speed_kmh=raw.get("speed_kmh"))
+        minutes = _validate.minutes(raw.get("minutes", (5, 10, 15)))
+    except PlannerError as exc:
+        raise ScenarioError(f"{where}: {exc}") from None
+    propose = raw.get("propose", {}) or {}
+    if not isinstance(propose, Mapping):
+        raise ScenarioError(f"{where}.propose: must be a table like {{k = 3}}")
+    return District(
+        name=name.strip(), network=network, bbox=bbox,
+        stations=resolve(raw.get("stations"), "stations"),
+        demand=resolve(raw.get("demand"), "demand"),
+        candidates=resolve(raw.get("candidates"), "candidates"),
+        weight_column=raw.get("weight_column"), mode=travel.mode,
+        speed_kmh=raw.get("speed_kmh"), minutes=minutes, analysis=tuple(analysis),
+        propose=dict(propose),
+    )
+
+
+# --------------------------------------------------------------------------- one district
+
+
+def _fingerprint(district: District) -> str:
+    """Changes when the district's settings, input files or the planner version change."""
+    digest = hashlib.sha256(json.dumps([district.to_dict(), __version__],
+                                       sort_keys=True, default=str).encode())
+    for value in (district.network, district.stations, district.demand, district.candidates):
+        if value and Path(value).is_file():
+            stat = Path(value).stat()
+            digest.update(f"{value}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    return digest.hexdigest()[:20]
+
+
+def run_district(district: District | Mapping, out_dir: str | Path, *,
+                 force: bool = False, self_contained: bool = True) -> dict:
+    """Analyse one district and write its map and report; return its summary row.
+
+    Never raises for the district's own problems: a failure comes back as a row with
+    ``status = "failed"`` and the error message, so one bad district cannot stop a batch.
+    """
+    if isinstance(district, Mapping):
+        district = District(**{**district, "minutes": tuple(district["minutes"]),
+                                "analysis": tuple(district["analysis"]),
+                                "bbox": tuple(district["bbox"]) if district.get("bbox") else None})
+    start = time.perf_counter()
+    folder = Path(out_dir) / district.name
+    marker = folder / "done.json"
+    key = _fingerprint(district)
+    if not force and marker.is_file():
+        try:
+            done = json.loads(marker.read_text(encoding="utf-8"))
+            if done.get("fingerprint") == key:
+                return {**done["row"], "status": "skipped", "seconds": 0.0}
+        except (OSError, ValueError, KeyError):
+            pass  # unreadable marker: run again
+    try:
+        row = _analyse(district, folder, self_contained)
+    except PlannerError as exc:
+        return _failed(district, str(exc), start)
+    except Exception as exc:  # a bug must not stop the other districts either
+        return _failed(district, f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}",
+                       start)
+    row["seconds"] = round(time.perf_counter() - start, 2)
+    render.write_bundle(texts={marker: json.dumps({"fingerprint": key, "row": row},
+                                                  ensure_ascii=False, default=str)})
+    return row
+
+
+def _failed(district: District, message: str, start: float) -> dict:
+    return {"district": district.name, "status": "failed", "error": message.strip(),
+            "mode": district.mode, "seconds": round(time.perf_counter() - start, 2)}
+
+
+def _analyse(district: District, folder: Path, self_contained: bool) -> dict:
+    from planner.analysis import coverage
+    from planner.data import network as network_stage
+    from planner.analysis import proposals
+    from planner.data import samples
+    from planner.apps._inputs import load_inputs
+    from planner.settings import Travel
+
+    if district.bbox is not None:
+        if samples.resolve(district.network) is not None:
+            raise PlannerError("bbox needs a network file (a province .osm.pbf), not a sample")
+        net = network_stage.from_file(district.network, bbox=district.bbox, name=district.name)
+        inputs = load_inputs(district.network, stations=district.stations,
+                             demand=district.demand, candidates=district.candidates,
+                             weight_column=district.weight_column)
+        inputs = type(inputs)(network=net, stations=inputs.stations, demand=inputs.demand,
+                              candidates=inputs.candidates, sample=None)
+    else:
+        inputs = load_inputs(district.network, stations=district.stations,
+                             demand=district.demand, candidates=district.candidates,
+                             weight_column=district.weight_column)
+    if inputs.stations is None or inputs.demand is None:
+        raise PlannerError("give stations and demand layers for this district")
+    travel = Travel(district.mode, speed_kmh=district.speed_kmh)
+    result = coverage.analyze(inputs.network, inputs.stations, inputs.demand, travel=travel,
+                              minutes=district.minutes, per_station_isochrones=False)
+    summary = result.summary()
+    main = result.threshold
+    row = {
+        "district": district.name, "status": "ok", "mode": travel.mode,
+        "speed_kmh": travel.speed_kmh, "stations": summary["stations_on_network"],
+        "demand_places": summary["demand_places"], "demand_weight": summary["demand_weight"],
+        "threshold_min": main, "covered_main_%": round(100 * result.covered_share(), 2),
+        **{f"covered_{m:g}min_%": round(100 * result.covered_share(m), 2)
+           for m in district.minutes},
+        "gaps": summary["gaps"], "gap_weight": summary["gap_weight"],
+        "median_min": summary["minutes_to_nearest"]["median"],
+        "p90_min": summary["minutes_to_nearest"]["p90"],
+    }
+    fmap = render.coverage_map([result], network=inputs.network, self_contained=self_contained,
+                               title=f"{district.name}: {main:g}-minute coverage")
+    report = {"district": district.to_dict(), "coverage": result.to_dict()}
+    writes = {"fmap": fmap, "map_path": folder / "coverage.html"}
+    if "proposals" in district.analysis:
+        options = dict(district.propose)
+        plan = proposals.propose(
+            inputs.network, inputs.stations, inputs.demand, candidates=inputs.candidates,
+            model=options.get("model", "mclp"), k=int(options.get("k", 3)), travel=travel,
+            minutes=main, candidate_sources=tuple(options.get("candidate_sources") or (
+                ("layer",) if inputs.candidates is not None else ("intersections",))),
+            spacing_m=float(options.get("spacing_m", 300.0)),
+            method=options.get("method", "auto"))
+        row["proposed_sites"] = len(plan.sites)
+        row["covered_after_%"] = (None if plan.after is None
+                                  else round(100 * plan.after.covered_share(), 2))
+        report["proposal"] = plan.to_dict()
+        render.write_bundle(fmap=render.proposal_map(plan, network=inputs.network,
+                                                     self_contained=self_contained),
+                            map_path=folder / "proposal.html",
+                            frames={folder / "proposal-sites.geojson": plan.sites})
+    render.write_bundle(report=report, report_path=folder / "report.json", **writes)
+    return row
+
+
+# --------------------------------------------------------------------------- the batch
+
+
+def run(
+    spec: BatchSpec | str | Path,
+    out_dir: str | Path,
+    *,
+    client=None,
+    scheduler: str | None = None,
+    n_workers: int = 2,
+    memory_limit: str = "4GiB",
+    force: bool = False,
+    self_contained: bool = True,
+    progress: Callable[[str, dict], None] | None = None,
+    on_start: Callable[[object], None] | None = None,
+) -> BatchResult:
+    """Run every district on Dask and return the per-district rows.
+
+    Parameters
+    ----------
+    client
+        An existing ``dask.distributed.Client``; otherwise one is made for ``scheduler``
+        (``tcp://HOST:PORT``) or for a new local cluster of ``n_workers`` processes with
+        ``memory_limit`` each (closed again at the end).
+    progress
+        Called with ``(district name, row)`` as each district finishes.
+    on_start
+        Called with the client once it is connected (e.g. to print the dashboard link).
+    """
+    try:
+        from dask.distributed import Client, LocalCluster, as_completed
+    except ImportError as exc:
+        raise ImportError("batch runs need Dask: pip install 'dask[distributed]'") from exc
+    if not isinstance(spec, BatchSpec):
+        spec = load(spec)
+    out_dir = Path(out_dir)
+    own_client = own_cluster = None
+    if client is None:
+        if scheduler:
+            try:
+                client = own_client = Client(scheduler, timeout="10s")
+            except OSError as exc:
+                raise ScenarioError(f"cannot reach the Dask scheduler {scheduler} ({exc}); "
+                                    "check the address or drop --scheduler to run locally") \
+                    from None
+        else:
+            import logging
+
+            own_cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1,
+                                       processes=True, memory_limit=memory_limit,
+                                       dashboard_address=":0", silence_logs=logging.WARNING)
+            client = own_client = Client(own_cluster)
+    try:
+        if on_start is not None:
+            on_start(client)
+        futures = {client.submit(run_district, district.to_dict(), str(out_dir), force=force,
+                                 self_contained=self_contained, pure=False,
+                                 key=f"district-{i}-{district.name}"): district.name
+                   for i, district in enumerate(spec.districts)}
+        rows: dict[str, dict] = {}
+        for future in as_completed(futures):
+            name = futures[future]
+            try:
+                row = future.result()
+            except Exception as exc:  # a worker died (e.g. out of memory)
+                row = {"district": name, "status": "failed",
+                       "error": f"worker failed: {type(exc).__name__}: {exc}"}
+            rows[name] = row
+            if progress is not None:
+                progress(name, row)
+    finally:
+        if own_client is not None:
+            own_client.close()
+        if own_cluster is not None:
+            own_cluster.close()
+    ordered = tuple(rows[d.name] for d in spec.districts)
+    return BatchResult(title=spec.title, rows=ordered)
+
+
+def write_table(result: BatchResult, out_dir: str | Path) -> list[Path]:
+    """districts.csv, districts.md and districts.json, written together."""
+    from planner.apps.scenario import markdown_table
+
+    out_dir = Path(out_dir)
+    table = result.table()
+    plain = table.drop(columns=[c for c in ("error",) if c in table.columns])
+    records = json.loads(table.to_json(orient="records", force_ascii=False))
+    errors = [f"- **{r['district']}**: {str(r.get('error', '')).splitlines()[0]}"
+              for r in result.failed]
+    markdown = (f"# {result.title}\n\n" + markdown_table(plain)
+                + ("\n## Failed districts\n\n" + "\n".join(errors) + "\n" if errors else ""))
+    return render.write_bundle(
+        report={"title": result.title, "districts": records}, report_path=out_dir /
+        "districts.json",
+        texts={out_dir / "districts.csv": table.to_csv(index=False),
+               out_dir / "districts.md": markdown})
+

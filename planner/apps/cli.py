@@ -1,0 +1,624 @@
+"""Command line: thin commands over the Python API (``planner --help``)."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from planner import __version__
+from planner.errors import InputError, NetworkError, PlannerError, SolverError
+
+log = logging.getLogger("planner")
+
+
+class _PlannerGroup(click.Group):
+    """Turns the planner's own errors into one clear line and a non-zero exit."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except PlannerError as exc:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            click.secho(f"Error: {exc}", err=True, fg="red")
+            ctx.exit(1 if isinstance(exc, SolverError) else 2)
+
+
+@click.group(cls=_PlannerGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="planner")
+@click.option("-v", "--verbose", count=True, help="More detail (-vv for debugging output).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors and the final summary.")
+@click.option("--debug", is_flag=True, help="Show full tracebacks on errors.")
+@click.pass_context
+def cli(ctx: click.Context, verbose: int, quiet: bool, debug: bool) -> None:
+    """Plan rest stations for delivery riders: 15-minute coverage on real street networks.
+
+    \b
+    Start with the bundled sample district:
+      planner networks                 list the bundled sample districts
+      planner coverage                 check 15-minute coverage in Wudaokou, Beijing
+      planner coverage --mode walk --minutes 10,15 --close S2
+      planner propose --mode walk -k 3     where should 3 new stations go?
+      planner scenario run scenarios/wudaokou.toml
+      planner batch batches/samples.toml   many districts on Dask
+      planner doctor -s my-stations.csv    what is wrong with my layers?
+    Every command has --help.
+    """
+    level = logging.ERROR if quiet else [logging.WARNING, logging.INFO, logging.DEBUG][
+        min(verbose, 2)]
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    ctx.obj = {"debug": debug, "quiet": quiet}
+
+
+# --------------------------------------------------------------------------- shared options
+
+
+def network_options(func):
+    """Options that choose the street network and the layers (shared by every command)."""
+    options = [
+        click.option("--network", "-n", "network_source", default="wudaokou", show_default=True,
+                     metavar="SAMPLE|FILE",
+                     help="Bundled sample name (see `planner networks`), an OSM file "
+                          "(.osm, .osm.bz2, .osm.pbf) or osmnx .graphml file, or an online "
+                          "download: bbox:W,S,E,N or point:LAT,LON,RADIUS_M."),
+        click.option("--place", metavar="NAME",
+                     help="Download the network of a named place from OpenStreetMap "
+                          "(needs the internet; cached)."),
+        click.option("--stations", "-s", type=click.Path(path_type=Path), metavar="PATH",
+                     help="Existing stations (GeoJSON, GeoPackage, CSV with lon/lat). "
+                          "Defaults to the sample's stations."),
+        click.option("--demand", "-d", type=click.Path(path_type=Path), metavar="PATH",
+                     help="Demand places, optional `weight` column. Defaults to the sample's."),
+        click.option("--weight-column", metavar="NAME",
+                     help="Column of the demand layer holding the weights (default: weight)."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def travel_options(func):
+    options = [
+        click.option("--mode", "-m", "modes", multiple=True, metavar="MODE",
+                     help="walk, bike, ebike (delivery riders) or drive; repeat for several "
+                          "[default: ebike and walk]."),
+        click.option("--speed", "speeds", multiple=True, metavar="KMH|MODE=KMH",
+                     help="Travel speed in km/h, for all modes or one (e.g. ebike=15 for "
+                          "rush hour). E-bikes are capped at 25 km/h by law."),
+        click.option("--minutes", "-t", default="5,10,15", show_default=True, metavar="LIST",
+                     help="Travel-time thresholds in minutes, comma separated; the largest "
+                          "is the service-circle promise."),
+        click.option("--max-snap", default=250.0, show_default=True, metavar="M",
+                     help="Points farther than this (m) from a usable street are reported "
+                          "as off-network."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def map_options(func):
+    func = click.option(
+        "--tiles", "tiles", multiple=True, type=click.Choice(["osm", "gaode"]),
+        help="Online background tiles offered in the layer control [default: osm]. Gaode "
+             "tiles use China's GCJ-02 datum: overlays appear shifted 100-700 m on them.")(func)
+    return click.option(
+        "--self-contained/--cdn", default=True, show_default=True,
+        help="Inline the map's JavaScript so the HTML opens with no network (tiles start "
+             "hidden; the streets are drawn from the network). --cdn loads Leaflet from the "
+             "internet and shows tiles.")(func)
+
+
+def _progress(ctx: click.Context):
+    start = time.perf_counter()
+    quiet = ctx.obj.get("quiet")
+
+    def say(message: str) -> None:
+        if not quiet:
+            click.echo(f"[{time.perf_counter() - start:6.1f}s] {message}", err=True)
+
+    return say
+
+
+def parse_minutes(text: str) -> tuple[float, ...]:
+    from planner import _validate
+
+    parts = [p for p in str(text).replace(";", ",").split(",") if p.strip()]
+    try:
+        return _validate.minutes(parts, name="--minutes")
+    except InputError as exc:
+        raise click.BadParameter(str(exc).removeprefix("--minutes: "),
+                                 param_hint="--minutes") from None
+
+
+def parse_travels(modes, speeds, max_snap: float):
+    """Travel objects for the chosen modes, with per-mode or global speeds."""
+    from planner.settings import Travel
+
+    modes = [m.strip().lower() for m in modes] or ["ebike", "walk"]
+    per_mode: dict[str, float] = {}
+    everyone: float | None = None
+    for item in speeds:
+        key, sep, value = str(item).partition("=")
+        try:
+            number = float(value if sep else key)
+        except ValueError:
+            raise click.BadParameter(f"{item!r} is not KMH or MODE=KMH",
+                                     param_hint="--speed") from None
+        if sep:
+            per_mode[key.strip().lower()] = number
+        else:
+            everyone = number
+    unknown = set(per_mode) - set(modes)
+    if unknown:
+        raise click.BadParameter(
+            f"speed given for {', '.join(sorted(unknown))} but that mode is not analysed "
+            f"(modes: {', '.join(modes)})", param_hint="--speed")
+    travels = []
+    for mode in modes:
+        speed = per_mode.get(mode, everyone)
+        try:
+            travels.append(Travel(mode, speed_kmh=speed, max_snap_m=max_snap))
+        except InputError as exc:
+            hint = "--speed" if "speed" in str(exc) else "--mode" if "mode" in str(exc) \
+                else "--max-snap"
+            raise click.BadParameter(str(exc), param_hint=hint) from None
+    return travels
+
+
+def parse_lonlat(text: str, option: str) -> tuple[float, float]:
+    try:
+        lon, lat = (float(p) for p in text.split(","))
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not LON,LAT (e.g. 116.32,40.00)",
+                                 param_hint=option) from None
+    return lon, lat
+
+
+def _load(network_source, place, stations, demand, weight_column, candidates=None):
+    from planner.apps._inputs import load_inputs
+
+    source = f"place:{place}" if place else network_source
+    return load_inputs(source, stations=stations, demand=demand, candidates=candidates,
+                       weight_column=weight_column)
+
+
+def _default_output(network_name: str, kind: str, suffix: str) -> Path:
+    return Path("maps") / f"{network_name}-{kind}{suffix}"
+
+
+# --------------------------------------------------------------------------- commands
+
+
+@cli.command()
+def networks() -> None:
+    """List the bundled sample districts (usable as --network NAME)."""
+    from planner.data.samples import layers_dir, list_samples
+
+    found = list_samples()
+    if not found:
+        raise NetworkError(f"no bundled samples found in {layers_dir()}")
+    for sample in found:
+        click.echo(f"{click.style(sample.name, bold=True)}  {sample.title}")
+        click.echo(f"    {sample.description}")
+        click.echo(f"    data: {sample.attribution}")
+
+
+@cli.command()
+@network_options
+@travel_options
+@click.option("--add", "add", multiple=True, metavar="LON,LAT",
+              help="What-if: add a station at this point (repeatable).")
+@click.option("--close", "close", multiple=True, metavar="ID",
+              help="What-if: close the station with this id (repeatable).")
+@click.option("--move", "move", multiple=True, metavar="ID=LON,LAT",
+              help="What-if: move a station (repeatable).")
+@click.option("--map", "map_path", type=click.Path(path_type=Path), metavar="PATH",
+              help="Where to write the HTML map [default: maps/<network>-coverage.html].")
+@click.option("--report", "report_path", type=click.Path(path_type=Path), metavar="PATH",
+              help="Where to write the JSON report [default: next to the map].")
+@click.option("--per-station/--no-per-station", default=True, show_default=True,
+              help="Also draw each station's own isochrones.")
+@map_options
+@click.pass_context
+def coverage(ctx, network_source, place, stations, demand, weight_column, modes, speeds,
+             minutes, max_snap, add, close, move, map_path, report_path, per_station,
+             self_contained, tiles) -> None:
+    """Check which demand reaches a station within 5/10/15 minutes; map the gaps.
+
+    Writes an HTML map and a JSON report and prints the covered share per threshold,
+    the number of gap areas and the worst-served places.
+
+    \b
+    Examples:
+      planner coverage
+      planner coverage --mode ebike --speed 15 --minutes 10,15
+      planner coverage -n city.osm.pbf -s stations.csv -d riders.geojson
+      planner coverage --close S2 --add 116.315,40.005 --move S3=116.3150,40.0075
+    """
+    from planner.analysis import coverage as coverage_stage
+    from planner.data import layers
+    from planner.outputs import maps as render
+
+    say = _progress(ctx)
+    thresholds = parse_minutes(minutes)
+    travels = parse_travels(modes, speeds, max_snap)
+    additions = [parse_lonlat(a, "--add") for a in add]
+    moves = {}
+    for item in move:
+        station_id, sep, where = item.partition("=")
+        if not sep or not station_id.strip():
+            raise click.BadParameter(f"{item!r} is not ID=LON,LAT", param_hint="--move")
+        moves[station_id.strip()] = parse_lonlat(where, "--move")
+    say("loading the street network and layers")
+    from planner.apps._inputs import require
+
+    inputs = _load(network_source, place, stations, demand, weight_column)
+    station_layer = require(inputs.stations, "stations", "--stations")
+    demand_layer = require(inputs.demand, "demand", "--demand")
+    if additions or close or moves:
+        station_layer = layers.edit_stations(station_layer, add=additions, close=close,
+                                             move=moves)
+    results = []
+    for travel in travels:
+        say(f"analysing {travel.label}")
+        results.append(coverage_stage.analyze(
+            inputs.network, station_layer, demand_layer, travel=travel, minutes=thresholds,
+            per_station_isochrones=per_station, progress=lambda m: say("  " + m)))
+    map_path = map_path or _default_output(inputs.network.name, "coverage", ".html")
+    report_path = report_path or map_path.with_suffix(".json")
+    say("rendering the map")
+    note = None
+    if inputs.sample is not None:
+        note = "Sample district: stations are illustrative, not a real station plan."
+    fmap = render.coverage_map(results, network=inputs.network, note=note,
+                               self_contained=self_contained, tiles=tiles or ("osm",))
+    written = render.write_coverage_outputs(
+        results, fmap, map_path=map_path, report_path=report_path,
+        extra={"network": inputs.network.summary(),
+               "what_if": {"added": additions, "closed": list(close),
+                           "moved": {k: list(v) for k, v in moves.items()}}},
+    )
+    _print_coverage(results)
+    for path in written:
+        click.echo(f"wrote {path}")
+
+
+def _print_coverage(results) -> None:
+    for result in results:
+        summary = result.summary()
+        click.secho(f"\n{summary['network']}: {len(result.stations)} stations, "
+                    f"{summary['demand_places']} demand places, {result.travel.label}",
+                    bold=True)
+        for minutes, row in summary["covered"].items():
+            click.echo(f"  within {minutes:>3} min: {row['share'] * 100:5.1f}% of demand weight "
+                       f"({row['places']}/{summary['demand_places']} places)")
+        times = summary["minutes_to_nearest"]
+        click.echo(f"  time to nearest station: median {times['median']} min, "
+                   f"p90 {times['p90']} min, max {times['max']} min"
+                   + (f", {times['unreachable_places']} cannot reach any"
+                      if times["unreachable_places"] else ""))
+        click.echo(f"  gaps beyond {result.threshold:g} min: {summary['gaps']} area(s), "
+                   f"demand weight {summary['gap_weight']:g}")
+        for gap in result.gaps.head(3).itertuples():
+            click.echo(f"    {gap.gap_id}: {gap.places} places, weight {gap.weight:g}, "
+                       f"around {gap.anchor_name} ({gap.anchor_lon:.5f},{gap.anchor_lat:.5f})")
+        worst = [w for w in summary["worst_served"][:3]]
+        if worst:
+            click.echo("  worst served: " + "; ".join(
+                f"{w['name']} ({'cannot reach' if w['minutes'] is None else str(w['minutes']) + ' min'})"
+                for w in worst))
+        if summary["demand_off_network"]:
+            click.echo(f"  {summary['demand_off_network']} demand place(s) are off the street "
+                       "network (see the report)")
+        off = result.stations.loc[~result.stations["on_network"], "id"].tolist()
+        if off:
+            click.secho(f"  stations off the network (not used): {', '.join(off)}", fg="yellow")
+
+
+@cli.command()
+@network_options
+@travel_options
+@click.option("--model", type=click.Choice(["mclp", "lscp", "pmedian"]), default="mclp",
+              show_default=True,
+              help="mclp: the k sites covering the most demand; lscp: the fewest sites reaching "
+                   "--target; pmedian: k sites minimising the mean travel time.")
+@click.option("-k", "--new-stations", "k", default=3, show_default=True, type=int,
+              help="How many new stations (mclp, pmedian).")
+@click.option("--target", default="100", show_default=True, metavar="PERCENT",
+              help="lscp: share of demand to reach, in per cent.")
+@click.option("--unreachable", type=click.Choice(["exclude", "error"]), default="exclude",
+              show_default=True,
+              help="lscp: aim at the demand some site can reach (exclude), or fail when some "
+                   "demand is out of reach (error).")
+@click.option("--candidates", "-c", type=click.Path(path_type=Path), metavar="PATH",
+              help="Candidate sites layer. Defaults to the sample's public places.")
+@click.option("--candidate-source", "sources", multiple=True,
+              type=click.Choice(["layer", "intersections", "grid"]),
+              help="Where candidates come from; repeatable [default: layer if there is one, "
+                   "else intersections].")
+@click.option("--spacing", default=300.0, show_default=True, metavar="M",
+              help="Spacing of intersection / grid candidates.")
+@click.option("--exclude", "exclude_path", type=click.Path(path_type=Path), metavar="PATH",
+              help="Polygons where no station may go (GeoJSON/GeoPackage).")
+@click.option("--existing", type=click.Choice(["fixed", "closable", "ignore"]), default="fixed",
+              show_default=True,
+              help="Existing stations stay (fixed), may be closed (closable: k counts all "
+                   "stations of the plan) or are ignored.")
+@click.option("--capacity", type=float, metavar="WEIGHT",
+              help="mclp: each station serves at most this much demand weight.")
+@click.option("--method", type=click.Choice(["auto", "exact", "greedy"]), default="auto",
+              show_default=True, help="Exact HiGHS model, greedy heuristic, or auto.")
+@click.option("--time-limit", default=60.0, show_default=True, metavar="S",
+              help="Solver time limit in seconds.")
+@click.option("--curve", "curve_k", default=10, show_default=True, metavar="K",
+              help="Coverage curve for 1..K added stations (0: none).")
+@click.option("--map", "map_path", type=click.Path(path_type=Path), metavar="PATH",
+              help="HTML map [default: maps/<network>-proposal.html].")
+@click.option("--report", "report_path", type=click.Path(path_type=Path), metavar="PATH",
+              help="JSON report [default: next to the map].")
+@click.option("--sites", "sites_path", type=click.Path(path_type=Path), metavar="PATH",
+              help="Proposed sites as GeoJSON (a CSV is written beside it) "
+                   "[default: next to the map].")
+@map_options
+@click.pass_context
+def propose(ctx, network_source, place, stations, demand, weight_column, modes, speeds, minutes,
+            max_snap, model, k, target, unreachable, candidates, sources, spacing, exclude_path,
+            existing, capacity, method, time_limit, curve_k, map_path, report_path, sites_path,
+            self_contained, tiles) -> None:
+    """Propose where new stations should go (MCLP, LSCP or p-median on travel times).
+
+    \b
+    Examples:
+      planner propose --mode walk -k 3                  # 3 new sites, walking 15 min
+      planner propose --mode walk --model lscp --target 95
+      planner propose --mode walk --candidate-source intersections --spacing 200
+      planner propose --model pmedian -k 2 --existing closable
+    """
+    from planner.data import layers
+    from planner.analysis import proposals
+    from planner.outputs import maps as render
+    from planner.apps._inputs import require
+
+    say = _progress(ctx)
+    thresholds = parse_minutes(minutes if minutes != "5,10,15" else "15")
+    if len(thresholds) != 1:
+        raise click.BadParameter("propose takes one threshold, e.g. --minutes 15",
+                                 param_hint="--minutes")
+    travels = parse_travels(modes or ("ebike",), speeds, max_snap)
+    if len(travels) != 1:
+        raise click.BadParameter("propose takes one mode", param_hint="--mode")
+    try:
+        share = float(str(target).rstrip("%")) / 100.0
+    except ValueError:
+        raise click.BadParameter(f"{target!r} is not a percentage", param_hint="--target") \
+            from None
+    if not 0 < share <= 1:
+        raise click.BadParameter(f"{target} must be in (0, 100]", param_hint="--target")
+    if k < 1:
+        raise click.BadParameter(f"{k} must be at least 1", param_hint="-k/--new-stations")
+    if curve_k < 0:
+        raise click.BadParameter("must be 0 or more", param_hint="--curve")
+    say("loading the street network and layers")
+    inputs = _load(network_source, place, stations, demand, weight_column, candidates)
+    demand_layer = require(inputs.demand, "demand", "--demand")
+    if not sources:
+        sources = ("layer",) if inputs.candidates is not None else ("intersections",)
+    exclude = layers.read_areas(exclude_path) if exclude_path else None
+    result = proposals.propose(
+        inputs.network, inputs.stations, demand_layer, candidates=inputs.candidates,
+        model=model, k=k, target_share=share, travel=travels[0], minutes=thresholds[0],
+        existing=existing, candidate_sources=sources, spacing_m=spacing, exclude=exclude,
+        capacity=capacity, method=method, time_limit=time_limit, curve_k=curve_k,
+        unreachable=unreachable, progress=lambda m: say("  " + m))
+    map_path = map_path or _default_output(inputs.network.name, "proposal", ".html")
+    report_path = report_path or map_path.with_suffix(".json")
+    sites_path = sites_path or map_path.with_name(map_path.stem + "-sites.geojson")
+    say("rendering the map")
+    note = ("Sample district: stations are illustrative, not a real station plan."
+            if inputs.sample is not None else None)
+    fmap = render.proposal_map(result, network=inputs.network, note=note,
+                               self_contained=self_contained, tiles=tiles or ("osm",))
+    written = render.write_bundle(
+        fmap=fmap, map_path=map_path, report=result.to_dict(), report_path=report_path,
+        frames={sites_path: result.sites, sites_path.with_suffix(".csv"): result.sites})
+    _print_proposal(result)
+    for path in written:
+        click.echo(f"wrote {path}")
+
+
+def _print_proposal(result) -> None:
+    summary = result.summary()
+    solver = summary["solver"]
+    click.secho(f"\n{result.model.upper()}, {result.travel.label}, "
+                f"{result.minutes:g} min, existing stations {result.existing}", bold=True)
+    gap = "" if solver["gap"] is None else f", gap {solver['gap']:.2%}"
+    click.echo(f"  solver: {solver['method']} ({solver['status']}{gap}) in {solver['seconds']:.2f} s;"
+               f" {summary['candidates']} candidates")
+    if summary["covered_share_before"] is not None:
+        click.echo(f"  covered within {result.minutes:g} min: "
+                   f"{summary['covered_share_before'] * 100:.1f}% -> "
+                   f"{(summary['covered_share_after'] or 0) * 100:.1f}% of demand weight")
+    elif summary["covered_share_after"] is not None:
+        click.echo(f"  covered within {result.minutes:g} min with the plan: "
+                   f"{summary['covered_share_after'] * 100:.1f}% of demand weight")
+    if result.model == "pmedian":
+        click.echo(f"  mean travel time: {solver['mean_seconds_before'] / 60:.1f} -> "
+                   f"{solver['mean_seconds'] / 60:.1f} min")
+    if result.model == "lscp" and solver.get("unreachable_places"):
+        click.echo(f"  {solver['unreachable_places']} demand place(s) (weight "
+                   f"{solver['unreachable_weight']:g}) cannot be reached by any site: excluded")
+    if result.sites.empty:
+        click.echo("  no new site is needed (or none adds coverage)")
+    for row in result.sites.itertuples():
+        where = ", ".join(x for x in (row.street, row.nearest_place) if x)
+        click.echo(f"  #{row.rank} {row.id} {row.name}: +{row.gain_weight:g} weight, "
+                   f"{row.newly_covered_places} places newly in reach"
+                   + (f" ({where})" if where else ""))
+    if result.curve:
+        click.echo("  curve: " + ", ".join(f"{p['k']}:{p['covered_share'] * 100:.0f}%"
+                                           for p in result.curve))
+
+
+@cli.command()
+@network_options
+@click.option("--candidates", "-c", type=click.Path(path_type=Path), metavar="PATH",
+              help="Candidate sites layer to check too.")
+@click.option("--mode", "-m", "modes", multiple=True, metavar="MODE",
+              help="Modes to check the layers against [default: ebike and walk].")
+@click.option("--max-snap", default=250.0, show_default=True, metavar="M")
+def doctor(network_source, place, stations, demand, weight_column, candidates, modes,
+           max_snap) -> None:
+    """Check a network and its layers and list what is wrong, without running an analysis.
+
+    Exits 0 when nothing is wrong (warnings allowed), 2 when something must be fixed.
+    """
+    from planner.apps.doctor import check
+
+    source = f"place:{place}" if place else network_source
+    findings = check(source, stations=stations, demand=demand, candidates=candidates,
+                     weight_column=weight_column, modes=modes or ("ebike", "walk"),
+                     max_snap_m=max_snap)
+    colours = {"ok": "green", "warning": "yellow", "error": "red"}
+    for finding in findings:
+        click.secho(str(finding), fg=colours[finding.level])
+    errors = sum(f.level == "error" for f in findings)
+    warnings_ = sum(f.level == "warning" for f in findings)
+    click.echo(f"\n{errors} error(s), {warnings_} warning(s)")
+    if errors:
+        raise SystemExit(2)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--out", "-o", "out_dir", type=click.Path(path_type=Path), metavar="DIR",
+              help="Output folder [default: maps/<file name>/].")
+@click.option("--scheduler", metavar="tcp://HOST:PORT",
+              help="Run on an existing Dask cluster instead of a local one.")
+@click.option("--workers", default=2, show_default=True, help="Local cluster: worker processes.")
+@click.option("--memory-limit", default="4GiB", show_default=True,
+              help="Local cluster: memory per worker.")
+@click.option("--force", is_flag=True, help="Re-run districts whose outputs are up to date.")
+@click.option("--self-contained/--cdn", default=True, show_default=True)
+@click.pass_context
+def batch(ctx, file, out_dir, scheduler, workers, memory_limit, force, self_contained) -> None:
+    """Run many districts on Dask (a local cluster, or --scheduler) from a batch file.
+
+    Writes one folder per district (map and report) and districts.csv/.md/.json ranking the
+    districts worst-covered first. A district that fails is reported and the others go on;
+    the exit code is 3 when some district failed. Districts whose inputs and settings did not
+    change since the last run are skipped (--force re-runs them).
+    """
+    from planner.apps import batch as batch_stage
+
+    say = _progress(ctx)
+    spec = batch_stage.load(file)
+    out_dir = out_dir or Path("maps") / Path(file).stem
+    quiet = ctx.obj.get("quiet")
+    bar = None
+
+    def started(client) -> None:
+        link = getattr(client, "dashboard_link", None)
+        say(f"{len(spec.districts)} districts on {client.scheduler_info().get('address', '?')}"
+            + (f"; dashboard: {link}" if link else ""))
+
+    bar_context = click.progressbar(length=len(spec.districts), label="districts",
+                                    file=sys.stderr) if not quiet else None
+    if bar_context is not None:
+        bar = bar_context.__enter__()
+
+    def finished(name: str, row: dict) -> None:
+        if bar is not None:
+            bar.update(1)
+        if row["status"] == "failed" and not quiet:
+            click.secho(f"\n  {name}: FAILED: {row['error'].splitlines()[0]}", err=True,
+                        fg="red")
+
+    try:
+        result = batch_stage.run(spec, out_dir, scheduler=scheduler, n_workers=workers,
+                                 memory_limit=memory_limit, force=force,
+                                 self_contained=self_contained, progress=finished,
+                                 on_start=started)
+    finally:
+        if bar_context is not None:
+            bar_context.__exit__(None, None, None)
+    written = batch_stage.write_table(result, out_dir)
+    table = result.table()
+    shown = [c for c in ("rank", "district", "status", "mode", "stations", "covered_main_%",
+                         "gaps", "gap_weight", "median_min", "proposed_sites",
+                         "covered_after_%", "seconds") if c in table.columns]
+    click.secho(f"\n{result.title}", bold=True)
+    click.echo(table[shown].to_string(index=False))
+    click.echo(f"\nwrote {', '.join(str(p) for p in written)}")
+    if result.failed:
+        click.secho(f"{len(result.failed)} of {len(result.rows)} districts failed; see "
+                    "districts.md", fg="red", err=True)
+        raise SystemExit(3)
+
+
+@cli.group()
+def scenario() -> None:
+    """What-if scenarios from a TOML/YAML file, compared side by side.
+
+    See scenarios/wudaokou.toml for a commented example.
+    """
+
+
+@scenario.command("run")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--out", "-o", "out_dir", type=click.Path(path_type=Path), metavar="DIR",
+              help="Output folder [default: maps/<file name>/].")
+@click.option("--per-scenario-maps/--no-per-scenario-maps", default=True, show_default=True,
+              help="Also write one map per scenario.")
+@map_options
+@click.pass_context
+def scenario_run(ctx, file, out_dir, per_scenario_maps, self_contained, tiles) -> None:
+    """Run every scenario in FILE; print and write the comparison, maps and a JSON report.
+
+    Writes comparison.csv, comparison.md, report.json, map.html (each scenario a layer
+    group) and one <scenario>.html per scenario. Networks and matrices are cached, so
+    re-running after changing one variant takes seconds.
+    """
+    from planner.apps import scenario as scenario_stage
+    from planner.data.network import load_network
+
+    say = _progress(ctx)
+    spec = scenario_stage.load(file)
+    say(f"{len(spec.scenarios)} scenarios in {file}")
+    result = scenario_stage.run(spec, progress=lambda m: say("  " + m))
+    out_dir = out_dir or Path("maps") / Path(file).stem
+    say("writing the comparison and maps")
+    network = load_network(spec.scenarios[0].network)
+    written = scenario_stage.write_outputs(result, out_dir, network=network,
+                                           per_scenario_maps=per_scenario_maps,
+                                           self_contained=self_contained,
+                                           tiles=tiles or ("osm",))
+    table = result.comparison()
+    with_pd = table.rename(columns=lambda c: c.replace("covered_", "").replace("_%", " %"))
+    click.secho(f"\n{result.title}", bold=True)
+    click.echo(with_pd.to_string(index=False))
+    click.echo(f"\nwrote {len(written)} files to {out_dir}")
+
+
+@scenario.command("check")
+@click.argument("file", type=click.Path(path_type=Path))
+def scenario_check(file) -> None:
+    """Validate a scenario file without running it."""
+    from planner.apps import scenario as scenario_stage
+
+    spec = scenario_stage.load(file)
+    click.echo(f"{file}: {len(spec.scenarios)} scenarios OK: "
+               + ", ".join(s.name for s in spec.scenarios))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point."""
+    cli.main(args=argv, prog_name="planner")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main(sys.argv[1:])

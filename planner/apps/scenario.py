@@ -1,0 +1,487 @@
+"""What-if scenarios: a baseline and named variants (stations, mode, speed, threshold, demand),
+run on cached networks and matrices and compared side by side."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from planner import _validate
+from planner.analysis import coverage
+from planner.data import layers
+from planner.analysis import proposals
+from planner.outputs import maps as render
+from planner.apps._inputs import load_inputs
+from planner.errors import InputError, PlannerError, ScenarioError
+from planner.settings import Travel
+
+__all__ = ["ScenarioSpec", "Variant", "ScenarioResult", "ScenarioRun", "load", "parse", "run",
+           "write_outputs"]
+
+_LAYER_KEYS = {"network", "stations", "demand", "candidates", "weight_column"}
+_TRAVEL_KEYS = {"mode", "speed_kmh", "minutes", "max_snap_m"}
+BASELINE_KEYS = {"name", "description"} | _LAYER_KEYS | _TRAVEL_KEYS
+VARIANT_KEYS = BASELINE_KEYS | {"add", "move", "close", "propose"}
+PROPOSE_KEYS = {"k", "model", "candidate_sources", "spacing_m", "method", "target_share",
+                "existing"}
+TOP_KEYS = {"title", "baseline", "variants"}
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One scenario: the baseline's settings with some changed (all validated)."""
+
+    name: str
+    description: str
+    network: str
+    stations: Path | None
+    demand: Path | None
+    candidates: Path | None
+    weight_column: str | None
+    travel: Travel
+    minutes: tuple[float, ...]
+    add: tuple[Mapping, ...] = ()
+    move: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+    close: tuple[str, ...] = ()
+    propose: Mapping | None = None
+    where: str = "baseline"
+
+
+@dataclass(frozen=True)
+class ScenarioSpec:
+    """A validated scenario file: the baseline first, then the variants."""
+
+    title: str
+    path: Path | None
+    scenarios: tuple[Variant, ...]
+
+
+@dataclass(frozen=True)
+class ScenarioResult:
+    """The coverage (and proposal, if asked) of one scenario."""
+
+    variant: Variant
+    coverage: coverage.CoverageResult
+    proposal: proposals.ProposalResult | None
+    stations: gpd.GeoDataFrame = field(repr=False)
+
+    @property
+    def name(self) -> str:
+        return self.variant.name
+
+
+@dataclass(frozen=True)
+class ScenarioRun:
+    """Every scenario's result; the comparison is computed from them."""
+
+    title: str
+    results: tuple[ScenarioResult, ...]
+
+    @property
+    def baseline(self) -> ScenarioResult:
+        return self.results[0]
+
+    def comparison(self) -> pd.DataFrame:
+        """One row per scenario: covered share per threshold, gaps, times, change vs baseline."""
+        thresholds = sorted({m for r in self.results for m in r.coverage.minutes})
+        base = self.baseline.coverage
+        rows = []
+        for result in self.results:
+            cov = result.coverage
+            summary = cov.summary()
+            times = summary["minutes_to_nearest"]
+            row = {
+                "scenario": result.name,
+                "mode": cov.travel.mode,
+                "speed_kmh": cov.travel.speed_kmh,
+                "stations": int(cov.stations["on_network"].sum()),
+            }
+            for m in thresholds:
+                row[f"covered_{m:g}min_%"] = (round(100 * cov.covered_share(m), 2)
+                                              if m in cov.minutes else None)
+            main = cov.threshold
+            row["threshold_min"] = main
+            row["change_vs_baseline_pp"] = round(
+                100 * (cov.covered_share(main) - base.covered_share(main)), 2)
+            row["gaps"] = summary["gaps"]
+            row["gap_weight"] = summary["gap_weight"]
+            row["median_min"] = times["median"]
+            row["p90_min"] = times["p90"]
+            base_median = base.summary()["minutes_to_nearest"]["median"]
+            row["median_change_min"] = (None if times["median"] is None or base_median is None
+                                        else round(times["median"] - base_median, 2))
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def to_dict(self) -> dict:
+        table = self.comparison()
+        return {
+            "title": self.title,
+            "comparison": json.loads(table.to_json(orient="records", force_ascii=False)),
+            "scenarios": [
+                {"name": r.name, "description": r.variant.description,
+                 "settings": _settings(r.variant),
+                 "coverage": r.coverage.summary(),
+                 "stations": r.stations["id"].astype(str).tolist(),
+                 "proposal": None if r.proposal is None else r.proposal.to_dict()}
+                for r in self.results
+            ],
+        }
+
+
+def _settings(variant: Variant) -> dict:
+    return {
+        "network": variant.network, "mode": variant.travel.mode,
+        "speed_kmh": variant.travel.speed_kmh, "minutes": list(variant.minutes),
+        "stations": None if variant.stations is None else str(variant.stations),
+        "demand": None if variant.demand is None else str(variant.demand),
+        "added": [dict(a) for a in variant.add], "moved": {k: list(v) for k, v in
+                                                         variant.move.items()},
+        "closed": list(variant.close), "propose": None if variant.propose is None else dict(
+            variant.propose),
+    }
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def load(path: str | Path) -> ScenarioSpec:
+    """Read and validate a scenario file (.toml, or .yaml/.yml with PyYAML installed)."""
+    path = Path(path).expanduser()
+    if not path.is_file():
+        raise ScenarioError(f"scenario file {path} does not exist")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ScenarioError(f"scenario file {path} is not UTF-8 text") from None
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".toml":
+            data = tomllib.loads(text)
+        elif suffix in (".yaml", ".yml"):
+            try:
+                import yaml
+            except ImportError:
+                raise ScenarioError("YAML scenario files need PyYAML: pip install pyyaml; "
+                                    "or write the file as TOML") from None
+            data = yaml.safe_load(text)
+        else:
+            raise ScenarioError(f"scenario file {path}: use a .toml or .yaml file")
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"scenario file {path} is not valid TOML: {exc}") from None
+    except ScenarioError:
+        raise
+    except Exception as exc:  # yaml errors
+        raise ScenarioError(f"scenario file {path} is not valid YAML: {exc}") from None
+    return parse(data, source=path, text=text)
+
+
+def parse(data: object, *, source: Path | None = None, text: str = "") -> ScenarioSpec:
+    """Validate scenario data already read (a mapping), naming the key path of each mistake."""
+    name = str(source) if source else "scenario"
+
+    def fail(key_path: str, message: str, key: str | None = None) -> ScenarioError:
+        line = _line_of(text, key or key_path.rsplit(".", 1)[-1].split("[")[0], key_path)
+        where = f"{name}{f', line {line}' if line else ''}: {key_path}"
+        return ScenarioError(f"{where}: {message}")
+
+    if not isinstance(data, Mapping):
+        raise ScenarioError(f"{name}: expected a table with [baseline] and [[variants]]")
+    for key in data:
+        if key not in TOP_KEYS:
+            raise fail(str(key), f"unknown key; allowed: {', '.join(sorted(TOP_KEYS))}")
+    baseline = data.get("baseline")
+    if not isinstance(baseline, Mapping):
+        raise fail("baseline", "missing [baseline] table (network, mode, minutes...)")
+    variants = data.get("variants", [])
+    if not isinstance(variants, list) or not all(isinstance(v, Mapping) for v in variants):
+        raise fail("variants", "must be a list of tables ([[variants]])")
+    base_dir = source.parent if source else Path.cwd()
+    base = _variant(dict(baseline), None, "baseline", BASELINE_KEYS, base_dir, fail)
+    scenarios = [base]
+    seen = {base.name}
+    for index, raw in enumerate(variants):
+        where = f"variants[{index}]"
+        if "name" not in raw:
+            raise fail(where, "every variant needs a name", key="variants")
+        variant = _variant(dict(raw), base, where, VARIANT_KEYS, base_dir, fail)
+        if variant.name in seen:
+            raise fail(f"{where}.name", f"duplicate scenario name {variant.name!r}")
+        seen.add(variant.name)
+        scenarios.append(variant)
+    title = str(data.get("title") or (source.stem if source else "scenarios"))
+    return ScenarioSpec(title=title, path=source, scenarios=tuple(scenarios))
+
+
+def _variant(raw: dict, base: Variant | None, where: str, allowed: set, base_dir: Path,
+             fail) -> Variant:
+    for key in raw:
+        if key not in allowed:
+            raise fail(f"{where}.{key}", f"unknown key; allowed here: {', '.join(sorted(allowed))}",
+                       key=str(key))
+
+    def text(key: str, default):
+        value = raw.get(key, default)
+        if value is not None and not isinstance(value, str):
+            raise fail(f"{where}.{key}", f"must be text, got {type(value).__name__}", key=key)
+        return value
+
+    def path(key: str, default):
+        value = text(key, None)
+        if value is None:
+            return default
+        return (base_dir / value) if not Path(value).is_absolute() else Path(value)
+
+    name = text("name", "baseline") or "baseline"
+    network = text("network", None) or (base.network if base else "wudaokou")
+    if "network" in raw and Path(network).suffix and not Path(network).is_absolute():
+        network = str(base_dir / network)  # a file next to the scenario file
+    try:
+        travel_base = base.travel if base else Travel()
+        mode = raw.get("mode", travel_base.mode)
+        # a variant that changes the mode without a speed takes that mode's default speed
+        speed = raw.get("speed_kmh", None if "mode" in raw or base is None
+                        else travel_base.speed_kmh)
+        if isinstance(speed, bool) or (speed is not None and not isinstance(speed, (int, float))):
+            raise fail(f"{where}.speed_kmh", "must be a number of km/h", key="speed_kmh")
+        snap = raw.get("max_snap_m", travel_base.max_snap_m)
+        travel = Travel(mode, speed_kmh=speed, max_snap_m=snap)
+    except InputError as exc:
+        key = "mode" if "mode" in str(exc) else "speed_kmh" if "speed" in str(exc) else \
+            "max_snap_m"
+        raise fail(f"{where}.{key}", str(exc), key=key) from None
+    try:
+        minutes_raw = raw.get("minutes", base.minutes if base else coverage.DEFAULT_MINUTES)
+        minutes = _validate.minutes(minutes_raw)
+    except InputError as exc:
+        raise fail(f"{where}.minutes", str(exc), key="minutes") from None
+
+    add = raw.get("add", [])
+    if not isinstance(add, list):
+        raise fail(f"{where}.add", "must be a list of {lon, lat} or {candidate} tables",
+                   key="add")
+    checked_add = []
+    for i, item in enumerate(add):
+        if isinstance(item, list) and len(item) == 2:
+            item = {"lon": item[0], "lat": item[1]}
+        if not isinstance(item, Mapping) or not ({"lon", "lat"} <= set(item) or "candidate"
+                                                 in item):
+            raise fail(f"{where}.add[{i}]", "give lon and lat, or a candidate id", key="add")
+        extra = set(item) - {"lon", "lat", "candidate", "id", "name"}
+        if extra:
+            raise fail(f"{where}.add[{i}].{sorted(extra)[0]}", "unknown key; allowed: lon, lat, "
+                       "candidate, id, name", key=sorted(extra)[0])
+        for coord, low, high in (("lon", -180, 180), ("lat", -90, 90)):
+            if coord in item and (isinstance(item[coord], bool) or not isinstance(
+                    item[coord], (int, float)) or not low <= item[coord] <= high
+                    or math.isnan(item[coord])):
+                raise fail(f"{where}.add[{i}].{coord}", f"must be a number in {low}..{high}",
+                           key=coord)
+        checked_add.append(dict(item))
+    move = raw.get("move", {})
+    if not isinstance(move, Mapping):
+        raise fail(f"{where}.move", "must map station ids to [lon, lat]", key="move")
+    checked_move = {}
+    for sid, value in move.items():
+        if not (isinstance(value, list) and len(value) == 2 and all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)):
+            raise fail(f"{where}.move.{sid}", "must be [lon, lat]", key=str(sid))
+        checked_move[str(sid)] = (float(value[0]), float(value[1]))
+    close = raw.get("close", [])
+    if not isinstance(close, list) or not all(isinstance(c, (str, int)) for c in close):
+        raise fail(f"{where}.close", "must be a list of station ids", key="close")
+    propose = raw.get("propose")
+    if propose is not None:
+        if not isinstance(propose, Mapping):
+            raise fail(f"{where}.propose", "must be a table like {k = 2, model = 'mclp'}",
+                       key="propose")
+        unknown = set(propose) - PROPOSE_KEYS
+        if unknown:
+            raise fail(f"{where}.propose.{sorted(unknown)[0]}",
+                       f"unknown key; allowed: {', '.join(sorted(PROPOSE_KEYS))}",
+                       key=sorted(unknown)[0])
+        k = propose.get("k", 1)
+        if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+            raise fail(f"{where}.propose.k", "must be a whole number >= 1", key="k")
+        if propose.get("model", "mclp") not in proposals.MODELS:
+            raise fail(f"{where}.propose.model", f"choose one of {', '.join(proposals.MODELS)}",
+                       key="model")
+    inherit = base if base is not None else None
+    return Variant(
+        name=name,
+        description=str(raw.get("description", "")),
+        network=network,
+        stations=path("stations", inherit.stations if inherit else None),
+        demand=path("demand", inherit.demand if inherit else None),
+        candidates=path("candidates", inherit.candidates if inherit else None),
+        weight_column=text("weight_column", inherit.weight_column if inherit else None),
+        travel=travel,
+        minutes=minutes,
+        add=tuple(checked_add),
+        move=checked_move,
+        close=tuple(str(c) for c in close),
+        propose=dict(propose) if propose is not None else None,
+        where=where,
+    )
+
+
+def _line_of(text: str, key: str, key_path: str) -> int | None:
+    """Best-effort line number of ``key`` in the part of the file ``key_path`` points to."""
+    if not text:
+        return None
+    lines = text.splitlines()
+    start = 0
+    match = re.match(r"variants\[(\d+)\]", key_path)
+    if match:
+        count = -1
+        for number, line in enumerate(lines):
+            if line.strip().startswith("[[variants]]") or re.match(r"\s*- name\s*:", line):
+                count += 1
+                if count == int(match.group(1)):
+                    start = number
+                    break
+    elif key_path.startswith("baseline"):
+        start = next((n for n, l in enumerate(lines) if l.strip().startswith("[baseline")), 0)
+    pattern = re.compile(rf"^\s*\"?{re.escape(key)}\"?\s*[=:]|[{{,]\s*\"?{re.escape(key)}\"?\s*=")
+    for number in range(start, len(lines)):
+        if pattern.search(lines[number]):
+            return number + 1
+    return start + 1 if start else None
+
+
+# --------------------------------------------------------------------------- running
+
+
+def run(spec: ScenarioSpec | str | Path, *,
+        progress: Callable[[str], None] | None = None) -> ScenarioRun:
+    """Run every scenario of a spec (or a scenario file) and return their results."""
+    say = progress or (lambda message: None)
+    if not isinstance(spec, ScenarioSpec):
+        spec = load(spec)
+    inputs_cache: dict[tuple, object] = {}
+    graphs: dict[tuple, object] = {}
+    results = []
+    for variant in spec.scenarios:
+        say(f"scenario {variant.name!r}")
+        key = (variant.network, variant.stations, variant.demand, variant.candidates,
+               variant.weight_column)
+        try:
+            inputs = inputs_cache.get(key)
+            if inputs is None:
+                inputs = inputs_cache[key] = load_inputs(
+                    variant.network, stations=variant.stations, demand=variant.demand,
+                    candidates=variant.candidates, weight_column=variant.weight_column)
+        except PlannerError as exc:
+            raise ScenarioError(f"{variant.where}: {exc}") from None
+        if inputs.stations is None or inputs.demand is None:
+            raise ScenarioError(f"{variant.where}: give stations and demand layers (the "
+                                "network is not a bundled sample)")
+        graph_key = (variant.network, variant.travel)
+        street = graphs.get(graph_key)
+        if street is None:
+            street = graphs[graph_key] = inputs.network.graph(variant.travel)
+        stations = _edited_stations(variant, inputs, street)
+        proposal = None
+        if variant.propose is not None:
+            options = dict(variant.propose)
+            proposal = proposals.propose(
+                street, stations, inputs.demand, candidates=inputs.candidates,
+                model=options.get("model", "mclp"), k=options.get("k", 1),
+                target_share=options.get("target_share", 1.0), travel=variant.travel,
+                minutes=max(variant.minutes),
+                existing=options.get("existing", "fixed"),
+                candidate_sources=tuple(options.get("candidate_sources") or (
+                    ("layer",) if inputs.candidates is not None else ("intersections",))),
+                spacing_m=options.get("spacing_m", 300.0), method=options.get("method", "auto"),
+                with_coverage=False)
+            if len(proposal.sites):
+                stations = layers.edit_stations(stations, add=[
+                    {"id": f"P-{r.id}", "name": f"proposed: {r.name}", "kind": "proposed",
+                     "lon": r.geometry.x, "lat": r.geometry.y} for r in proposal.sites.itertuples()
+                ], where=variant.where)
+        result = coverage.analyze(street, stations, inputs.demand, minutes=variant.minutes,
+                                  per_station_isochrones=False)
+        results.append(ScenarioResult(variant, result, proposal, stations))
+    return ScenarioRun(title=spec.title, results=tuple(results))
+
+
+def _edited_stations(variant: Variant, inputs, street) -> gpd.GeoDataFrame:
+    add = []
+    for i, item in enumerate(variant.add):
+        if "candidate" in item:
+            if inputs.candidates is None:
+                raise ScenarioError(f"{variant.where}.add[{i}]: candidate {item['candidate']!r}"
+                                    " given but there is no candidates layer")
+            match = inputs.candidates[inputs.candidates["id"].astype(str) == str(
+                item["candidate"])]
+            if match.empty:
+                raise ScenarioError(f"{variant.where}.add[{i}]: no candidate with id "
+                                    f"{item['candidate']!r}")
+            row = match.iloc[0]
+            add.append({"id": item.get("id") or f"C-{row['id']}", "name": item.get("name")
+                        or row["name"], "lon": row.geometry.x, "lat": row.geometry.y})
+        else:
+            add.append(item)
+    try:
+        stations = layers.edit_stations(inputs.stations, add=add, close=variant.close,
+                                        move=variant.move, where=variant.where)
+        layers.check_area(stations, street, role=f"{variant.where} stations")
+    except PlannerError as exc:
+        raise ScenarioError(str(exc)) from None
+    return stations
+
+
+# --------------------------------------------------------------------------- output
+
+
+def markdown_table(table: pd.DataFrame) -> str:
+    """A GitHub-flavoured Markdown table (no extra dependency)."""
+    def cell(value) -> str:
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return ""
+        if isinstance(value, float):
+            return f"{value:g}"
+        return str(value).replace("|", "\\|")
+
+    header = "| " + " | ".join(table.columns) + " |"
+    rule = "| " + " | ".join("---" for _ in table.columns) + " |"
+    body = ["| " + " | ".join(cell(v) for v in row) + " |" for row in table.itertuples(
+        index=False)]
+    return "\n".join([header, rule, *body]) + "\n"
+
+
+def write_outputs(result: ScenarioRun, out_dir: str | Path, *, network=None,
+                  per_scenario_maps: bool = True, self_contained: bool = True,
+                  tiles: tuple[str, ...] = ("osm",)) -> list[Path]:
+    """comparison.csv/.md, report.json, map.html (each scenario a layer group) and one map per
+    scenario, written together: all replaced, or none."""
+    out = Path(out_dir)
+    table = result.comparison()
+    texts = {out / "comparison.csv": table.to_csv(index=False),
+             out / "comparison.md": f"# {result.title}\n\n" + markdown_table(table)}
+    labels = [r.name for r in result.results]
+    combined = render.coverage_map([r.coverage for r in result.results], network=network,
+                                   labels=labels, title=f"Scenarios: {result.title}",
+                                   self_contained=self_contained, tiles=tiles, grouped=True)
+    texts[out / "map.html"] = combined.get_root().render()
+    if per_scenario_maps:
+        for r in result.results:
+            single = render.coverage_map([r.coverage], network=network,
+                                         title=f"{result.title}: {r.name}",
+                                         self_contained=self_contained, tiles=tiles)
+            texts[out / f"{_slug(r.name)}.html"] = single.get_root().render()
+    return render.write_bundle(report=result.to_dict(), report_path=out / "report.json",
+                               texts=texts)
+
+
+def _slug(name: str) -> str:
+    slug = re.sub(r"[^\w\-]+", "-", name.strip().lower(), flags=re.UNICODE).strip("-")
+    return slug or "scenario"

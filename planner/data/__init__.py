@@ -1,0 +1,1 @@
+"""Inputs: OSM street networks per mode, point layers (read, validated, snapped), bundled samples."""

@@ -1,0 +1,1 @@
+"""The travel-time engine: CSR graphs with points inserted, bounded Dijkstra, isochrones."""

@@ -1,0 +1,4 @@
+"""Location models on sparse candidate x demand matrices only (no geography here)."""
+
+from planner.optimize.models import *  # noqa: F401,F403
+from planner.optimize.models import __all__  # noqa: F401

@@ -1,0 +1,138 @@
+"""Proposals on the bundled sample: candidates, caching, before/after, CLI."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from planner.analysis import proposals
+from planner.apps.cli import cli
+from planner.errors import InfeasibleError, InputError
+from planner.settings import Travel
+
+
+@pytest.fixture(scope="module")
+def walk_mclp(sample_network, sample_stations, sample_demand, sample_candidates):
+    return proposals.propose(sample_network, sample_stations, sample_demand,
+                             candidates=sample_candidates, model="mclp", k=2,
+                             travel=Travel("walk"), minutes=15)
+
+
+def test_mclp_proposal_improves_coverage_and_explains_each_site(walk_mclp):
+    result = walk_mclp
+    assert result.after.covered_share() > result.before.covered_share()
+    assert result.after.covered_share() == pytest.approx(result.solution.covered_share)
+    assert len(result.sites) <= 2
+    assert (result.sites["gain_weight"] > 0).all()
+    assert result.sites["rank"].tolist() == list(range(1, len(result.sites) + 1))
+    assert result.sites["gain_weight"].is_monotonic_decreasing
+    report = json.loads(json.dumps(result.to_dict(), allow_nan=False))
+    assert report["summary"]["solver"]["status"] == "optimal"
+    assert report["curve"][0]["k"] == 0
+
+
+def test_the_matrix_is_cached_by_content(sample_network, sample_stations, sample_demand,
+                                         sample_candidates, walk_mclp):
+    again = proposals.propose(sample_network, sample_stations, sample_demand,
+                              candidates=sample_candidates, model="mclp", k=2,
+                              travel=Travel("walk"), minutes=15, with_coverage=False)
+    assert again.details["matrix_cached"] is True
+    assert again.sites["id"].tolist() == walk_mclp.sites["id"].tolist()
+    moved = sample_demand.copy()
+    moved.loc[0, "geometry"] = moved.geometry.iloc[1]
+    other = proposals.propose(sample_network, sample_stations, moved,
+                              candidates=sample_candidates, model="mclp", k=2,
+                              travel=Travel("walk"), minutes=15, with_coverage=False)
+    assert other.details["matrix_cached"] is False
+
+
+def test_intersection_and_grid_candidates(sample_network, sample_stations, sample_demand):
+    result = proposals.propose(sample_network, sample_stations, sample_demand,
+                               candidate_sources=("intersections", "grid"), spacing_m=250,
+                               model="lscp", travel=Travel("walk"), minutes=10)
+    assert set(result.candidates["source"]) == {"intersections", "grid"}
+    assert result.after.covered_share() >= result.solution.details["target_share"] * (
+        1 - result.solution.details["unreachable_weight"] / result.after.demand["weight"].sum()
+    ) - 1e-9
+
+
+def test_closable_existing_stations_may_be_dropped(sample_network, sample_stations,
+                                                   sample_demand, sample_candidates):
+    result = proposals.propose(sample_network, sample_stations, sample_demand,
+                               candidates=sample_candidates, model="pmedian", k=3,
+                               existing="closable", travel=Travel("walk"), minutes=15)
+    assert len(result.sites) == 3
+    assert set(result.details["existing_kept"]) | set(result.details["existing_closed"]) == {
+        "S1", "S2", "S3"}
+    solver = result.solution.details
+    assert solver["mean_seconds"] <= solver["mean_seconds_before"]
+
+
+def test_excluded_areas_hold_no_site(sample_network, sample_stations, sample_demand,
+                                     sample_candidates, walk_mclp):
+    import geopandas as gpd
+
+    first = walk_mclp.sites.geometry.iloc[0]
+    area = gpd.GeoDataFrame(geometry=[first.buffer(0.002)], crs="EPSG:4326")
+    result = proposals.propose(sample_network, sample_stations, sample_demand,
+                               candidates=sample_candidates, model="mclp", k=2,
+                               travel=Travel("walk"), minutes=15, exclude=area,
+                               with_coverage=False)
+    assert not result.sites.geometry.intersects(area.geometry.iloc[0]).any()
+
+
+def test_unreachable_demand_in_strict_mode_is_a_clear_error(sample_network, sample_stations,
+                                                            sample_demand, sample_candidates):
+    few = sample_candidates.iloc[:3]
+    with pytest.raises(InfeasibleError, match="out of reach"):
+        proposals.propose(sample_network, sample_stations, sample_demand, candidates=few,
+                          model="lscp", existing="ignore", unreachable="error",
+                          travel=Travel("walk"), minutes=5)
+
+
+def test_unknown_model_is_refused(sample_network, sample_stations, sample_demand):
+    with pytest.raises(InputError, match="unknown model"):
+        proposals.propose(sample_network, sample_stations, sample_demand, model="magic")
+
+
+def test_propose_cli_writes_map_report_and_sites(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["-q", "propose", "--mode", "walk", "-k", "2"],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "84.7% -> " in result.output
+    maps = tmp_path / "maps"
+    assert {p.name for p in maps.iterdir()} == {
+        "wudaokou-proposal.html", "wudaokou-proposal.json", "wudaokou-proposal-sites.geojson",
+        "wudaokou-proposal-sites.csv"}
+    page = (maps / "wudaokou-proposal.html").read_text()
+    assert "Proposed stations" in page and "planner-curve" in page
+    sites = json.loads((maps / "wudaokou-proposal-sites.geojson").read_text())
+    assert len(sites["features"]) >= 1
+    bad = CliRunner().invoke(cli, ["propose", "--target", "120", "--model", "lscp"])
+    assert bad.exit_code == 2 and "--target" in bad.output
+    strict = CliRunner().invoke(cli, ["propose", "--model", "lscp", "--mode", "walk",
+                                      "--minutes", "3", "--existing", "ignore",
+                                      "--unreachable", "error"])
+    assert strict.exit_code == 1 and "out of reach" in strict.output
+    assert np.isclose(json.loads((maps / "wudaokou-proposal.json").read_text())["summary"][
+        "threshold_min"], 15)  # the failed run left the earlier report alone
+
+
+def test_a_corrupted_matrix_cache_is_rebuilt_with_a_warning(sample_network, sample_stations,
+                                                            sample_demand, sample_candidates,
+                                                            tmp_path):
+    from planner.settings import Settings
+
+    settings = Settings(cache_dir=tmp_path)
+    kwargs = dict(candidates=sample_candidates, model="mclp", k=1, travel=Travel("walk"),
+                  minutes=10, with_coverage=False, settings=settings)
+    first = proposals.propose(sample_network, sample_stations, sample_demand, **kwargs)
+    for path in (tmp_path / "matrices").glob("*.npz"):
+        path.write_bytes(b"garbage")
+    with pytest.warns(RuntimeWarning, match="unreadable"):
+        again = proposals.propose(sample_network, sample_stations, sample_demand, **kwargs)
+    assert again.sites["id"].tolist() == first.sites["id"].tolist()
