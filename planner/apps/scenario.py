@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +14,8 @@ import geopandas as gpd
 import pandas as pd
 
 from planner import _validate
+from planner._config import read_config
+from planner._paths import file_names
 from planner.analysis import coverage
 from planner.data import layers
 from planner.analysis import proposals
@@ -154,34 +155,12 @@ def _settings(variant: Variant) -> dict:
 
 
 def load(path: str | Path) -> ScenarioSpec:
-    """Read and validate a scenario file (.toml, or .yaml/.yml with PyYAML installed)."""
-    path = Path(path).expanduser()
-    if not path.is_file():
-        raise ScenarioError(f"scenario file {path} does not exist")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise ScenarioError(f"scenario file {path} is not UTF-8 text") from None
-    suffix = path.suffix.lower()
-    try:
-        if suffix == ".toml":
-            data = tomllib.loads(text)
-        elif suffix in (".yaml", ".yml"):
-            try:
-                import yaml
-            except ImportError:
-                raise ScenarioError("YAML scenario files need PyYAML: pip install pyyaml; "
-                                    "or write the file as TOML") from None
-            data = yaml.safe_load(text)
-        else:
-            raise ScenarioError(f"scenario file {path}: use a .toml or .yaml file")
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"scenario file {path} is not valid TOML: {exc}") from None
-    except ScenarioError:
-        raise
-    except Exception as exc:  # yaml errors
-        raise ScenarioError(f"scenario file {path} is not valid YAML: {exc}") from None
-    return parse(data, source=path, text=text)
+    """Read and validate a scenario file (.toml, or .yaml/.yml with PyYAML installed).
+
+    Files are read with limits (size, nesting, no YAML aliases): see :mod:`planner._config`.
+    """
+    data, text = read_config(path, what="scenario file")
+    return parse(data, source=Path(path).expanduser(), text=text)
 
 
 def parse(data: object, *, source: Path | None = None, text: str = "") -> ScenarioSpec:
@@ -217,6 +196,10 @@ def parse(data: object, *, source: Path | None = None, text: str = "") -> Scenar
             raise fail(f"{where}.name", f"duplicate scenario name {variant.name!r}")
         seen.add(variant.name)
         scenarios.append(variant)
+    try:
+        map_names([s.name for s in scenarios])
+    except PlannerError as exc:
+        raise fail("variants", str(exc), key="name") from None
     title = str(data.get("title") or (source.stem if source else "scenarios"))
     return ScenarioSpec(title=title, path=source, scenarios=tuple(scenarios))
 
@@ -464,6 +447,7 @@ def write_outputs(result: ScenarioRun, out_dir: str | Path, *, network=None,
     """comparison.csv/.md, report.json, map.html (each scenario a layer group) and one map per
     scenario, written together: all replaced, or none."""
     out = Path(out_dir)
+    names = map_names([r.name for r in result.results])
     table = result.comparison()
     texts = {out / "comparison.csv": table.to_csv(index=False),
              out / "comparison.md": f"# {result.title}\n\n" + markdown_table(table)}
@@ -477,11 +461,37 @@ def write_outputs(result: ScenarioRun, out_dir: str | Path, *, network=None,
             single = render.coverage_map([r.coverage], network=network,
                                          title=f"{result.title}: {r.name}",
                                          self_contained=self_contained, tiles=tiles)
-            texts[out / f"{_slug(r.name)}.html"] = single.get_root().render()
+            texts[out / names[r.name]] = single.get_root().render()
     return render.write_bundle(report=result.to_dict(), report_path=out / "report.json",
                                texts=texts)
 
 
-def _slug(name: str) -> str:
-    slug = re.sub(r"[^\w\-]+", "-", name.strip().lower(), flags=re.UNICODE).strip("-")
-    return slug or "scenario"
+def output_paths(spec: ScenarioSpec, out_dir: str | Path,
+                 per_scenario_maps: bool = True) -> list[Path]:
+    """Every file ``write_outputs`` writes for ``spec`` (to check them before running)."""
+    out = Path(out_dir)
+    names = map_names([v.name for v in spec.scenarios]) if per_scenario_maps else {}
+    return [out / name for name in (*FIXED_OUTPUTS, *names.values())]
+
+
+def input_paths(spec: ScenarioSpec) -> list[Path]:
+    """Every existing file a run of ``spec`` reads: the scenario file, networks and layers
+    (a bundled sample's own files included)."""
+    from planner._paths import inputs_of
+    from planner.apps._inputs import layer_paths
+
+    found = inputs_of(spec.path)
+    for variant in spec.scenarios:
+        sample, paths = layer_paths(variant.network, stations=variant.stations,
+                                    demand=variant.demand, candidates=variant.candidates)
+        found += inputs_of(variant.network, sample.network if sample else None, mapping=paths)
+    return found
+
+
+#: Files every scenario run writes into its output folder.
+FIXED_OUTPUTS = ("comparison.csv", "comparison.md", "report.json", "map.html")
+
+
+def map_names(names: list[str]) -> dict[str, str]:
+    """Each scenario's map file name (one slug each); an error names both sides of a clash."""
+    return file_names(names, suffix=".html", reserved=FIXED_OUTPUTS, what="scenario")
