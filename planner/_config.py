@@ -81,9 +81,26 @@ def _parse_yaml(text: str, where: str) -> object:
             return super().compose_node(parent, index)
 
     try:
+        _scan_yaml_events(yaml, text, where)
         return yaml.load(text, Loader=NoAliasLoader)  # noqa: S506 (a SafeLoader subclass)
     except yaml.YAMLError as exc:
         raise ScenarioError(f"{where} is not valid YAML: {exc}") from None
+
+
+def _scan_yaml_events(yaml, text: str, where: str) -> None:
+    """Refuse aliases and deep nesting from the event stream, before building anything."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.AliasEvent):
+            raise ScenarioError(f"{where}, line {event.start_mark.line + 1}: YAML aliases "
+                                f"(*{event.anchor}) are not allowed; write the values out")
+        if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise ScenarioError(f"{where} is nested more than {MAX_DEPTH} levels deep; "
+                                    "a scenario file needs only a few")
+        elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+            depth -= 1
 
 
 def _depth(value: object) -> int:

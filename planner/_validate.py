@@ -186,3 +186,36 @@ def scheduler_address(value: object, *, name: str = "--scheduler") -> str:
         raise InputError(f"{name}={value!r} is not a scheduler address; give "
                          "tcp://HOST:PORT, e.g. tcp://10.0.0.5:8786")
     return f"{scheme}://{host}:{int(port)}"
+
+
+# --------------------------------------------------------------------------- API doors
+
+
+def travel(value: object):
+    """A :class:`~planner.settings.Travel` from a Travel, a mode name or None (e-bike)."""
+    from planner.settings import Travel
+
+    if value is None:
+        return Travel()
+    if isinstance(value, Travel):
+        return value
+    if isinstance(value, str):
+        return Travel(value)
+    raise InputError(f"travel={value!r}: give planner.Travel('ebike', speed_kmh=...) or a "
+                     "mode name")
+
+
+def street_source(value: object, *, name: str = "network") -> None:
+    """A network from :func:`planner.load_network` or a street graph built from one."""
+    from planner.data.network import Network, StreetGraph
+
+    if not isinstance(value, (Network, StreetGraph)):
+        raise InputError(f"{name}: give a network from planner.load_network(...), not "
+                         f"{type(value).__name__}")
+
+
+def choice(value: object, options, *, name: str) -> str:
+    """One of ``options`` (strings)."""
+    if not isinstance(value, str) or value not in options:
+        raise InputError(f"{name}={value!r}: choose one of {', '.join(options)}")
+    return value

@@ -170,6 +170,13 @@ def analyze(
     """
     say = progress or (lambda message: None)
     minutes = _validate.minutes(minutes)
+    _validate.street_source(network)
+    travel = _validate.travel(travel) if not isinstance(network, StreetGraph) else travel
+    stations = layers.as_layer(stations, role="stations", id_prefix="S")
+    demand = layers.as_layer(demand, role="demand", id_prefix="D")
+    buffer_m = _validate.number_in(buffer_m, name="buffer_m", unit="metres", maximum=1000)
+    gap_link_m = _validate.number_in(gap_link_m, name="gap_link_m", unit="metres",
+                                     maximum=10_000)
     if isinstance(network, StreetGraph):
         street = network
         travel = street.travel

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import logging
 import warnings
@@ -177,9 +178,10 @@ def build_matrices(
         + _xy_bytes(candidates) + b"|" + _xy_bytes(demand) + b"|" + _xy_bytes(stations)
     ).hexdigest()[:24]
     path = settings.cache_dir / "matrices" / f"{key}.npz"
-    if path.is_file():
+    stored = _io.read_checked(path, what="matrix cache")
+    if stored is not None:
         try:
-            with np.load(path, allow_pickle=False) as data:
+            with np.load(io.BytesIO(stored), allow_pickle=False) as data:
                 return Matrices(
                     candidates=_csr_from(data, "c"), stations=_csr_from(data, "s"),
                     limit_s=float(data["limit_s"]),
@@ -208,14 +210,11 @@ def build_matrices(
     result = Matrices(c_matrix, s_matrix, float(limit_s), snap_c.on_network, s_on,
                       snap_c.segment)
 
-    def write(tmp: Path) -> None:
-        with tmp.open("wb") as handle:
-            np.savez(handle, limit_s=limit_s, c_on=snap_c.on_network, s_on=s_on,
-                     c_seg=snap_c.segment, **_csr_parts(c_matrix, "c"),
-                     **_csr_parts(s_matrix, "s"))
-
+    buffer = io.BytesIO()
+    np.savez(buffer, limit_s=limit_s, c_on=snap_c.on_network, s_on=s_on,
+             c_seg=snap_c.segment, **_csr_parts(c_matrix, "c"), **_csr_parts(s_matrix, "s"))
     try:
-        _io.write_all({path: write})
+        _io.write_checked(path, buffer.getvalue())
     except OSError as exc:
         warnings.warn(f"could not write matrix cache {path}: {exc}", RuntimeWarning,
                       stacklevel=2)
@@ -282,6 +281,34 @@ class ProposalResult:
         }
 
 
+def _checked_arguments(network, stations, demand, candidates, *, k, target_share, spacing_m,
+                       capacity, time_limit, curve_k, pmedian_limit_min, travel, method,
+                       unreachable, candidate_sources) -> tuple:
+    """The door of :func:`propose`: layers and numbers checked once, with units named."""
+    _validate.street_source(network)
+    _validate.choice(method, ("auto", "exact", "greedy"), name="method")
+    _validate.choice(unreachable, ("exclude", "error"), name="unreachable")
+    if isinstance(candidate_sources, str) or not all(
+            isinstance(c, str) for c in candidate_sources):
+        raise InputError("candidate_sources: give a list such as ['layer', 'intersections']")
+    layer = layers.as_layer
+    return (
+        None if stations is None else layer(stations, role="stations", id_prefix="S"),
+        layer(demand, role="demand", id_prefix="D"),
+        None if candidates is None else layer(candidates, role="candidates", id_prefix="C"),
+        _validate.whole(k, name="k", maximum=10_000),
+        _validate.share(target_share, name="target_share"),
+        _validate.number_in(spacing_m, name="spacing_m", unit="metres", minimum=20,
+                            maximum=5000, open_minimum=False),
+        _validate.optional_number(capacity, name="capacity", unit="demand weight"),
+        _validate.number_in(time_limit, name="time_limit", unit="seconds", maximum=86400),
+        _validate.whole(curve_k, name="curve_k", minimum=0, maximum=1000),
+        _validate.optional_number(pmedian_limit_min, name="pmedian_limit_min", unit="minutes",
+                                  maximum=_validate.MAX_MINUTES),
+        travel if isinstance(network, StreetGraph) else _validate.travel(travel),
+    )
+
+
 def propose(
     network: Network | StreetGraph,
     stations: gpd.GeoDataFrame | None,
@@ -331,6 +358,12 @@ def propose(
     if existing not in EXISTING:
         raise InputError(f"existing={existing!r}: choose one of {', '.join(EXISTING)}")
     threshold = _validate.minutes([minutes], name="minutes")[0]
+    (stations, demand, candidates, k, target_share, spacing_m, capacity, time_limit, curve_k,
+     pmedian_limit_min, travel) = _checked_arguments(
+        network, stations, demand, candidates, k=k, target_share=target_share,
+        spacing_m=spacing_m, capacity=capacity, time_limit=time_limit, curve_k=curve_k,
+        pmedian_limit_min=pmedian_limit_min, travel=travel, method=method,
+        unreachable=unreachable, candidate_sources=candidate_sources)
     if isinstance(network, StreetGraph):
         street, travel = network, network.travel
     else:

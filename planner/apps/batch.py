@@ -177,6 +177,17 @@ def _district(raw: Mapping, where: str, base_dir: Path) -> District:
     propose = raw.get("propose", {}) or {}
     if not isinstance(propose, Mapping):
         raise ScenarioError(f"{where}.propose: must be a table like {{k = 3}}")
+    from planner.apps.scenario import propose_checks
+
+    checks = propose_checks()
+    for key, value in propose.items():
+        if key not in checks:
+            raise ScenarioError(f"{where}.propose.{key}: unknown key; allowed: "
+                                f"{', '.join(sorted(checks))}")
+        try:
+            checks[key](value)
+        except PlannerError as exc:
+            raise ScenarioError(f"{where}.propose.{key}: {exc}") from None
     return District(
         name=name.strip(), network=network, bbox=bbox,
         stations=resolve(raw.get("stations"), "stations"),

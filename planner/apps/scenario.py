@@ -297,6 +297,12 @@ def _variant(raw: dict, base: Variant | None, where: str, allowed: set, base_dir
         if propose.get("model", "mclp") not in proposals.MODELS:
             raise fail(f"{where}.propose.model", f"choose one of {', '.join(proposals.MODELS)}",
                        key="model")
+        for key, check in propose_checks().items():
+            if key in propose:
+                try:
+                    check(propose[key])
+                except InputError as exc:
+                    raise fail(f"{where}.propose.{key}", str(exc), key=key) from None
     inherit = base if base is not None else None
     return Variant(
         name=name,
@@ -314,6 +320,23 @@ def _variant(raw: dict, base: Variant | None, where: str, allowed: set, base_dir
         propose=dict(propose) if propose is not None else None,
         where=where,
     )
+
+
+def propose_checks() -> dict[str, Callable[[object], object]]:
+    """How each ``propose`` option of a scenario or batch file is checked (units named)."""
+    return {
+        "k": lambda v: _validate.whole(v, name="k", maximum=10_000),
+        "target_share": lambda v: _validate.share(v, name="target_share"),
+        "spacing_m": lambda v: _validate.number_in(v, name="spacing_m", unit="metres",
+                                                   minimum=20, maximum=5000,
+                                                   open_minimum=False),
+        "method": lambda v: _validate.choice(v, ("auto", "exact", "greedy"), name="method"),
+        "existing": lambda v: _validate.choice(v, proposals.EXISTING, name="existing"),
+        "model": lambda v: _validate.choice(v, proposals.MODELS, name="model"),
+        "candidate_sources": lambda v: [
+            _validate.choice(x, ("layer", "intersections", "grid"), name="candidate_sources")
+            for x in (v if isinstance(v, list) else [v])],
+    }
 
 
 def _line_of(text: str, key: str, key_path: str) -> int | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from planner._config import decode_utf8
 from planner._validate import rows_text
 from planner.errors import LayerError
 from planner.data.network import StreetGraph
@@ -29,6 +31,7 @@ __all__ = [
     "check_area",
     "edit_stations",
     "read_areas",
+    "as_layer",
 ]
 
 log = logging.getLogger(__name__)
@@ -37,6 +40,12 @@ LON_COLUMNS = ("lon", "lng", "longitude", "long", "x")
 LAT_COLUMNS = ("lat", "latitude", "y")
 ID_COLUMNS = ("id", "station_id", "site_id", "osm_id", "fid")
 SUFFIXES = (".geojson", ".json", ".gpkg", ".csv", ".shp", ".fgb")
+#: Deepest JSON nesting a GeoJSON layer may have (a point layer needs 5, a multipolygon 7).
+MAX_JSON_DEPTH = 64
+#: Largest GeoJSON layer read (bigger layers belong in a GeoPackage).
+MAX_GEOJSON_BYTES = 512 * 2**20
+#: Largest total demand weight accepted (sums and products of weights stay finite).
+MAX_TOTAL_WEIGHT = 1e12
 
 #: Columns every layer has after reading (plus any the file carried).
 #: ``id`` (str), ``name`` (str), ``weight`` (float > 0), ``kind`` (str), point geometry in
@@ -49,6 +58,7 @@ def read_layer(
     role: str,
     id_prefix: str,
     weight_column: str | None = None,
+    centroids: bool = False,
 ) -> gpd.GeoDataFrame:
     """Read a point layer from GeoJSON, GeoPackage, Shapefile or CSV (lon/lat columns).
 
@@ -71,7 +81,8 @@ def read_layer(
         frame = _read_csv(path, where)
     else:
         frame = _read_vector(path, where)
-    return normalize(frame, where=where, id_prefix=id_prefix, weight_column=weight_column)
+    return normalize(frame, where=where, id_prefix=id_prefix, weight_column=weight_column,
+                     centroids=centroids)
 
 
 def read_stations(path: str | Path) -> gpd.GeoDataFrame:
@@ -160,10 +171,18 @@ def _read_vector(path: Path, where: str) -> gpd.GeoDataFrame:
 
 
 def _check_geojson_text(path: Path, where: str) -> None:
+    if path.stat().st_size > MAX_GEOJSON_BYTES:
+        raise LayerError(f"{where} is larger than {MAX_GEOJSON_BYTES >> 20} MiB; use a "
+                         "GeoPackage for layers this big")
+    text = decode_utf8(path.read_bytes(), where, LayerError)
+    depth = _bracket_depth(text)
+    if depth > MAX_JSON_DEPTH:
+        raise LayerError(f"{where} is nested {depth} levels deep (limit {MAX_JSON_DEPTH}); "
+                         "a GeoJSON point layer needs about 5")
     try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
-    except UnicodeDecodeError:
-        raise LayerError(f"{where} is not UTF-8 text") from None
+        data = json.loads(text)
+    except RecursionError:
+        raise LayerError(f"{where} is nested too deeply to be a GeoJSON layer") from None
     except json.JSONDecodeError as exc:
         raise LayerError(
             f"{where} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
@@ -188,10 +207,88 @@ def _check_geojson_text(path: Path, where: str) -> None:
             raise LayerError(f"{where}: feature {number} has properties that are not an object")
 
 
+def _centroids(frame: gpd.GeoDataFrame, where: str):
+    shapes = ~frame.geometry.geom_type.isin(["Point", "MultiPoint"]).to_numpy()
+    if not shapes.any() or frame.crs is None:
+        return frame, frame.geometry
+    try:
+        metric = frame.estimate_utm_crs() if frame.crs.is_geographic else frame.crs
+        centres = frame.geometry.to_crs(metric).centroid.to_crs(frame.crs)
+    except Exception as exc:
+        raise LayerError(f"{where}: cannot compute centroids ({exc})") from None
+    geometry = frame.geometry.copy()
+    geometry[shapes] = centres[shapes]
+    return frame.set_geometry(geometry), geometry
+
+
+_COORDINATE_TEXT = re.compile(r"^\s*[-+]?\d+(\.\d*)?\s*[,; ]\s*[-+]?\d+(\.\d*)?\s*$")
+
+
+def as_layer(value: object, *, role: str, id_prefix: str, weight_column: str | None = None,
+             centroids: bool = False) -> gpd.GeoDataFrame:
+    """A validated point layer from what an API caller gave: a GeoDataFrame (any CRS), a
+    DataFrame with lon/lat columns, or a path to a layer file.
+
+    Everything else (a coordinate string, a list, a number) is a :class:`LayerError`.
+    """
+    where = f"the {role} layer"
+    if isinstance(value, gpd.GeoDataFrame):
+        if len(value) == 0:
+            raise LayerError(f"{where} is empty; give at least one point")
+        if value.crs is None:
+            raise LayerError(f"{where} has no CRS; set one (e.g. .set_crs('EPSG:4326'))")
+        return normalize(value, where=where, id_prefix=id_prefix, weight_column=weight_column,
+                         centroids=centroids)
+    if isinstance(value, pd.DataFrame):
+        columns = {str(c).strip().lower(): c for c in value.columns}
+        lon = next((columns[c] for c in LON_COLUMNS if c in columns), None)
+        lat = next((columns[c] for c in LAT_COLUMNS if c in columns), None)
+        if lon is None or lat is None:
+            raise LayerError(f"{where} is a DataFrame without lon/lat columns; give a "
+                             "GeoDataFrame or lon and lat columns")
+        points = _points_frame(value.astype({lon: str, lat: str}), where, lon, lat)
+        return normalize(points, where=where, id_prefix=id_prefix, weight_column=weight_column)
+    if isinstance(value, str) and _COORDINATE_TEXT.match(value):
+        raise LayerError(f"{where} is the text {value!r}; give points as a GeoDataFrame or "
+                         "use planner.layers.points_from_lonlat([(lon, lat), ...])")
+    if isinstance(value, (str, Path)):
+        return read_layer(value, role=role, id_prefix=id_prefix, weight_column=weight_column,
+                          centroids=centroids)
+    raise LayerError(f"{where} must be a GeoDataFrame of points, a DataFrame with lon/lat "
+                     f"columns or a path to a layer file, not {type(value).__name__}")
+
+
+def _bracket_depth(text: str) -> int:
+    """Deepest nesting of ``[``/``{`` outside JSON strings (no recursion, linear time)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
 def normalize(
-    frame: gpd.GeoDataFrame, *, where: str, id_prefix: str, weight_column: str | None = None
+    frame: gpd.GeoDataFrame, *, where: str, id_prefix: str, weight_column: str | None = None,
+    centroids: bool = False,
 ) -> gpd.GeoDataFrame:
-    """Check geometry, ids and weights and return the standard columns in EPSG:4326."""
+    """Check geometry, ids and weights and return the standard columns in EPSG:4326.
+
+    Polygons and lines are an error unless ``centroids`` (then each becomes its centroid,
+    computed in a local metric CRS).
+    """
     frame = frame.reset_index(drop=True)
     geometry = frame.geometry
     missing = np.flatnonzero((geometry.isna() | geometry.is_empty).to_numpy())
@@ -200,6 +297,8 @@ def normalize(
             f"{where}: features {', '.join(str(i + 1) for i in missing[:5])} have no "
             "geometry; give every feature a point"
         )
+    if centroids:
+        frame, geometry = _centroids(frame, where)
     types = geometry.geom_type.to_numpy()
     singles = geometry.copy()
     multi = types == "MultiPoint"
@@ -213,8 +312,8 @@ def normalize(
         kinds = sorted(set(types[wrong]))
         raise LayerError(
             f"{where}: features {', '.join(str(i + 1) for i in wrong[:5])} are "
-            f"{'/'.join(kinds)}, not points; give one point per site (for buildings use "
-            "their centroid)"
+            f"{'/'.join(kinds)}, not points; give one point per site, or pass "
+            "centroids=True to use the centre of each shape"
         )
     frame = frame.set_geometry(singles)
     if frame.crs is None:
@@ -284,7 +383,13 @@ def _weights(frame, columns, where: str, weight_column: str | None) -> np.ndarra
             f"{where}: features {', '.join(str(i + 1) for i in nonpositive[:5])} have "
             f"{source!r} <= 0; weights must be positive (drop places with no demand)"
         )
-    return values.to_numpy(dtype=float)
+    weights = values.to_numpy(dtype=float)
+    with np.errstate(over="ignore"):
+        total = float(weights.sum())
+    if not total <= MAX_TOTAL_WEIGHT:
+        raise LayerError(f"{where}: the weights in {source!r} add up to {total:g}, more than "
+                         f"{MAX_TOTAL_WEIGHT:g}; give people or orders per place")
+    return weights
 
 
 # --------------------------------------------------------------------------- snapping
