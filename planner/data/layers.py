@@ -85,19 +85,22 @@ def read_layer(
                      centroids=centroids)
 
 
-def read_stations(path: str | Path) -> gpd.GeoDataFrame:
-    """Existing stations (ids ``S1``, ``S2``... unless the file has an id column)."""
-    return read_layer(path, role="stations", id_prefix="S")
+def read_stations(path: str | Path, *, centroids: bool = False) -> gpd.GeoDataFrame:
+    """Existing stations (ids ``S1``, ``S2``... unless the file has an id column);
+    ``centroids=True`` turns building outlines into their centroids."""
+    return read_layer(path, role="stations", id_prefix="S", centroids=centroids)
 
 
-def read_demand(path: str | Path, *, weight_column: str | None = None) -> gpd.GeoDataFrame:
+def read_demand(path: str | Path, *, weight_column: str | None = None,
+                centroids: bool = False) -> gpd.GeoDataFrame:
     """Demand points with an optional weight column (``weight`` by default; 1 if absent)."""
-    return read_layer(path, role="demand", id_prefix="D", weight_column=weight_column)
+    return read_layer(path, role="demand", id_prefix="D", weight_column=weight_column,
+                      centroids=centroids)
 
 
-def read_candidates(path: str | Path) -> gpd.GeoDataFrame:
+def read_candidates(path: str | Path, *, centroids: bool = False) -> gpd.GeoDataFrame:
     """Candidate sites for new stations."""
-    return read_layer(path, role="candidates", id_prefix="C")
+    return read_layer(path, role="candidates", id_prefix="C", centroids=centroids)
 
 
 def points_from_lonlat(
@@ -312,8 +315,9 @@ def normalize(
         kinds = sorted(set(types[wrong]))
         raise LayerError(
             f"{where}: features {', '.join(str(i + 1) for i in wrong[:5])} are "
-            f"{'/'.join(kinds)}, not points; give one point per site, or pass "
-            "centroids=True to use the centre of each shape"
+            f"{'/'.join(kinds)}, not points; give one point per site, or use the centre of "
+            "each shape: planner.read_stations(path, centroids=True) or "
+            "planner.layers.as_layer(frame, role=..., id_prefix=..., centroids=True)"
         )
     frame = frame.set_geometry(singles)
     if frame.crs is None:

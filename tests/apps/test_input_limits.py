@@ -242,3 +242,30 @@ def test_scenario_run_refuses_to_write_over_its_own_file(tmp_path):
 def test_errors_are_planner_errors():
     for cls in (ScenarioError, LayerError, InputError):
         assert issubclass(cls, PlannerError)
+
+
+def test_a_tampered_network_cache_is_detected_and_rebuilt(tmp_path):
+    import io
+    import warnings
+
+    import numpy as np
+
+    from planner.data import network
+    from planner.settings import Settings
+
+    settings = Settings(cache_dir=tmp_path)
+    first = network.from_file(SAMPLE / "network.osm.bz2", settings=settings)
+    cache = next((tmp_path / "networks").glob("*.npz"))
+    with np.load(cache) as data:  # a valid archive with one street made 10 km long
+        arrays = {key: data[key] for key in data.files}
+    arrays["seg_length"] = arrays["seg_length"].copy()
+    arrays["seg_length"][0] = 10_000.0
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    cache.write_bytes(buffer.getvalue())
+    with pytest.warns(RuntimeWarning, match="checksum"):
+        again = network.from_file(SAMPLE / "network.osm.bz2", settings=settings)
+    assert np.array_equal(again.seg_length, first.seg_length)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        network.from_file(SAMPLE / "network.osm.bz2", settings=settings)  # repaired
