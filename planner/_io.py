@@ -39,7 +39,7 @@ from pathlib import Path
 
 from planner._paths import check_outputs
 
-__all__ = ["write_text", "write_all", "recover", "output_policy", "OutputPolicy",
+__all__ = ["write_text", "write_all", "recover", "output_policy", "also_inputs", "OutputPolicy",
            "write_checked", "read_checked", "STAGE_PREFIX"]
 
 STAGE_PREFIX = ".planner-txn-"
@@ -72,6 +72,12 @@ def output_policy(*, inputs: Iterable[str | os.PathLike | None] = (),
         yield policy
     finally:
         _policy.reset(token)
+
+
+def also_inputs(paths: Iterable[str | os.PathLike | None]):
+    """The current policy with more input files (``force`` unchanged)."""
+    current = _policy.get()
+    return output_policy(inputs=[*current.inputs, *paths], force=current.force)
 
 
 # --------------------------------------------------------------------------- test hook

@@ -40,19 +40,8 @@ def minutes(values: float | Iterable[float], *, name: str = "minutes") -> tuple[
 
 
 def positive_int(value: object, *, name: str, maximum: int | None = None) -> int:
-    """An integer >= 1 (and <= maximum)."""
-    try:
-        number = int(value)  # type: ignore[arg-type]
-        if number != value and not isinstance(value, str):
-            float_value = float(value)  # type: ignore[arg-type]
-            if not float_value.is_integer():
-                raise ValueError
-    except (TypeError, ValueError):
-        raise InputError(f"{name}={value!r} is not a whole number") from None
-    if number < 1 or (maximum is not None and number > maximum):
-        bound = f" and at most {maximum}" if maximum is not None else ""
-        raise InputError(f"{name}={value!r} must be at least 1{bound}")
-    return number
+    """An integer >= 1 (and <= maximum); bools and fractions are refused."""
+    return whole(value, name=name, minimum=1, maximum=maximum)
 
 
 def share(value: object, *, name: str) -> float:

@@ -13,9 +13,9 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from planner import _validate
+from planner import _io, _validate
 from planner._config import read_config
-from planner._paths import file_names
+from planner._paths import file_names, inputs_of
 from planner.analysis import coverage
 from planner.data import layers
 from planner.analysis import proposals
@@ -485,8 +485,11 @@ def write_outputs(result: ScenarioRun, out_dir: str | Path, *, network=None,
                                          title=f"{result.title}: {r.name}",
                                          self_contained=self_contained, tiles=tiles)
             texts[out / names[r.name]] = single.get_root().render()
-    return render.write_bundle(report=result.to_dict(), report_path=out / "report.json",
-                               texts=texts)
+    inputs = [p for r in result.results for p in (
+        r.variant.stations, r.variant.demand, r.variant.candidates, r.variant.network)]
+    with _io.also_inputs(inputs_of(*inputs)):
+        return render.write_bundle(report=result.to_dict(), report_path=out / "report.json",
+                                   texts=texts)
 
 
 def output_paths(spec: ScenarioSpec, out_dir: str | Path,

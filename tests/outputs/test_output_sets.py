@@ -234,3 +234,37 @@ def test_slug_collisions_name_both():
     with pytest.raises(OutputError, match="'Map'.*'map.html'"):
         _paths.file_names(["Map"], suffix=".html", reserved=["map.html"], what="scenario")
     assert isinstance(OutputError("x"), PlannerError)
+
+
+def test_a_killed_coverage_command_leaves_a_whole_set(tmp_path):
+    """The real command, killed mid-rename (map new, report old on disk) and while staging."""
+    import json
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("PLANNER_IO_KILL_AT", None)
+    out = tmp_path / "maps"
+
+    def run(minutes: str, kill_at: int | None = None) -> int:
+        extra = {} if kill_at is None else {"PLANNER_IO_KILL_AT": str(kill_at)}
+        return subprocess.run(
+            [sys.executable, "-m", "planner", "-q", "coverage", "--mode", "walk", "--minutes",
+             minutes, "--no-per-station", "--map", str(out / "c.html")],
+            env={**env, **extra}, cwd=tmp_path, capture_output=True, timeout=300).returncode
+
+    def minutes_in_set() -> set[str]:
+        report = json.loads((out / "c.json").read_text())
+        page = (out / "c.html").read_text()
+        found = {f"{m:g}" for m in report["results"][0]["summary"]["thresholds_min"]}
+        return found | {m for m in ("10", "12") if f"within {m} min of a station" in page}
+
+    assert run("10") == 0
+    old = minutes_in_set()
+    for kill_at, expected in ((2, old), (6, None)):
+        assert run("12", kill_at) == -signal.SIGKILL
+        if kill_at == 6:  # killed after the map was renamed: torn on disk until recovery
+            assert len(minutes_in_set()) == 2
+        _io.recover(out)
+        assert not _leftovers(tmp_path)
+        now = minutes_in_set()
+        assert len(now) == 1 and (expected is None or now == expected), now
+    assert now != old  # the late kill completed the new set
