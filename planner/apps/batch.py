@@ -237,6 +237,7 @@ def run_district(district: District | Mapping, out_dir: str | Path, *,
     folder = Path(out_dir) / folder_names([district.name])[district.name]
     marker = folder / "done.json"
     key = _fingerprint(district)
+    _io.recover(folder)  # a set a killed run left half-moved is completed before reading it
     if not force and marker.is_file():
         try:
             done = json.loads(marker.read_text(encoding="utf-8"))
