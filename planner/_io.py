@@ -295,9 +295,10 @@ def read_checked(path: str | os.PathLike, *, what: str = "cache") -> bytes | Non
     except (OSError, UnicodeDecodeError):
         expected, data = "", b""
     if not expected or hashlib.sha256(data).hexdigest() != expected:
-        warnings.warn(f"{what} {path} is unreadable: it does not match its checksum "
-                      "(corrupted or changed); "
-                      "rebuilding it", RuntimeWarning, stacklevel=3)
+        why = ("has no checksum beside it (written by an older version?)" if not expected
+               else "does not match its checksum (corrupted or changed)")
+        warnings.warn(f"{what} {path} is unreadable: it {why}; rebuilding it",
+                      RuntimeWarning, stacklevel=3)
         return None
     return data
 
