@@ -44,6 +44,9 @@ def read_config(path: str | Path, *, what: str = "scenario file") -> tuple[objec
         raise ScenarioError(f"{where} is larger than {MAX_CONFIG_BYTES >> 10} KiB; a scenario "
                             "or batch file should be a few kB (put data in layer files)")
     text = decode_utf8(data, where)
+    if _flow_depth(text) > MAX_DEPTH:
+        raise ScenarioError(f"{where} is nested more than {MAX_DEPTH} levels deep; "
+                            "a scenario file needs only a few")
     try:
         parsed = _parse_toml(text, where) if suffix == ".toml" else _parse_yaml(text, where)
     except RecursionError:
@@ -85,6 +88,37 @@ def _parse_yaml(text: str, where: str) -> object:
         return yaml.load(text, Loader=NoAliasLoader)  # noqa: S506 (a SafeLoader subclass)
     except yaml.YAMLError as exc:
         raise ScenarioError(f"{where} is not valid YAML: {exc}") from None
+
+
+def _flow_depth(text: str) -> int:
+    """Deepest nesting of ``[``/``{`` opened where a collection may start (after ``:``,
+    ``-``, ``,``, ``=``, another bracket or at a line start), outside quotes and comments.
+
+    Linear and cheap: PyYAML's scanner is slow on thousands of nested brackets, so they are
+    refused before parsing.
+    """
+    depth = deepest = 0
+    quote = ""
+    previous = "\n"
+    comment = False
+    for char in text:
+        if comment:
+            comment = char != "\n"
+        elif quote:
+            if char == quote:
+                quote = ""
+        elif char in "'\"":
+            quote = char
+        elif char == "#" and previous in " \t\n":
+            comment = True
+        elif char in "[{" and previous in ":-,=[{\n \t":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth = max(depth - 1, 0)
+        if not char.isspace() or char == "\n":
+            previous = char if not (char in " \t") else previous
+    return deepest
 
 
 def _scan_yaml_events(yaml, text: str, where: str) -> None:
