@@ -98,8 +98,10 @@ def grid_areas(demand: gpd.GeoDataFrame, *, cell_m: float) -> gpd.GeoDataFrame:
     boxes = shapely.box(cells[:, 0] * cell_m, cells[:, 1] * cell_m,
                         (cells[:, 0] + 1) * cell_m, (cells[:, 1] + 1) * cell_m)
     ids = [f"{int(cell_m)}m:{cx}:{cy}" for cx, cy in cells]
-    frame = gpd.GeoDataFrame({"area_id": ids, "name": [f"cell near {names[i]}" for i in heaviest]},
-                             geometry=boxes, crs=crs)
+    centres = gpd.GeoSeries(shapely.centroid(boxes), crs=crs).to_crs("EPSG:4326")
+    labels = [f"cell at {c.y:.4f},{c.x:.4f} near {names[i]}"
+              for c, i in zip(centres, heaviest)]
+    frame = gpd.GeoDataFrame({"area_id": ids, "name": labels}, geometry=boxes, crs=crs)
     return frame.to_crs("EPSG:4326")
 
 
