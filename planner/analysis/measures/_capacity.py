@@ -136,6 +136,9 @@ def lines(summary_: dict) -> list[str]:
     over = [s for s in summary_["stations"] if s["overloaded"]]
     text = ", ".join(f"{s['id']} {s['load_vs_mean']:.1f}x ({s['riders_per_seat']:g} riders/seat)"
                      for s in over[:5])
+    top = summary_["stations"][0] if summary_["stations"] else None
+    busiest = (f" (busiest {top['id']}: {top['riders_per_seat']:g} riders/seat, "
+               f"{top['load_vs_mean']:.2f}x mean)") if top and not over else ""
     return [f"capacity (E2SFCA, {summary_['decay']}): mean "
             f"{summary_['mean_riders_per_seat']:g} riders per seat; overloaded: "
-            f"{text or 'none'}"]
+            f"{text or 'none'}{busiest}"]
