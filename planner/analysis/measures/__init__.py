@@ -29,6 +29,7 @@ from planner.errors import InputError, LayerError
 
 __all__ = [
     "NAMES", "MeasureOptions", "MeasureSet", "apply", "capacities", "read_areas",
+    "comparison_columns",
     "BackupOptions", "BackupResult", "backup",
     "CapacityOptions", "CapacityResult", "capacity_measure",
     "GravityOptions", "GravityResult", "gravity_measure",
@@ -225,3 +226,24 @@ def apply(result, measures: MeasureOptions | Iterable[object], *,
         summaries["equity"] = _equity.summary(res, demand)
     measure_set = MeasureSet(options=options, summaries=summaries, **found)
     return dataclasses.replace(result, demand=demand, stations=stations, measures=measure_set)
+
+
+def comparison_columns(measure_set: MeasureSet | None) -> dict:
+    """Headline measure numbers as columns of a scenario comparison table (none if absent)."""
+    if measure_set is None:
+        return {}
+    sums = measure_set.summaries
+    out: dict[str, object] = {}
+    if "backup" in sums:
+        out["covered_2plus_%"] = round(100 * sums["backup"]["covered_2plus_share"], 2)
+        out["critical_stations"] = len(sums["backup"]["critical_stations"])
+    if "capacity" in sums:
+        stations = sums["capacity"]["stations"]
+        out["max_riders_per_seat"] = stations[0]["riders_per_seat"] if stations else None
+        out["overloaded"] = sum(s["overloaded"] for s in stations)
+    if "gravity" in sums:
+        out["gravity_mean_access"] = sums["gravity"]["mean_access"]
+    if "equity" in sums:
+        out["gini"] = sums["equity"]["gini"]
+        out["palma"] = sums["equity"]["palma"]
+    return out
