@@ -18,7 +18,8 @@ __all__ = ["backup_cover"]
 
 def backup_cover(problem: Problem, p: int, *, min_covered_share: float | None = None,
                  time_limit: float = 60.0) -> Solution:
-    """Choose ``p`` new sites to maximise the demand weight reached by two or more stations.
+    """Choose ``p`` new sites (exactly ``p``, or every candidate if fewer) to maximise the
+    demand weight reached by two or more stations.
 
     Single coverage is kept at its optimum (the MCLP value, solved first) or, with
     ``min_covered_share``, at or above that share of all demand weight (BACOP2 of Hogan &
@@ -46,13 +47,13 @@ def backup_cover(problem: Problem, p: int, *, min_covered_share: float | None = 
     at = a.T.tocsr()
     eye = sparse.identity(n_d, format="csr")
     zero_x = sparse.csr_matrix((n_d, n_c))
-    # y + u - sum_j a_ij x_j <= f_i ; u - y <= 0 ; sum x <= p ; w.y >= target
+    # y + u - sum_j a_ij x_j <= f_i ; u - y <= 0 ; sum x = p ; w.y >= target
     rows = [
         LinearConstraint(sparse.hstack([-at, eye, eye], format="csr"), -np.inf,
                          fixed_n.astype(float)),
         LinearConstraint(sparse.hstack([zero_x, -eye, eye], format="csr"), -np.inf, 0.0),
         LinearConstraint(sparse.csr_matrix(np.concatenate([np.ones(n_c), np.zeros(2 * n_d)])
-                                           [None, :]), 0.0, float(min(p, n_c))),
+                                           [None, :]), float(min(p, n_c)), float(min(p, n_c))),
         LinearConstraint(sparse.csr_matrix(np.concatenate([np.zeros(n_c), w, np.zeros(n_d)])
                                            [None, :]), target - 1e-6 * max(total, 1.0), np.inf),
     ]

@@ -83,4 +83,4 @@ def lines(summary_: dict) -> list[str]:
     return [f"gravity ({summary_['decay']}, half-life {summary_['half_life_min']:g} min): "
             f"mean access {summary_['mean_access']:g}; "
             f"{summary_['below_half_share'] * 100:.1f}% of weight below 0.5 "
-            "(no station as near as the half-life)"]
+            "(less than one station at the half-life)"]
