@@ -15,6 +15,9 @@ from planner.analysis.measures import (BackupOptions, CapacityOptions, EquityOpt
                                        GravityOptions, MeasureOptions, Reach)
 from planner.errors import InputError, LayerError
 
+# the access package itself still uses pandas' deprecated inplace=True
+pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword:Warning")
+
 
 def _case(seed: int, n_stations: int = 4, n_places: int = 9, limit: float = 15.0):
     rng = np.random.default_rng(seed)
