@@ -49,11 +49,12 @@ def counts(matrix: sparse.csr_matrix) -> np.ndarray:
 
 
 def max_cover(a: sparse.csr_matrix, weight: np.ndarray, fixed_covered: np.ndarray, p: int, *,
-              time_limit: float) -> tuple[MilpAnswer, float, float]:
+              time_limit: float, relax: bool = False) -> tuple[MilpAnswer, float, float]:
     """Maximal covering with ``p`` of the rows of ``a`` beside demand already covered.
 
     Returns the MILP answer (variables x then y of the open demand), the best covered weight
-    found (fixed included) and a proven upper bound on it.
+    found (fixed included) and a proven upper bound on it. ``relax`` solves the LP
+    relaxation only: its value is an upper bound (the covered weight returned is then 0).
     """
     fixed_weight = float(weight[fixed_covered].sum())
     open_ = np.flatnonzero(~fixed_covered & (counts(a) > 0))
@@ -64,12 +65,35 @@ def max_cover(a: sparse.csr_matrix, weight: np.ndarray, fixed_covered: np.ndarra
     rows = sparse.hstack([-sub, sparse.identity(n_g, format="csr")], format="csr")
     card = sparse.csr_matrix(np.concatenate([np.ones(n_c), np.zeros(n_g)])[None, :])
     answer = solve(np.concatenate([np.zeros(n_c), -weight[open_]]),
-                   np.concatenate([np.ones(n_c), np.zeros(n_g)]), np.ones(n_c + n_g),
+                   np.concatenate([np.zeros(n_c) if relax else np.ones(n_c), np.zeros(n_g)]),
+                   np.ones(n_c + n_g),
                    [LinearConstraint(rows, -np.inf, 0.0),
                     LinearConstraint(card, 0.0, float(min(p, n_c)))], time_limit=time_limit)
     if answer.x is None:
         return answer, fixed_weight, fixed_weight + float(weight[open_].sum())
+    if relax:
+        return answer, 0.0, fixed_weight - answer.objective + 1e-9 * max(1.0, weight.sum())
     chosen = answer.x[:n_c] > 0.5
     got = fixed_weight + float(weight[open_][np.asarray(sub[:, chosen].sum(axis=1)).ravel() > 0]
                                .sum())
     return answer, got, max(got, fixed_weight - answer.bound)
+
+
+def greedy_cover(a: sparse.csr_matrix, weight: np.ndarray, fixed_covered: np.ndarray, p: int
+                 ) -> tuple[np.ndarray, float]:
+    """Greedy maximal covering: add the row with the largest uncovered weight, ``p`` times.
+
+    Returns the chosen rows and the covered weight (fixed included): a feasible answer.
+    """
+    covered = fixed_covered.copy()
+    chosen: list[int] = []
+    a = sparse.csr_matrix(a)
+    for _ in range(min(p, a.shape[0])):
+        gains = a @ np.where(covered, 0.0, weight)
+        gains[chosen] = -1.0
+        best = int(np.argmax(gains))
+        if gains[best] <= 0:
+            break
+        chosen.append(best)
+        covered[a.indices[a.indptr[best]:a.indptr[best + 1]]] = True
+    return np.asarray(chosen, dtype=np.int64), float(weight[covered].sum())

@@ -8,7 +8,7 @@ import numpy as np
 from scipy import sparse
 
 from planner import _validate
-from planner.errors import InfeasibleError
+from planner.errors import InfeasibleError, SolverError
 from planner.optimize import _cover_milp
 from planner.optimize.models import Problem, Solution
 
@@ -22,8 +22,8 @@ def pcenter(problem: Problem, p: int, *, min_covered_share: float | None = None,
     The covered weight must stay at the maximal-covering optimum within the matrix's
     threshold (or at ``min_covered_share`` of all weight). Solved exactly as a search over
     the matrix's distinct times: the answer is the least radius r at which ``p`` sites (with
-    the fixed stations) cover the target weight with times <= r, each step an MCLP solved by
-    HiGHS. If the time limit stops a step, the answer is the best radius proven feasible and
+    the fixed stations) cover the target weight with times <= r, each step a greedy cover
+    (enough to prove "feasible") or else an MCLP solved by HiGHS (to prove "too small"). If the time limit stops a step, the answer is the best radius proven feasible and
     ``bound`` the largest radius proven too small (so the optimum lies between them).
 
     ``objective`` and ``bound`` are seconds (the stored values of ``problem.cover``).
@@ -43,35 +43,44 @@ def pcenter(problem: Problem, p: int, *, min_covered_share: float | None = None,
     tolerance = 1e-9 * max(total, 1.0)
     radii = np.unique(np.concatenate([cover.data, fixed.data]))
 
-    def attempt(r: float):
+    def attempt(r: float) -> tuple[str, np.ndarray | None]:
+        """Is radius r feasible? yes (with the sites), no (proven), or unknown (time)."""
         fixed_r = _cover_milp.counts(_cover_milp.pattern(fixed, r)) > 0
-        answer, got, upper = _cover_milp.max_cover(_cover_milp.pattern(cover, r), w, fixed_r, p,
-                                                   time_limit=budget())
+        a_r = _cover_milp.pattern(cover, r)
+        sites, got = _cover_milp.greedy_cover(a_r, w, fixed_r, p)  # cheap proof of "yes"
         if got >= target - tolerance:
-            return "yes", answer
-        return ("no" if upper < target - tolerance else "unknown"), answer
+            return "yes", sites
+        _, _, upper = _cover_milp.max_cover(a_r, w, fixed_r, p, time_limit=budget(), relax=True)
+        if upper < target - tolerance:  # even the LP relaxation falls short
+            return "no", None
+        answer, got, upper = _cover_milp.max_cover(a_r, w, fixed_r, p, time_limit=budget())
+        if got >= target - tolerance:
+            return "yes", np.flatnonzero(answer.x[:a_r.shape[0]] > 0.5)
+        return ("no" if upper < target - tolerance else "unknown"), None
 
     lo, hi = 0, radii.size - 1  # search the least feasible index in [lo, hi]
-    if target <= 0 or radii.size == 0 or attempt(radii[hi])[0] != "yes":
+    verdict, answer = attempt(radii[hi]) if radii.size and target > 0 else ("no", None)
+    if verdict == "unknown":
+        raise SolverError(f"HiGHS found no plan covering the target weight within "
+                          f"{time_limit:g} s; raise the time limit")
+    if verdict != "yes":
         raise InfeasibleError(f"no {p} sites cover {target / max(total, 1e-12):.1%} of the "
                               "demand weight within the matrix's threshold; lower "
                               "min_covered_share, raise p or the threshold")
     best, proven_below, exact = hi, -1, True
     while lo < hi:
         mid = (lo + hi) // 2
-        verdict, _ = attempt(radii[mid])
+        verdict, found = attempt(radii[mid])
         if verdict == "yes":
             best = hi = mid
+            answer = found
         else:
             exact &= verdict == "no"
             if verdict == "no":
                 proven_below = max(proven_below, mid)
             lo = mid + 1
     r = float(radii[best])
-    _, answer = attempt(r)
-    a_r = _cover_milp.pattern(cover, r)
-    n_c = a_r.shape[0]
-    chosen = np.flatnonzero(answer.x[:n_c] > 0.5) if answer.x is not None else np.array([], int)
+    chosen = answer
     reach = _cover_milp.counts(_cover_milp.pattern(fixed))
     if chosen.size:
         reach = reach + _cover_milp.counts(_cover_milp.pattern(cover.tocsr()[chosen]))

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import sparse
 
-from planner.errors import InfeasibleError
+from planner.errors import InfeasibleError, SolverError
 from planner.optimize import Problem, backup_cover, pcenter
 
 LIMIT = 900.0
@@ -110,3 +110,22 @@ def test_pcenter_prefers_the_nearer_plan():
     cand = np.array([[60.0, 600.0], [120.0, 120.0]])
     solution = pcenter(_problem(cand, np.zeros((0, 2)), np.array([1.0, 5.0])), 1)
     assert solution.selected == (1,) and solution.objective == 120.0
+
+
+@pytest.mark.parametrize("time_limit", [0.3, 3.0])
+def test_pcenter_bound_brackets_the_answer_on_a_larger_case(time_limit):
+    rng = np.random.default_rng(7)
+    times = rng.uniform(0, 1800, size=(60, 300)).round()
+    problem = Problem.from_matrix(_sparse(times), rng.integers(1, 9, 300).astype(float))
+    try:
+        solution = pcenter(problem, 4, min_covered_share=0.8, time_limit=time_limit)
+    except SolverError:  # no plan at all within a tiny time limit is an honest answer
+        assert time_limit < 1
+        return
+    assert solution.bound <= solution.objective + 1e-9
+    covered = _counts(times, np.zeros((0, 300)), solution.selected, solution.objective) >= 1
+    assert problem.weights[covered].sum() >= 0.8 * problem.total_weight - 1e-6
+    if solution.status == "optimal":
+        assert solution.bound == solution.objective
+    if solution.status == "time_limit":
+        assert solution.seconds < time_limit + 5
