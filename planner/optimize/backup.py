@@ -42,21 +42,8 @@ def backup_cover(problem: Problem, p: int, *, min_covered_share: float | None = 
         target = single_best
     else:
         target = _validate.share(min_covered_share, name="min_covered_share") * total
-    # Variables: x (n_c binary), y (covered once, n_d), u (covered twice, n_d); maximise w.u
     n_d = a.shape[1]
-    at = a.T.tocsr()
-    eye = sparse.identity(n_d, format="csr")
-    zero_x = sparse.csr_matrix((n_d, n_c))
-    # y + u - sum_j a_ij x_j <= f_i ; u - y <= 0 ; sum x = p ; w.y >= target
-    rows = [
-        LinearConstraint(sparse.hstack([-at, eye, eye], format="csr"), -np.inf,
-                         fixed_n.astype(float)),
-        LinearConstraint(sparse.hstack([zero_x, -eye, eye], format="csr"), -np.inf, 0.0),
-        LinearConstraint(sparse.csr_matrix(np.concatenate([np.ones(n_c), np.zeros(2 * n_d)])
-                                           [None, :]), float(min(p, n_c)), float(min(p, n_c))),
-        LinearConstraint(sparse.csr_matrix(np.concatenate([np.zeros(n_c), w, np.zeros(n_d)])
-                                           [None, :]), target - 1e-6 * max(total, 1.0), np.inf),
-    ]
+    rows = _constraints(a, w, fixed_n, min(p, n_c), target - 1e-6 * max(total, 1.0))
     answer = _cover_milp.solve(np.concatenate([np.zeros(n_c + n_d), -w]),
                                # u binary: a fractional u would count half of a single cover
                                np.concatenate([np.ones(n_c), np.zeros(n_d), np.ones(n_d)]),
@@ -84,3 +71,24 @@ def backup_cover(problem: Problem, p: int, *, min_covered_share: float | None = 
                  "covered_2plus_share": round(twice / total, 6) if total else 0.0,
                  "single_target_weight": round(target, 6)},
     )
+
+
+def _constraints(a: sparse.csr_matrix, w: np.ndarray, fixed_n: np.ndarray, p: int,
+                 target: float) -> list[LinearConstraint]:
+    """Rows over x (sites), y (covered once), u (covered twice): y + u <= sum_j a_ij x_j + f_i,
+    u <= y, sum x = p, w.y >= target."""
+    n_c, n_d = a.shape
+    at = a.T.tocsr()
+    eye = sparse.identity(n_d, format="csr")
+
+    def row(values: np.ndarray) -> sparse.csr_matrix:
+        return sparse.csr_matrix(values[None, :])
+
+    return [
+        LinearConstraint(sparse.hstack([-at, eye, eye], format="csr"), -np.inf,
+                         fixed_n.astype(float)),
+        LinearConstraint(sparse.hstack([sparse.csr_matrix((n_d, n_c)), -eye, eye],
+                                       format="csr"), -np.inf, 0.0),
+        LinearConstraint(row(np.concatenate([np.ones(n_c), np.zeros(2 * n_d)])), p, p),
+        LinearConstraint(row(np.concatenate([np.zeros(n_c), w, np.zeros(n_d)])), target, np.inf),
+    ]

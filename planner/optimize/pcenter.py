@@ -58,34 +58,20 @@ def pcenter(problem: Problem, p: int, *, min_covered_share: float | None = None,
             return "yes", np.flatnonzero(answer.x[:a_r.shape[0]] > 0.5)
         return ("no" if upper < target - tolerance else "unknown"), None
 
-    lo, hi = 0, radii.size - 1  # search the least feasible index in [lo, hi]
-    verdict, answer = attempt(radii[hi]) if radii.size and target > 0 else ("no", None)
-    if verdict == "unknown":
-        raise SolverError(f"HiGHS found no plan covering the target weight within "
-                          f"{time_limit:g} s; raise the time limit")
-    if verdict != "yes":
+    if not radii.size or target <= 0:
+        raise InfeasibleError("no site reaches any demand within the matrix's threshold")
+    best, chosen, proven_below, tried = _least_feasible(radii, attempt, time_limit=time_limit)
+    if best < 0:
         raise InfeasibleError(f"no {p} sites cover {target / max(total, 1e-12):.1%} of the "
                               "demand weight within the matrix's threshold; lower "
                               "min_covered_share, raise p or the threshold")
-    best, proven_below, exact = hi, -1, True
-    while lo < hi:
-        mid = (lo + hi) // 2
-        verdict, found = attempt(radii[mid])
-        if verdict == "yes":
-            best = hi = mid
-            answer = found
-        else:
-            exact &= verdict == "no"
-            if verdict == "no":
-                proven_below = max(proven_below, mid)
-            lo = mid + 1
+    exact = proven_below == best - 1
     r = float(radii[best])
-    chosen = answer
     reach = _cover_milp.counts(_cover_milp.pattern(fixed))
     if chosen.size:
         reach = reach + _cover_milp.counts(_cover_milp.pattern(cover.tocsr()[chosen]))
     covered = float(w[reach > 0].sum())
-    lower = r if exact else float(radii[proven_below + 1]) if proven_below + 1 <= best else r
+    lower = float(radii[proven_below + 1])
     return Solution(
         model="pcenter", method="exact", status="optimal" if exact else "time_limit",
         selected=tuple(int(c) for c in chosen), objective=r, bound=lower,
@@ -93,5 +79,35 @@ def pcenter(problem: Problem, p: int, *, min_covered_share: float | None = None,
         covered_weight=covered, covered_share=covered / total if total else 0.0,
         details={"worst_s": round(r, 3), "worst_min": round(r / 60.0, 3),
                  "lower_bound_s": round(lower, 3), "target_weight": round(target, 6),
-                 "radii_tried": int(np.ceil(np.log2(max(radii.size, 2)))) + 2},
+                 "radii_tried": tried},
     )
+
+
+def _least_feasible(radii: np.ndarray, attempt, *, time_limit: float
+                    ) -> tuple[int, np.ndarray | None, int, int]:
+    """Binary search for the least feasible radius (feasibility grows with the radius).
+
+    Returns its index (-1 if even the largest is proven infeasible), its sites, the largest
+    index proven infeasible (-1: none) and the number of radii tried. An undecided step
+    (time limit) is passed over, so the answer is then only an upper bound.
+    """
+    lo, hi = 0, radii.size - 1
+    verdict, sites = attempt(radii[hi])
+    if verdict == "unknown":
+        raise SolverError(f"HiGHS found no plan covering the target weight within "
+                          f"{time_limit:g} s; raise the time limit")
+    if verdict == "no":
+        return -1, None, hi, 1
+    best, proven_below, tried = hi, -1, 1
+    while lo < hi:
+        mid = (lo + hi) // 2
+        verdict, found = attempt(radii[mid])
+        tried += 1
+        if verdict == "yes":
+            best = hi = mid
+            sites = found
+        else:
+            if verdict == "no":
+                proven_below = max(proven_below, mid)
+            lo = mid + 1
+    return best, sites, proven_below, tried
