@@ -112,7 +112,7 @@ def area_table(demand: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, *, threshold_m
     pts = demand.geometry.reset_index(drop=True)
     joined = gpd.sjoin(gpd.GeoDataFrame(geometry=pts, crs=demand.crs),
                        areas[["area_id", "geometry"]].reset_index(drop=True),
-                       how="left", predicate="within")
+                       how="left", predicate="intersects")
     joined = joined[~joined.index.duplicated(keep="first")]  # overlapping areas: first wins
     place_area = joined["area_id"].fillna("").astype(str).to_numpy()
     minutes = demand["minutes_to_nearest"].to_numpy(dtype=float)
