@@ -97,3 +97,20 @@ def greedy_cover(a: sparse.csr_matrix, weight: np.ndarray, fixed_covered: np.nda
         chosen.append(best)
         covered[a.indices[a.indptr[best]:a.indptr[best + 1]]] = True
     return np.asarray(chosen, dtype=np.int64), float(weight[covered].sum())
+
+
+def order_by_gain(a: sparse.csr_matrix, weight: np.ndarray, covered: np.ndarray,
+                  chosen: np.ndarray) -> tuple[np.ndarray, tuple[float, ...]]:
+    """Chosen rows ordered greedily by the weight each newly covers, and those gains."""
+    covered = covered.copy()
+    left = [int(c) for c in chosen]
+    order, gains = [], []
+    a = sparse.csr_matrix(a)
+    while left:
+        values = [float(weight[a.indices[a.indptr[c]:a.indptr[c + 1]]][
+            ~covered[a.indices[a.indptr[c]:a.indptr[c + 1]]]].sum()) for c in left]
+        best = left.pop(int(np.argmax(values)))
+        order.append(best)
+        gains.append(max(values))
+        covered[a.indices[a.indptr[best]:a.indptr[best + 1]]] = True
+    return np.asarray(order, dtype=np.int64), tuple(gains)

@@ -60,13 +60,13 @@ def backup_cover(problem: Problem, p: int, *, min_covered_share: float | None = 
     twice = float(w[reach >= 2].sum())
     once = float(w[reach >= 1].sum())
     bound = max(twice, -answer.bound) if np.isfinite(answer.bound) else None
-    order = chosen[np.argsort(-np.asarray(a[chosen] @ w).ravel(), kind="stable")]
+    order, gains = _cover_milp.order_by_gain(a, w, fixed_n > 0, chosen)
     return Solution(
         model="backup", method="exact", status=answer.status,
         selected=tuple(int(c) for c in order), objective=twice, bound=bound,
         gap=None if bound is None else (bound - twice) / max(bound, 1e-12),
         seconds=time.perf_counter() - start, covered_weight=once,
-        covered_share=once / total if total else 0.0,
+        covered_share=once / total if total else 0.0, gains=gains,
         details={"covered_2plus_weight": round(twice, 6),
                  "covered_2plus_share": round(twice / total, 6) if total else 0.0,
                  "single_target_weight": round(target, 6)},

@@ -71,10 +71,13 @@ def pcenter(problem: Problem, p: int, *, min_covered_share: float | None = None,
     if chosen.size:
         reach = reach + _cover_milp.counts(_cover_milp.pattern(cover.tocsr()[chosen]))
     covered = float(w[reach > 0].sum())
+    order, gains = _cover_milp.order_by_gain(_cover_milp.pattern(cover), w,
+                                             _cover_milp.counts(_cover_milp.pattern(fixed)) > 0,
+                                             chosen)
     lower = float(radii[proven_below + 1])
     return Solution(
         model="pcenter", method="exact", status="optimal" if exact else "time_limit",
-        selected=tuple(int(c) for c in chosen), objective=r, bound=lower,
+        selected=tuple(int(c) for c in order), objective=r, bound=lower, gains=gains,
         gap=(r - lower) / r if r > 0 else 0.0, seconds=time.perf_counter() - start,
         covered_weight=covered, covered_share=covered / total if total else 0.0,
         details={"worst_s": round(r, 3), "worst_min": round(r / 60.0, 3),
