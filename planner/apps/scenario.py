@@ -15,7 +15,7 @@ import geopandas as gpd
 import pandas as pd
 
 from planner import _validate
-from planner.analysis import coverage
+from planner.analysis import coverage, measures
 from planner.data import layers
 from planner.analysis import proposals
 from planner.outputs import maps as render
@@ -28,7 +28,7 @@ __all__ = ["ScenarioSpec", "Variant", "ScenarioResult", "ScenarioRun", "load", "
 
 _LAYER_KEYS = {"network", "stations", "demand", "candidates", "weight_column"}
 _TRAVEL_KEYS = {"mode", "speed_kmh", "minutes", "max_snap_m"}
-BASELINE_KEYS = {"name", "description"} | _LAYER_KEYS | _TRAVEL_KEYS
+BASELINE_KEYS = {"name", "description"} | _LAYER_KEYS | _TRAVEL_KEYS | {"measures", "areas"}
 VARIANT_KEYS = BASELINE_KEYS | {"add", "move", "close", "propose"}
 PROPOSE_KEYS = {"k", "model", "candidate_sources", "spacing_m", "method", "target_share",
                 "existing"}
@@ -53,6 +53,8 @@ class Variant:
     close: tuple[str, ...] = ()
     propose: Mapping | None = None
     where: str = "baseline"
+    measures: tuple = ()  # measure names or tables, see planner.analysis.measures
+    areas: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,7 @@ class ScenarioRun:
             base_median = base.summary()["minutes_to_nearest"]["median"]
             row["median_change_min"] = (None if times["median"] is None or base_median is None
                                         else round(times["median"] - base_median, 2))
+            row.update(measures.comparison_columns(cov.measures))
             rows.append(row)
         return pd.DataFrame(rows)
 
@@ -315,6 +318,14 @@ def _variant(raw: dict, base: Variant | None, where: str, allowed: set, base_dir
             raise fail(f"{where}.propose.model", f"choose one of {', '.join(proposals.MODELS)}",
                        key="model")
     inherit = base if base is not None else None
+    measure_items = raw.get("measures", base.measures if base else ())
+    if not isinstance(measure_items, (list, tuple)):
+        raise fail(f"{where}.measures", 'must be a list like ["backup", {name = "gravity", '
+                   'half_life_min = 4}]', key="measures")
+    try:
+        measures.MeasureOptions.parse(measure_items, where=f"{where}.measures")
+    except InputError as exc:
+        raise fail(f"{where}.measures", str(exc).split(": ", 1)[-1], key="measures") from None
     return Variant(
         name=name,
         description=str(raw.get("description", "")),
@@ -330,6 +341,8 @@ def _variant(raw: dict, base: Variant | None, where: str, allowed: set, base_dir
         close=tuple(str(c) for c in close),
         propose=dict(propose) if propose is not None else None,
         where=where,
+        measures=tuple(measure_items),
+        areas=path("areas", inherit.areas if inherit else None),
     )
 
 
@@ -409,6 +422,8 @@ def run(spec: ScenarioSpec | str | Path, *,
                 ], where=variant.where)
         result = coverage.analyze(street, stations, inputs.demand, minutes=variant.minutes,
                                   per_station_isochrones=False)
+        result = measures.apply(result, variant.measures, areas=measures.read_areas(
+            variant.areas) if variant.areas else None)
         results.append(ScenarioResult(variant, result, proposal, stations))
     return ScenarioRun(title=spec.title, results=tuple(results))
 
