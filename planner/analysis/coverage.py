@@ -61,6 +61,10 @@ class CoverageResult:
     gaps: gpd.GeoDataFrame = field(repr=False)
     isochrones: gpd.GeoDataFrame = field(repr=False)
     graph_summary: dict = field(repr=False)
+    #: Sparse (stations x demand) seconds within the main threshold (pattern = reach).
+    reach_s: object = field(default=None, repr=False, compare=False)
+    #: Measures added by :func:`planner.analysis.measures.apply` (``None``: none).
+    measures: object = field(default=None, repr=False, compare=False)
 
     @property
     def threshold(self) -> float:
@@ -115,6 +119,7 @@ class CoverageResult:
                 for r in worst.itertuples()
             ],
             "network_graph": self.graph_summary,
+            **({"measures": self.measures.summary()} if self.measures is not None else {}),
         }
 
     def to_dict(self) -> dict:
@@ -237,6 +242,8 @@ def analyze(
         "served_places": served_n.astype(int),
         "reach_weight": np.round(reach, 3),
     }, geometry=stations.geometry.to_numpy(), crs="EPSG:4326")
+    if "capacity" in stations.columns:
+        station_out["capacity"] = stations["capacity"].to_numpy()
     off = station_out.loc[~station_out["on_network"], "id"].tolist()
     if off:
         log.warning("stations off the %s network (more than %g m from a street): %s",
@@ -264,6 +271,7 @@ def analyze(
         gaps=gaps,
         isochrones=iso,
         graph_summary=street.summary(),
+        reach_s=within,
     )
 
 

@@ -248,12 +248,17 @@ def networks() -> None:
               help="Where to write the JSON report [default: next to the map].")
 @click.option("--per-station/--no-per-station", default=True, show_default=True,
               help="Also draw each station's own isochrones.")
+@click.option("--measure", "measure_items", multiple=True, metavar="NAME[:KEY=VALUE,...]",
+              help="Also measure: backup, capacity (E2SFCA), gravity, equity or all; "
+                   "repeatable; options e.g. gravity:decay=power,half_life_min=4.")
+@click.option("--areas", "areas_path", type=click.Path(path_type=Path), metavar="PATH",
+              help="equity: area polygons (street offices, communities) [default: 1 km grid].")
 @map_options
 @force_option
 @click.pass_context
 def coverage(ctx, network_source, place, stations, demand, weight_column, modes, speeds,
              minutes, max_snap, add, close, move, map_path, report_path, per_station,
-             self_contained, tiles, force) -> None:
+             measure_items, areas_path, self_contained, tiles, force) -> None:
     """Check which demand reaches a station within 5/10/15 minutes; map the gaps.
 
     Writes an HTML map and a JSON report and prints the covered share per threshold,
@@ -265,14 +270,21 @@ def coverage(ctx, network_source, place, stations, demand, weight_column, modes,
       planner coverage --mode ebike --speed 15 --minutes 10,15
       planner coverage -n city.osm.pbf -s stations.csv -d riders.geojson
       planner coverage --close S2 --add 116.315,40.005 --move S3=116.3150,40.0075
+      planner coverage --measure all --measure gravity:half_life_min=4
     """
     from planner.analysis import coverage as coverage_stage
+    from planner.analysis import measures
     from planner.data import layers
     from planner.outputs import maps as render
 
     say = _progress(ctx)
     thresholds = parse_minutes(minutes)
     travels = parse_travels(modes, speeds, max_snap)
+    try:
+        wanted = measures.MeasureOptions.parse(measure_items)
+    except InputError as exc:
+        raise click.BadParameter(str(exc), param_hint="--measure") from None
+    areas = measures.read_areas(areas_path) if areas_path else None
     additions = [parse_lonlat(a, "--add") for a in add]
     moves = {}
     for item in move:
@@ -283,7 +295,7 @@ def coverage(ctx, network_source, place, stations, demand, weight_column, modes,
     source = f"place:{place}" if place else network_source
     if map_path is not None:  # default paths need the network's name: checked when known
         _guard([map_path, report_path or map_path.with_suffix(".json")],
-               _run_inputs(source, stations, demand), force)
+               _run_inputs(source, stations, demand, areas_path), force)
     say("loading the street network and layers")
     from planner.apps._inputs import require
 
@@ -299,9 +311,11 @@ def coverage(ctx, network_source, place, stations, demand, weight_column, modes,
         results.append(coverage_stage.analyze(
             inputs.network, station_layer, demand_layer, travel=travel, minutes=thresholds,
             per_station_isochrones=per_station, progress=lambda m: say("  " + m)))
+        results[-1] = measures.apply(results[-1], wanted, areas=areas)
     map_path = map_path or _default_output(inputs.network.name, "coverage", ".html")
     report_path = report_path or map_path.with_suffix(".json")
-    policy = _guard([map_path, report_path], _run_inputs(source, stations, demand), force)
+    policy = _guard([map_path, report_path],
+                    _run_inputs(source, stations, demand, areas_path), force)
     say("rendering the map")
     note = None
     if inputs.sample is not None:
@@ -344,6 +358,8 @@ def _print_coverage(results) -> None:
             click.echo("  worst served: " + "; ".join(
                 f"{w['name']} ({'cannot reach' if w['minutes'] is None else str(w['minutes']) + ' min'})"
                 for w in worst))
+        for line in (result.measures.lines() if result.measures is not None else []):
+            click.echo("  " + line)
         if summary["demand_off_network"]:
             click.echo(f"  {summary['demand_off_network']} demand place(s) are off the street "
                        "network (see the report)")

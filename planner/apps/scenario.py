@@ -16,7 +16,7 @@ import pandas as pd
 from planner import _io, _validate
 from planner._config import read_config
 from planner._paths import file_names, inputs_of
-from planner.analysis import coverage
+from planner.analysis import coverage, measures
 from planner.data import layers
 from planner.analysis import proposals
 from planner.outputs import maps as render
@@ -29,7 +29,7 @@ __all__ = ["ScenarioSpec", "Variant", "ScenarioResult", "ScenarioRun", "load", "
 
 _LAYER_KEYS = {"network", "stations", "demand", "candidates", "weight_column"}
 _TRAVEL_KEYS = {"mode", "speed_kmh", "minutes", "max_snap_m"}
-BASELINE_KEYS = {"name", "description"} | _LAYER_KEYS | _TRAVEL_KEYS
+BASELINE_KEYS = {"name", "description"} | _LAYER_KEYS | _TRAVEL_KEYS | {"measures", "areas"}
 VARIANT_KEYS = BASELINE_KEYS | {"add", "move", "close", "propose"}
 PROPOSE_KEYS = {"k", "model", "candidate_sources", "spacing_m", "method", "target_share",
                 "existing"}
@@ -54,6 +54,8 @@ class Variant:
     close: tuple[str, ...] = ()
     propose: Mapping | None = None
     where: str = "baseline"
+    measures: tuple = ()  # measure names or tables, see planner.analysis.measures
+    areas: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,7 @@ class ScenarioRun:
             base_median = base.summary()["minutes_to_nearest"]["median"]
             row["median_change_min"] = (None if times["median"] is None or base_median is None
                                         else round(times["median"] - base_median, 2))
+            row.update(measures.comparison_columns(cov.measures))
             rows.append(row)
         return pd.DataFrame(rows)
 
@@ -304,6 +307,14 @@ def _variant(raw: dict, base: Variant | None, where: str, allowed: set, base_dir
                 except InputError as exc:
                     raise fail(f"{where}.propose.{key}", str(exc), key=key) from None
     inherit = base if base is not None else None
+    measure_items = raw.get("measures", base.measures if base else ())
+    if not isinstance(measure_items, (list, tuple)):
+        raise fail(f"{where}.measures", 'must be a list like ["backup", {name = "gravity", '
+                   'half_life_min = 4}]', key="measures")
+    try:
+        measures.MeasureOptions.parse(measure_items, where=f"{where}.measures")
+    except InputError as exc:
+        raise fail(f"{where}.measures", str(exc).split(": ", 1)[-1], key="measures") from None
     return Variant(
         name=name,
         description=str(raw.get("description", "")),
@@ -319,6 +330,8 @@ def _variant(raw: dict, base: Variant | None, where: str, allowed: set, base_dir
         close=tuple(str(c) for c in close),
         propose=dict(propose) if propose is not None else None,
         where=where,
+        measures=tuple(measure_items),
+        areas=path("areas", inherit.areas if inherit else None),
     )
 
 
@@ -415,6 +428,8 @@ def run(spec: ScenarioSpec | str | Path, *,
                 ], where=variant.where)
         result = coverage.analyze(street, stations, inputs.demand, minutes=variant.minutes,
                                   per_station_isochrones=False)
+        result = measures.apply(result, variant.measures, areas=measures.read_areas(
+            variant.areas) if variant.areas else None)
         results.append(ScenarioResult(variant, result, proposal, stations))
     return ScenarioRun(title=spec.title, results=tuple(results))
 
@@ -486,7 +501,8 @@ def write_outputs(result: ScenarioRun, out_dir: str | Path, *, network=None,
                                          self_contained=self_contained, tiles=tiles)
             texts[out / names[r.name]] = single.get_root().render()
     inputs = [p for r in result.results for p in (
-        r.variant.stations, r.variant.demand, r.variant.candidates, r.variant.network)]
+        r.variant.stations, r.variant.demand, r.variant.candidates, r.variant.network,
+        r.variant.areas)]
     with _io.also_inputs(inputs_of(*inputs)):
         return render.write_bundle(report=result.to_dict(), report_path=out / "report.json",
                                    texts=texts)
@@ -510,7 +526,8 @@ def input_paths(spec: ScenarioSpec) -> list[Path]:
     for variant in spec.scenarios:
         sample, paths = layer_paths(variant.network, stations=variant.stations,
                                     demand=variant.demand, candidates=variant.candidates)
-        found += inputs_of(variant.network, sample.network if sample else None, mapping=paths)
+        found += inputs_of(variant.network, sample.network if sample else None, variant.areas,
+                           mapping=paths)
     return found
 
 

@@ -221,6 +221,8 @@ def _coverage_layers(
                            tolerance_deg=tolerance_m / 111_000,
                            density_cell_m=max(150.0, extent_m / 40), grouped=grouped)
     _add_stations(folium, fmap, results, labels, hide_stations)
+    from planner.outputs import measure_layers
+    extra_html = measure_layers.add(folium, fmap, results, labels) + extra_html
 
     fmap.fit_bounds([[south, west], [north, east]])
     fmap.get_root().html.add_child(Element(_legend_html(first.minutes)))
