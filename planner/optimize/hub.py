@@ -30,12 +30,14 @@ __all__ = ["HubProblem", "HubSolution", "solve_hub", "brute_force_hub"]
 
 
 def _pattern(matrix, name: str, shape: tuple[int | None, int | None]) -> sparse.csr_matrix:
+    """The 0/1 pattern of a matrix: for sparse ones every stored entry (a stored 0 s reaches);
+    for dense ones the nonzero finite entries."""
     if not sparse.issparse(matrix):
         matrix = np.asarray(matrix)
         if matrix.ndim != 2:
             raise InputError(f"{name} must be a 2-d matrix")
-        matrix = sparse.csr_matrix(matrix != 0) if matrix.dtype == bool else sparse.csr_matrix(
-            np.isfinite(matrix) & (matrix >= 0), dtype=float)
+        # dense: nonzero (and finite) means "reaches"; pass seconds as a sparse matrix
+        matrix = sparse.csr_matrix(np.isfinite(matrix) & (matrix != 0), dtype=float)
     matrix = sparse.csr_matrix(matrix, dtype=float, copy=True)
     matrix.data[:] = 1.0  # the pattern is what counts (a stored 0 s is "reaches")
     for axis, want in enumerate(shape):
