@@ -110,8 +110,10 @@ def resolve_candidates(network, candidates, sources):
 
     public = read_public_places(network.source, bbox=network.bounds_lonlat)
     if public.empty:
-        raise click.UsageError(f"{network.source} has no public places (community centres, "
-                               "banks, post offices...); use another --candidate-source")
+        from planner.errors import LayerError
+
+        raise LayerError(f"{network.source} has no public places (community centres, banks, "
+                         "post offices...); use another --candidate-source")
     rest = tuple(s for s in sources if s != "osm:public")
     if "layer" in rest and candidates is not None:
         both = pd.concat([candidates.assign(source="layer"), public], ignore_index=True)

@@ -163,3 +163,46 @@ def test_hub_and_service_layers_with_hostile_names_open_without_errors(
             else:
                 assert page.locator("text=service: battery swap").count() >= 1
         browser.close()
+
+
+def test_scenario_file_with_services_hours_and_a_hub_plan(tmp_path):
+    from planner.apps import scenario
+
+    spec = scenario.load(SAMPLE.parents[1] / "scenarios" / "wudaokou-services.toml")
+    assert spec.scenarios[0].services["at"] == "Mon 21:30"
+    assert spec.scenarios[1].services["at"] == "Mon 21:30"  # inherited
+    run_result = scenario.run(spec)
+    table = run_result.comparison().set_index("scenario")
+    base = table.loc["today, evening"]
+    assert base["battery_swap_%"] < base["rest_%"]
+    assert table.loc["S2 without its microwave", "microwave_%"] < base["microwave_%"]
+    assert table.loc["S2 without its microwave", "rest_%"] == base["rest_%"]
+    assert table.loc["S3 open until 22:00", "rest_%"] > base["rest_%"]
+    hub = run_result.results[3]
+    assert hub.hub_plan is not None and len(hub.stations) > len(run_result.results[0].stations)
+    assert table.loc["1+4 around a new hub", "any_%"] > base["any_%"]
+    swap = run_result.results[4]
+    assert swap.hub_plan.hub["id"] == "S1"
+    assert table.iloc[4]["battery_swap_%"] > base["battery_swap_%"]
+    assert run_result.to_dict()["scenarios"][4]["hub_plan"]["summary"]["model"] == "hub"
+
+
+@pytest.mark.parametrize("extra, message", [
+    ('services = ["spa"]', "unknown service 'spa'"),
+    ('at = "someday"', "variants[0].at"),
+    ('station_services = { S2 = "rest;sauna" }', "'sauna'"),
+    ('opening_hours = { S9 = "24/7" }', "no station 'S9'"),
+    ('opening_hours = { S2 = "whenever" }', "opening_hours"),
+    ('hub = { k = 0 }', "variants[0].hub.k"),
+    ('hub = { satellites = 3 }', "unknown key"),
+    ('hub = { hub = "S99", candidate_sources = ["osm:public"] }', "neither a station"),
+])
+def test_scenario_service_mistakes_name_the_key(tmp_path, extra, message):
+    from planner.apps import scenario
+    from planner.errors import ScenarioError
+
+    path = tmp_path / "s.toml"
+    path.write_text(f'[baseline]\nnetwork = "wudaokou"\nmode = "walk"\nminutes = [10]\n\n'
+                    f'[[variants]]\nname = "v"\n{extra}\n', encoding="utf-8")
+    with pytest.raises(ScenarioError, match=message.replace("[", r"\[").replace("(", r"\(")):
+        scenario.run(scenario.load(path))
