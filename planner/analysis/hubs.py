@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from scipy import sparse
 
 from planner import _validate
 from planner.analysis import services as service_stage
@@ -184,70 +183,87 @@ def propose_hub(
         base = service_stage.stations_for(stations, name, at=at, vocabulary=vocabulary)
     else:
         base = _open_only(stations, at)
-    capable = _hub_capable(candidates, hub_column)
-    kind, where = _pick_hub(hub, stations, candidates, capable)
-    if kind == "existing":
-        hub_points = stations.iloc[[where]]
-    elif kind == "candidate":
-        hub_points = candidates.iloc[[where]]
-    else:
-        hub_points = candidates[capable]
-        if hub_points.empty:
-            raise LayerError(f"no candidate has a true {hub_column!r}: none can host the hub; "
-                             "mark some or pass --hub ID")
-    hub_rows = (np.flatnonzero(capable) if kind == "" else
-                np.array([where]) if kind == "candidate" else np.array([-1]))
+    kind, hub_points, hub_rows = _hub_points(hub, stations, candidates, hub_column)
     layers.check_area(demand, street, role="demand")
     say(f"travel times: {len(candidates)} sites, {len(hub_points)} possible hubs, "
         f"{len(demand)} demand places")
+    hub_covers = kind != "existing" and hub_covers and (name is None or name in hub_offer)
+    problem, hub_to_site = _problem(street, candidates, demand, hub_points, hub_rows, base,
+                                    limit_s=threshold * 60, hub_limit_s=hub_limit * 60,
+                                    hub_covers=hub_covers)
+    say(f"solving the hub model: 1 hub + up to {k} satellites (HiGHS)")
+    solution = hub_model.solve_hub(problem, int(k), time_limit=time_limit)
+    hub_info = _hub_info(kind, hub_points.iloc[solution.hub], hub_offer)
+    satellites = _describe(problem, solution, candidates, demand, hub_to_site, hub_info,
+                           sat_offer)
+    total = float(problem.weights.sum())
+    details = {"service": name, "at": None if at is None else str(at),
+               "hub_candidates": int(len(hub_points)), "sites": int(len(candidates)),
+               "hub_covers": hub_covers, "k_requested": int(k)}
+    result = HubPlan(travel=street.travel, minutes=threshold, hub_minutes=hub_limit,
+                     hub=hub_info, satellites=satellites, solution=solution,
+                     covered_share_before=float(problem.weights[problem.fixed].sum()) / total,
+                     covered_share_after=solution.objective / total, services_before=None,
+                     services_after=None, details=details)
+    if with_services and stations is not None and "services" in stations.columns:
+        say("per-service coverage before and after")
+        result = _with_services(result, street, stations, demand, at=at, vocabulary=vocabulary,
+                                extra=[*hub_offer, *sat_offer])
+    return result
+
+
+def _hub_points(hub, stations, candidates, column):
+    """Where the hub may go: ``(kind, points, candidate rows)``; kind is ``existing``,
+    ``candidate`` (forced) or ``""`` (the model picks among the hub-capable candidates)."""
+    capable = _hub_capable(candidates, column)
+    kind, where = _pick_hub(hub, stations, candidates, capable)
+    if kind == "existing":
+        return kind, stations.iloc[[where]], np.array([-1])
+    if kind == "candidate":
+        return kind, candidates.iloc[[where]], np.array([where])
+    if not capable.any():
+        raise LayerError(f"no candidate has a true {column!r}: none can host the hub; "
+                         "mark some or pass --hub ID")
+    return kind, candidates[capable], np.flatnonzero(capable)
+
+
+def _problem(street, candidates, demand, hub_points, hub_rows, base, *, limit_s, hub_limit_s,
+             hub_covers):
+    """The hub model's matrices from one travel graph; also the (sites x hubs) seconds from
+    each hub to each site within the hub limit."""
     groups = {"sites": layers.snap(candidates, street), "demand": layers.snap(demand, street),
               "hubs": layers.snap(hub_points, street)}
     if base is not None and len(base):
         groups["stations"] = layers.snap(base, street)
     graph = traveltime.build(street, groups)
     sites_d, demand_d, hub_d = graph.door("sites"), graph.door("demand"), graph.door("hubs")
-    limit = threshold * 60
-    cover = traveltime.times_to_each(graph, sites_d, demand_d, limit=limit)
-    hub_to_site = traveltime.times_to_each(graph, sites_d, hub_d, limit=hub_limit * 60)  # S x H
+    cover = traveltime.times_to_each(graph, sites_d, demand_d, limit=limit_s)
+    hub_to_site = traveltime.times_to_each(graph, sites_d, hub_d, limit=hub_limit_s)
     fixed = np.zeros(len(demand), bool)
     if "stations" in groups:
-        fixed_m = traveltime.times_to_each(graph, graph.door("stations"), demand_d, limit=limit)
+        fixed_m = traveltime.times_to_each(graph, graph.door("stations"), demand_d,
+                                           limit=limit_s)
         fixed[np.unique(fixed_m.indices)] = True
-    hub_cover = None
-    if kind != "existing" and hub_covers and (name is None or name in hub_offer):
-        hub_cover = traveltime.times_to_each(graph, hub_d, demand_d, limit=limit)
-    sat_cover = cover if name is None or name in sat_offer else sparse.csr_matrix(cover.shape)
+    hub_cover = (traveltime.times_to_each(graph, hub_d, demand_d, limit=limit_s)
+                 if hub_covers else None)
     problem = hub_model.HubProblem.from_matrix(
-        sat_cover, hub_to_site.T.tocsr(), hub_cover=hub_cover,
-        hub_site=np.where(hub_rows >= 0, hub_rows, -1), weights=demand["weight"].to_numpy(float),
-        fixed=fixed)
-    say(f"solving the hub model: 1 hub + up to {k} satellites (HiGHS)")
-    solution = hub_model.solve_hub(problem, int(k), time_limit=time_limit)
-    hub_info = _hub_info(kind, hub_points.iloc[solution.hub], hub_offer, stations)
-    satellites = _describe(problem, solution, candidates, demand, hub_to_site, hub_info,
-                           sat_offer)
-    total = float(problem.weights.sum())
-    plan = dict(travel=street.travel, minutes=threshold, hub_minutes=hub_limit, hub=hub_info,
-                satellites=satellites, solution=solution,
-                covered_share_before=float(problem.weights[fixed].sum()) / total,
-                covered_share_after=solution.objective / total)
-    details = {"service": name, "at": None if at is None else str(at),
-               "hub_candidates": int(len(hub_points)), "sites": int(len(candidates)),
-               "hub_covers": hub_cover is not None, "k_requested": int(k)}
-    result = HubPlan(**plan, services_before=None, services_after=None, details=details)
-    if with_services and stations is not None and "services" in stations.columns:
-        say("per-service coverage before and after")
-        offers = vocab.service_table(stations, vocabulary=vocabulary)
-        wanted = list(dict.fromkeys([*(c for c in offers.columns if offers[c].any()),
-                                     *hub_offer, *sat_offer]))
-        before = service_stage.analyze_services(street, stations, demand, at=at,
-                                                services=wanted, vocabulary=vocabulary,
-                                                minutes=[threshold])
-        after = service_stage.analyze_services(street, plan_stations(stations, result), demand,
-                                               at=at, services=wanted, vocabulary=vocabulary,
-                                               minutes=[threshold])
-        result = dataclasses.replace(result, services_before=before, services_after=after)
-    return result
+        cover, hub_to_site.T.tocsr(), hub_cover=hub_cover, hub_site=hub_rows,
+        weights=demand["weight"].to_numpy(float), fixed=fixed)
+    return problem, hub_to_site
+
+
+def _with_services(result, street, stations, demand, *, at, vocabulary, extra):
+    """The plan with per-service coverage before and after (services offered today or by
+    the new sites)."""
+    offers = vocab.service_table(stations, vocabulary=vocabulary)
+    wanted = list(dict.fromkeys([*(c for c in offers.columns if offers[c].any()), *extra]))
+    minutes = [result.minutes]
+    before = service_stage.analyze_services(street, stations, demand, at=at, services=wanted,
+                                            vocabulary=vocabulary, minutes=minutes)
+    after = service_stage.analyze_services(street, plan_stations(stations, result), demand,
+                                           at=at, services=wanted, vocabulary=vocabulary,
+                                           minutes=minutes)
+    return dataclasses.replace(result, services_before=before, services_after=after)
 
 
 def _open_only(stations, at):
@@ -257,7 +273,7 @@ def _open_only(stations, at):
     return stations[keep].reset_index(drop=True) if keep.any() else None
 
 
-def _hub_info(kind, row, offer, stations) -> dict:
+def _hub_info(kind, row, offer) -> dict:
     services = (str(row.get("services", "") or "") if kind == "existing" else ";".join(offer))
     return {"id": str(row["id"]), "name": str(row["name"]), "kind": str(row.get("kind", "")),
             "source": "existing" if kind == "existing" else str(row.get("source", "candidate")),

@@ -199,20 +199,25 @@ def analyze_services(
         out[f"minutes_to_{service}"] = column
         frame = out[["id", "name", "weight", "geometry"]].assign(minutes_to_nearest=column)
         gaps[service] = find_gaps(frame, street.crs, threshold=max(minutes), link_m=gap_link_m)
-    station_out = gpd.GeoDataFrame({
+    station_out = _station_table(stations, offers, is_open, snap_s.on_network, wanted)
+    when = None if at is None else _moment_text(vocab.parse_at(at))
+    return ServiceCoverage(network=street.network.name, travel=street.travel, minutes=minutes,
+                           at=when, services=(ANY, *wanted), stations=station_out, demand=out,
+                           gaps=gaps)
+
+
+def _station_table(stations, offers, is_open, on_network, wanted) -> gpd.GeoDataFrame:
+    out = gpd.GeoDataFrame({
         "id": stations["id"].astype(str).to_numpy(),
         "name": stations["name"].astype(str).to_numpy(),
         "services": [";".join(c for c in offers.columns if offers.loc[i, c])
                      for i in range(len(stations))],
         "open": is_open,
-        "on_network": snap_s.on_network,
+        "on_network": on_network,
     }, geometry=stations.geometry.to_numpy(), crs="EPSG:4326")
     for service in wanted:
-        station_out[service] = offers[service].to_numpy(bool)
-    when = None if at is None else _moment_text(vocab.parse_at(at))
-    return ServiceCoverage(network=street.network.name, travel=street.travel, minutes=minutes,
-                           at=when, services=(ANY, *wanted), stations=station_out, demand=out,
-                           gaps=gaps)
+        out[service] = offers[service].to_numpy(bool)
+    return out
 
 
 def _moment_text(moment: dt.datetime) -> str:
