@@ -80,7 +80,8 @@ class HubPlan:
     def lines(self) -> list[str]:
         h = self.hub
         out = [f"hub: {h['id']} {h['name']} ({h['kind'] or h['source']})"
-               f"{' [existing]' if h['source'] == 'existing' else ''}",
+               + (" [existing]" if h["source"] == "existing" else
+                  f": +{h['newly_covered_weight']:g} weight, {h['newly_covered_places']} places"),
                f"covered within {self.minutes:g} min: {self.covered_share_before * 100:.1f}% -> "
                f"{self.covered_share_after * 100:.1f}% of demand weight"]
         for row in self.satellites.itertuples():
@@ -194,6 +195,10 @@ def propose_hub(
     say(f"solving the hub model: 1 hub + up to {k} satellites (HiGHS)")
     solution = hub_model.solve_hub(problem, int(k), time_limit=time_limit)
     hub_info = _hub_info(kind, hub_points.iloc[solution.hub], hub_offer)
+    own = problem.hub_cover[solution.hub].indices
+    own = own[~problem.fixed[own]]
+    hub_info["newly_covered_places"] = int(own.size)
+    hub_info["newly_covered_weight"] = round(float(problem.weights[own].sum()), 3)
     satellites = _describe(problem, solution, candidates, demand, hub_to_site, hub_info,
                            sat_offer)
     total = float(problem.weights.sum())
