@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from planner import __version__
+from planner.apps import _services_cli
 from planner.errors import InputError, NetworkError, PlannerError, SolverError
 
 log = logging.getLogger("planner")
@@ -228,11 +229,12 @@ def networks() -> None:
                    "repeatable; options e.g. gravity:decay=power,half_life_min=4.")
 @click.option("--areas", "areas_path", type=click.Path(path_type=Path), metavar="PATH",
               help="equity: area polygons (street offices, communities) [default: 1 km grid].")
+@_services_cli.coverage_options
 @map_options
 @click.pass_context
 def coverage(ctx, network_source, place, stations, demand, weight_column, modes, speeds,
              minutes, max_snap, add, close, move, map_path, report_path, per_station,
-             measure_items, areas_path, self_contained, tiles) -> None:
+             measure_items, areas_path, self_contained, tiles, **service_opts) -> None:
     """Check which demand reaches a station within 5/10/15 minutes; map the gaps.
 
     Writes an HTML map and a JSON report and prints the covered share per threshold,
@@ -245,6 +247,7 @@ def coverage(ctx, network_source, place, stations, demand, weight_column, modes,
       planner coverage -n city.osm.pbf -s stations.csv -d riders.geojson
       planner coverage --close S2 --add 116.315,40.005 --move S3=116.3150,40.0075
       planner coverage --measure all --measure gravity:half_life_min=4
+      planner coverage --by-service --at "Mon 21:30"
     """
     from planner.analysis import coverage as coverage_stage
     from planner.analysis import measures
@@ -282,6 +285,8 @@ def coverage(ctx, network_source, place, stations, demand, weight_column, modes,
             inputs.network, station_layer, demand_layer, travel=travel, minutes=thresholds,
             per_station_isochrones=per_station, progress=lambda m: say("  " + m)))
         results[-1] = measures.apply(results[-1], wanted, areas=areas)
+    by_service = _services_cli.coverage_services(inputs.network, station_layer, demand_layer,
+                                                 travels, thresholds, say=say, **service_opts)
     map_path = map_path or _default_output(inputs.network.name, "coverage", ".html")
     report_path = report_path or map_path.with_suffix(".json")
     say("rendering the map")
@@ -290,13 +295,19 @@ def coverage(ctx, network_source, place, stations, demand, weight_column, modes,
         note = "Sample district: stations are illustrative, not a real station plan."
     fmap = render.coverage_map(results, network=inputs.network, note=note,
                                self_contained=self_contained, tiles=tiles or ("osm",))
+    if by_service:
+        from planner.outputs import service_layers
+
+        service_layers.add(fmap, by_service)
     written = render.write_coverage_outputs(
         results, fmap, map_path=map_path, report_path=report_path,
         extra={"network": inputs.network.summary(),
                "what_if": {"added": additions, "closed": list(close),
-                           "moved": {k: list(v) for k, v in moves.items()}}},
+                           "moved": {k: list(v) for k, v in moves.items()}},
+               **({"services": [r.to_dict() for r in by_service]} if by_service else {})},
     )
     _print_coverage(results)
+    _services_cli.print_services(by_service)
     for path in written:
         click.echo(f"wrote {path}")
 
@@ -338,10 +349,11 @@ def _print_coverage(results) -> None:
 @cli.command()
 @network_options
 @travel_options
-@click.option("--model", type=click.Choice(["mclp", "lscp", "pmedian"]), default="mclp",
+@click.option("--model", type=click.Choice(["mclp", "lscp", "pmedian", "hub"]), default="mclp",
               show_default=True,
               help="mclp: the k sites covering the most demand; lscp: the fewest sites reaching "
-                   "--target; pmedian: k sites minimising the mean travel time.")
+                   "--target; pmedian: k sites minimising the mean travel time; hub: one hub "
+                   "plus k satellites within --hub-minutes of it (1+N).")
 @click.option("-k", "--new-stations", "k", default=3, show_default=True, type=int,
               help="How many new stations (mclp, pmedian).")
 @click.option("--target", default="100", show_default=True, metavar="PERCENT",
@@ -353,9 +365,10 @@ def _print_coverage(results) -> None:
 @click.option("--candidates", "-c", type=click.Path(path_type=Path), metavar="PATH",
               help="Candidate sites layer. Defaults to the sample's public places.")
 @click.option("--candidate-source", "sources", multiple=True,
-              type=click.Choice(["layer", "intersections", "grid"]),
+              type=click.Choice(["layer", "intersections", "grid", "osm:public"]),
               help="Where candidates come from; repeatable [default: layer if there is one, "
-                   "else intersections].")
+                   "else intersections]. osm:public: community centres, banks, post offices, "
+                   "fuel, police, convenience shops... from the network's OSM file.")
 @click.option("--spacing", default=300.0, show_default=True, metavar="M",
               help="Spacing of intersection / grid candidates.")
 @click.option("--exclude", "exclude_path", type=click.Path(path_type=Path), metavar="PATH",
@@ -379,12 +392,13 @@ def _print_coverage(results) -> None:
 @click.option("--sites", "sites_path", type=click.Path(path_type=Path), metavar="PATH",
               help="Proposed sites as GeoJSON (a CSV is written beside it) "
                    "[default: next to the map].")
+@_services_cli.propose_options
 @map_options
 @click.pass_context
 def propose(ctx, network_source, place, stations, demand, weight_column, modes, speeds, minutes,
             max_snap, model, k, target, unreachable, candidates, sources, spacing, exclude_path,
             existing, capacity, method, time_limit, curve_k, map_path, report_path, sites_path,
-            self_contained, tiles) -> None:
+            self_contained, tiles, **special) -> None:
     """Propose where new stations should go (MCLP, LSCP or p-median on travel times).
 
     \b
@@ -393,6 +407,8 @@ def propose(ctx, network_source, place, stations, demand, weight_column, modes, 
       planner propose --mode walk --model lscp --target 95
       planner propose --mode walk --candidate-source intersections --spacing 200
       planner propose --model pmedian -k 2 --existing closable
+      planner propose --service battery_swap --new-services rest,battery_swap -k 2
+      planner propose --model hub -k 4 --hub-minutes 10 --candidate-source osm:public
     """
     from planner.data import layers
     from planner.analysis import proposals
@@ -424,8 +440,25 @@ def propose(ctx, network_source, place, stations, demand, weight_column, modes, 
     if not sources:
         sources = ("layer",) if inputs.candidates is not None else ("intersections",)
     exclude = layers.read_areas(exclude_path) if exclude_path else None
+    if model == "hub" or special["service_name"]:
+        map_path = map_path or _default_output(inputs.network.name, "proposal", ".html")
+        _services_cli.run_special_propose(
+            inputs, demand_layer, model=model, k=k, travel=travels[0], minutes=thresholds[0],
+            sources=sources, say=say, **special, outputs=dict(
+                map_path=map_path, report_path=report_path or map_path.with_suffix(".json"),
+                sites_path=sites_path or map_path.with_name(map_path.stem + "-sites.geojson"),
+                note=("Sample district: stations are illustrative, not a real station plan."
+                      if inputs.sample is not None else None),
+                self_contained=self_contained, tiles=tiles or ("osm",)),
+            **(dict(time_limit=time_limit) if model == "hub" else dict(
+                target_share=share, existing=existing, spacing_m=spacing, exclude=exclude,
+                capacity=capacity, method=method, time_limit=time_limit, curve_k=curve_k,
+                unreachable=unreachable)))
+        return
+    candidate_layer, sources = _services_cli.resolve_candidates(inputs.network,
+                                                                inputs.candidates, sources)
     result = proposals.propose(
-        inputs.network, inputs.stations, demand_layer, candidates=inputs.candidates,
+        inputs.network, inputs.stations, demand_layer, candidates=candidate_layer,
         model=model, k=k, target_share=share, travel=travels[0], minutes=thresholds[0],
         existing=existing, candidate_sources=sources, spacing_m=spacing, exclude=exclude,
         capacity=capacity, method=method, time_limit=time_limit, curve_k=curve_k,

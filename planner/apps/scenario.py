@@ -20,6 +20,7 @@ from planner.data import layers
 from planner.analysis import proposals
 from planner.outputs import maps as render
 from planner.apps._inputs import load_inputs
+from planner.apps import scenario_services
 from planner.errors import InputError, PlannerError, ScenarioError
 from planner.settings import Travel
 
@@ -28,7 +29,8 @@ __all__ = ["ScenarioSpec", "Variant", "ScenarioResult", "ScenarioRun", "load", "
 
 _LAYER_KEYS = {"network", "stations", "demand", "candidates", "weight_column"}
 _TRAVEL_KEYS = {"mode", "speed_kmh", "minutes", "max_snap_m"}
-BASELINE_KEYS = {"name", "description"} | _LAYER_KEYS | _TRAVEL_KEYS | {"measures", "areas"}
+BASELINE_KEYS = ({"name", "description"} | _LAYER_KEYS | _TRAVEL_KEYS
+                 | {"measures", "areas"} | scenario_services.KEYS)
 VARIANT_KEYS = BASELINE_KEYS | {"add", "move", "close", "propose"}
 PROPOSE_KEYS = {"k", "model", "candidate_sources", "spacing_m", "method", "target_share",
                 "existing"}
@@ -55,6 +57,8 @@ class Variant:
     where: str = "baseline"
     measures: tuple = ()  # measure names or tables, see planner.analysis.measures
     areas: Path | None = None
+    #: services, at, station_services, opening_hours, hub (see planner.apps.scenario_services)
+    services: Mapping = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,8 @@ class ScenarioResult:
     coverage: coverage.CoverageResult
     proposal: proposals.ProposalResult | None
     stations: gpd.GeoDataFrame = field(repr=False)
+    services: object = field(default=None, repr=False)  # ServiceCoverage or None
+    hub_plan: object = field(default=None, repr=False)  # HubPlan or None
 
     @property
     def name(self) -> str:
@@ -121,6 +127,7 @@ class ScenarioRun:
             row["median_change_min"] = (None if times["median"] is None or base_median is None
                                         else round(times["median"] - base_median, 2))
             row.update(measures.comparison_columns(cov.measures))
+            row.update(scenario_services.comparison_columns(result.services))
             rows.append(row)
         return pd.DataFrame(rows)
 
@@ -134,7 +141,9 @@ class ScenarioRun:
                  "settings": _settings(r.variant),
                  "coverage": r.coverage.summary(),
                  "stations": r.stations["id"].astype(str).tolist(),
-                 "proposal": None if r.proposal is None else r.proposal.to_dict()}
+                 "proposal": None if r.proposal is None else r.proposal.to_dict(),
+                 "services": None if r.services is None else r.services.summary(),
+                 "hub_plan": None if r.hub_plan is None else r.hub_plan.to_dict()}
                 for r in self.results
             ],
         }
@@ -343,6 +352,7 @@ def _variant(raw: dict, base: Variant | None, where: str, allowed: set, base_dir
         where=where,
         measures=tuple(measure_items),
         areas=path("areas", inherit.areas if inherit else None),
+        services=scenario_services.check(raw, base.services if base else None, where, fail),
     )
 
 
@@ -420,11 +430,17 @@ def run(spec: ScenarioSpec | str | Path, *,
                     {"id": f"P-{r.id}", "name": f"proposed: {r.name}", "kind": "proposed",
                      "lon": r.geometry.x, "lat": r.geometry.y} for r in proposal.sites.itertuples()
                 ], where=variant.where)
+        stations, hub_plan = scenario_services.apply(
+            variant.services, stations, inputs, street, minutes=max(variant.minutes),
+            where=variant.where)
         result = coverage.analyze(street, stations, inputs.demand, minutes=variant.minutes,
                                   per_station_isochrones=False)
         result = measures.apply(result, variant.measures, areas=measures.read_areas(
             variant.areas) if variant.areas else None)
-        results.append(ScenarioResult(variant, result, proposal, stations))
+        by_service = scenario_services.service_coverage(
+            variant.services, stations, inputs.demand, street, minutes=variant.minutes)
+        results.append(ScenarioResult(variant, result, proposal, stations, by_service,
+                                      hub_plan))
     return ScenarioRun(title=spec.title, results=tuple(results))
 
 
