@@ -12,6 +12,7 @@ import numpy as np
 import shapely
 
 from planner.data.network import Network
+from planner.outputs._page import Page
 
 __all__ = ["ATTRIBUTION", "TILES", "new_map", "street_lines", "with_layer_control",
            "import_folium", "for_display", "geojson_dict", "fmt_minutes"]
@@ -53,12 +54,14 @@ def new_map(center: Sequence[float], *, self_contained: bool = True, zoom: int =
     """An empty folium map with the planner's tiles, scale bar and (optionally) inlined JS.
 
     ``tiles`` lists online tile layers (``osm``, ``gaode``); in self-contained mode they
-    start hidden so an offline page requests nothing.
+    start hidden so an offline page requests nothing. The map sits in a :class:`Page`, so
+    text from the data is never run as a Jinja template when the page is rendered.
     """
     folium = import_folium()
     from branca.element import MacroElement, Template
 
     fmap = folium.Map(location=list(center), zoom_start=zoom, tiles=None, prefer_canvas=True)
+    Page().add_child(fmap)  # no second template pass over names from the data
     scale = MacroElement()
     scale._template = Template(
         "{% macro script(this, kwargs) %}"
