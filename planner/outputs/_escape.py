@@ -46,7 +46,8 @@ def markdown_cell(value: object) -> str:
     """Text for one cell of a GitHub-flavoured Markdown table, shown as written.
 
     HTML special characters become entities (a viewer never runs them), Markdown punctuation
-    that could format or end the cell is backslash-escaped, and line breaks become ``<br>``.
+    that could format or end the cell is backslash-escaped, line breaks become ``<br>`` and
+    the Unicode line separators entities.
     """
     if value is None or (not isinstance(value, str) and pd.api.types.is_scalar(value)
                          and pd.isna(value)):
@@ -55,6 +56,7 @@ def markdown_cell(value: object) -> str:
         return f"{value:g}"
     text = html.escape(str(value), quote=False)
     text = "".join("\\" + c if c in _MARKDOWN_SPECIAL else c for c in text)
+    text = text.replace("\u2028", "&#8232;").replace("\u2029", "&#8233;")
     return text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "<br>")
 
 
@@ -90,5 +92,9 @@ def csv_safe(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def csv_text(table: pd.DataFrame) -> str:
-    """``table`` as CSV text (no index), safe to open in a spreadsheet."""
-    return csv_safe(table).to_csv(index=False)
+    """``table`` as CSV text (no index), safe to open in a spreadsheet.
+
+    Lines end in CRLF (RFC 4180), so a cell holding a lone CR or LF is quoted and stays
+    one cell.
+    """
+    return csv_safe(table).to_csv(index=False, lineterminator="\r\n")

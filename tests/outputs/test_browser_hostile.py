@@ -3,6 +3,7 @@ Chromium offline: the map draws, the names show as written, and nothing injected
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import shutil
@@ -172,7 +173,7 @@ def test_proposal_map_shows_hostile_site_names(open_offline, out, hostile, sampl
 SCENARIO_NAMES = ('base </script><script>document.title="pwned"</script>',
                   "img <img src=x onerror=\"document.title='pwned'\">",
                   "tpl ${alert(1)} `tick` \\ \"q\" '; alert(1); '",
-                  "骑手 🚲 & {{ 7*7 }}")
+                  "=骑手 🚲 & {{ 7*7 }}")
 
 
 def test_scenario_maps_show_hostile_scenario_names(open_offline, out, hostile):
@@ -197,6 +198,9 @@ def test_scenario_maps_show_hostile_scenario_names(open_offline, out, hostile):
     _contains_all([s["summary"] for s in singles], SCENARIO_NAMES)
     markdown = (folder / "comparison.md").read_text(encoding="utf-8")
     assert "<script>" not in markdown and "<img" not in markdown
+    with open(folder / "comparison.csv", newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["scenario"] for r in rows] == [*SCENARIO_NAMES[:3], "'" + SCENARIO_NAMES[3]]
 
 
 def test_batch_district_maps_show_hostile_names(open_offline, out, hostile):
