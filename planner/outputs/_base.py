@@ -83,30 +83,27 @@ def new_map(center: Sequence[float], *, self_contained: bool = True, zoom: int =
 
 
 def _inline_assets(fmap) -> None:
-    """Replace folium's CDN scripts and styles with Leaflet and jQuery inlined from the
-    xstatic packages (folium's tooltips use jQuery; Bootstrap and icon fonts are not needed
-    because markers are drawn with plain HTML)."""
+    """Replace folium's CDN scripts and styles with Leaflet inlined from the xstatic package
+    (jQuery, Bootstrap and icon fonts are not needed: tooltips and popups are the planner's
+    own, markers are drawn with plain HTML)."""
     from branca.element import Element
 
     try:
-        import xstatic.pkg.jquery as xjquery
         import xstatic.pkg.leaflet as xleaflet
-    except ImportError as exc:  # pragma: no cover - declared dependencies
-        raise ImportError("self-contained maps need xstatic-leaflet and xstatic-jquery: "
-                          "pip install xstatic-leaflet xstatic-jquery") from exc
+    except ImportError as exc:  # pragma: no cover - declared dependency
+        raise ImportError("self-contained maps need xstatic-leaflet: "
+                          "pip install xstatic-leaflet") from exc
     data = Path(xleaflet.BASE_DIR)
     css = (data / "leaflet.css").read_text(encoding="utf-8")
     for image in sorted((data / "images").glob("*.png")):
         encoded = base64.b64encode(image.read_bytes()).decode("ascii")
         css = css.replace(f"url(images/{image.name})", f"url(data:image/png;base64,{encoded})")
     js = (data / "leaflet.js").read_text(encoding="utf-8")
-    jquery = (Path(xjquery.BASE_DIR) / "jquery.min.js").read_text(encoding="utf-8")
     fmap.default_js = []
     fmap.default_css = []
     header = fmap.get_root().header
     header.add_child(Element(f"<style>{css}</style>"), name="leaflet_css_inline")
     header.add_child(Element(f"<script>{js}</script>"), name="leaflet_js_inline")
-    header.add_child(Element(f"<script>{jquery}</script>"), name="jquery_js_inline")
 
 
 def street_lines(network: Network, *, tolerance_m: float = 2.0) -> gpd.GeoSeries:

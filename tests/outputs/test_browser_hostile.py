@@ -43,19 +43,21 @@ PAYLOADS = (
     "line\u2028separator\u2029paragraph",
     "🚲 外卖骑手驿站 🍜",
 )
+FORMULAS = ('=HYPERLINK("http://x","click")', "@SUM(1+1)", "+1", "-1+2")
 STATION_IDS = ('S"1<', "S`2${x}", "S3</script>")
 
 
-def _hostile_layer(name: str, folder: Path, *, ids: tuple[str, ...] = ()) -> Path:
+def _hostile_layer(name: str, folder: Path, *, ids: tuple[str, ...] = (),
+                   payloads: tuple[str, ...] = PAYLOADS, suffix: str = "") -> Path:
     """The sample layer ``name`` with every name and kind replaced by a payload."""
     data = json.loads((SAMPLE / f"{name}.geojson").read_text(encoding="utf-8"))
     for index, feature in enumerate(data["features"]):
         props = feature["properties"]
-        props["name"] = PAYLOADS[index % len(PAYLOADS)]
-        props["kind"] = PAYLOADS[(index + 3) % len(PAYLOADS)]
+        props["name"] = payloads[index % len(payloads)]
+        props["kind"] = payloads[(index + 3) % len(payloads)]
         if ids:
             props["id"] = ids[index]
-    path = folder / f"{name}.geojson"
+    path = folder / f"{name}{suffix}.geojson"
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     return path
 
@@ -65,7 +67,8 @@ def hostile(tmp_path_factory):
     folder = tmp_path_factory.mktemp("hostile-layers")
     return {"stations": _hostile_layer("stations", folder, ids=STATION_IDS),
             "demand": _hostile_layer("demand", folder),
-            "candidates": _hostile_layer("candidates", folder)}
+            "candidates": _hostile_layer("candidates", folder),
+            "formulas": _hostile_layer("candidates", folder, payloads=FORMULAS, suffix="-f")}
 
 
 @pytest.fixture(scope="module")
@@ -218,3 +221,29 @@ def test_batch_district_maps_show_hostile_names(open_offline, out, hostile):
         _contains_all(found["popups"], [PAYLOADS[0]])
         if kind == "coverage.html":
             assert name in found["summary"]
+
+
+def test_cli_proposal_with_formula_names_neutralises_the_sites_csv(open_offline, out, hostile):
+    from click.testing import CliRunner
+
+    from planner.apps.cli import cli
+
+    map_path = out / "cli" / "proposal.html"
+    result = CliRunner().invoke(cli, [
+        "-q", "propose", "--mode", "walk", "-k", "2", "-s", str(hostile["stations"]),
+        "-d", str(hostile["demand"]), "-c", str(hostile["formulas"]), "--map", str(map_path)],
+        catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    [sites_csv] = list(map_path.parent.glob("*.csv"))
+    with open(sites_csv, newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 2
+    for row in rows:
+        assert row["name"] in {"'" + f for f in FORMULAS}
+        assert row["kind"] in {"'" + f for f in FORMULAS}
+        assert float(row["lon"]) > 116 and float(row["gain_weight"]) > 0
+    sites = json.loads(next(map_path.parent.glob("*-sites.geojson")).read_text("utf-8"))
+    names = [f["properties"]["name"] for f in sites["features"]]
+    assert set(names) <= set(FORMULAS)  # the GeoJSON keeps the names as they are
+    found = probe(open_offline, map_path)
+    _contains_all(found["popups"], names)
