@@ -400,13 +400,14 @@ def write_table(result: BatchResult, out_dir: str | Path) -> list[Path]:
     table = result.table()
     plain = table.drop(columns=[c for c in ("error",) if c in table.columns])
     records = json.loads(table.to_json(orient="records", force_ascii=False))
-    errors = [f"- **{r['district']}**: {str(r.get('error', '')).splitlines()[0]}"
+    errors = [f"- **{render.markdown_cell(r['district'])}**: "
+              f"{render.markdown_cell((str(r.get('error', '')).splitlines() or [''])[0])}"
               for r in result.failed]
-    markdown = (f"# {result.title}\n\n" + markdown_table(plain)
+    markdown = (f"# {render.markdown_cell(result.title)}\n\n" + markdown_table(plain)
                 + ("\n## Failed districts\n\n" + "\n".join(errors) + "\n" if errors else ""))
     return render.write_bundle(
         report={"title": result.title, "districts": records}, report_path=out_dir /
         "districts.json",
-        texts={out_dir / "districts.csv": table.to_csv(index=False),
+        texts={out_dir / "districts.csv": render.csv_text(table),
                out_dir / "districts.md": markdown})
 

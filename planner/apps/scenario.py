@@ -19,6 +19,7 @@ from planner.analysis import coverage, measures
 from planner.data import layers
 from planner.analysis import proposals
 from planner.outputs import maps as render
+from planner.outputs.maps import markdown_table  # noqa: F401  (batch imports it from here)
 from planner.apps._inputs import load_inputs
 from planner.apps import scenario_services
 from planner.errors import InputError, PlannerError, ScenarioError
@@ -473,22 +474,6 @@ def _edited_stations(variant: Variant, inputs, street) -> gpd.GeoDataFrame:
 # --------------------------------------------------------------------------- output
 
 
-def markdown_table(table: pd.DataFrame) -> str:
-    """A GitHub-flavoured Markdown table (no extra dependency)."""
-    def cell(value) -> str:
-        if value is None or (isinstance(value, float) and math.isnan(value)):
-            return ""
-        if isinstance(value, float):
-            return f"{value:g}"
-        return str(value).replace("|", "\\|")
-
-    header = "| " + " | ".join(table.columns) + " |"
-    rule = "| " + " | ".join("---" for _ in table.columns) + " |"
-    body = ["| " + " | ".join(cell(v) for v in row) + " |" for row in table.itertuples(
-        index=False)]
-    return "\n".join([header, rule, *body]) + "\n"
-
-
 def write_outputs(result: ScenarioRun, out_dir: str | Path, *, network=None,
                   per_scenario_maps: bool = True, self_contained: bool = True,
                   tiles: tuple[str, ...] = ("osm",)) -> list[Path]:
@@ -496,8 +481,9 @@ def write_outputs(result: ScenarioRun, out_dir: str | Path, *, network=None,
     scenario, written together: all replaced, or none."""
     out = Path(out_dir)
     table = result.comparison()
-    texts = {out / "comparison.csv": table.to_csv(index=False),
-             out / "comparison.md": f"# {result.title}\n\n" + markdown_table(table)}
+    texts = {out / "comparison.csv": render.csv_text(table),
+             out / "comparison.md": f"# {render.markdown_cell(result.title)}\n\n"
+             + markdown_table(table)}
     labels = [r.name for r in result.results]
     combined = render.coverage_map([r.coverage for r in result.results], network=network,
                                    labels=labels, title=f"Scenarios: {result.title}",
