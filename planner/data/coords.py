@@ -33,6 +33,7 @@ __all__ = [
     "transform",
     "to_wgs84",
     "from_wgs84",
+    "assign_input_crs",
 ]
 
 #: Names accepted for the two Chinese datums (lower case).
@@ -248,3 +249,24 @@ def _convert(frame, source: str, target: str):
         return gpd.GeoSeries(_geometries(out.to_numpy(), source, target), index=out.index,
                              crs="EPSG:4326")
     return _geometries(frame, source, target)
+
+
+def assign_input_crs(frame, crs: str | None, *, where: str):
+    """A layer as read from a file, with its coordinates declared as ``crs`` (from
+    :func:`parse_crs`) and, for the Chinese datums, converted to WGS-84.
+
+    ``None`` keeps the file's own CRS. A Chinese datum needs lon/lat numbers: a file that
+    declares a projected CRS raises :class:`~planner.errors.LayerError`.
+    """
+    from planner.errors import LayerError
+
+    if crs is None:
+        return frame
+    if crs in ("gcj02", "bd09"):
+        if frame.crs is not None and not frame.crs.is_geographic:
+            raise LayerError(
+                f"{where} declares the projected CRS {frame.crs.to_string()}, but "
+                f"{crs} coordinates are longitudes/latitudes; drop the input CRS or save the "
+                "layer with lon/lat numbers")
+        return to_wgs84(frame, crs)
+    return frame.set_crs(crs, allow_override=True)
