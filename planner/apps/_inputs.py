@@ -82,6 +82,33 @@ def layer_paths(
     }
 
 
+#: Per-layer keys of scenario and batch files: the CRS of each layer and demand aggregation.
+LAYER_OPTION_KEYS = ("stations_crs", "demand_crs", "candidates_crs", "aggregate")
+
+
+def layer_options(raw, *, where: str, inherit=None) -> dict:
+    """``load_inputs`` keyword arguments from a scenario/batch table's ``<role>_crs`` and
+    ``aggregate`` keys (values of ``inherit`` where the table has none)."""
+    from planner.data.coords import parse_crs
+
+    inherit = inherit or {}
+    crs = dict(inherit.get("input_crs") or {})
+    for role in ("stations", "demand", "candidates"):
+        value = raw.get(f"{role}_crs")
+        if value is not None:
+            if not isinstance(value, str):
+                raise InputError(f"{where}.{role}_crs: must be text like \"gcj02\"")
+            crs[role] = parse_crs(value, option=f"{where}.{role}_crs")
+    aggregate = raw.get("aggregate", inherit.get("aggregate"))
+    if aggregate is not None:
+        from planner.data.demand_sources import _parse_aggregate
+
+        if not isinstance(aggregate, str):
+            raise InputError(f"{where}.aggregate: must be text like \"grid:250\" or \"h3:9\"")
+        _parse_aggregate(aggregate)
+    return {"input_crs": crs, "aggregate": aggregate}
+
+
 def require(value, what: str, option: str):
     """The value, or an error telling which option to give."""
     if value is None:

@@ -19,14 +19,15 @@ from planner.analysis import coverage
 from planner.data import layers
 from planner.analysis import proposals
 from planner.outputs import maps as render
-from planner.apps._inputs import load_inputs
+from planner.apps._inputs import layer_options, load_inputs
 from planner.errors import InputError, PlannerError, ScenarioError
 from planner.settings import Travel
 
 __all__ = ["ScenarioSpec", "Variant", "ScenarioResult", "ScenarioRun", "load", "parse", "run",
            "write_outputs"]
 
-_LAYER_KEYS = {"network", "stations", "demand", "candidates", "weight_column"}
+_LAYER_KEYS = {"network", "stations", "demand", "candidates", "weight_column",
+               "stations_crs", "demand_crs", "candidates_crs", "aggregate"}
 _TRAVEL_KEYS = {"mode", "speed_kmh", "minutes", "max_snap_m"}
 BASELINE_KEYS = {"name", "description"} | _LAYER_KEYS | _TRAVEL_KEYS
 VARIANT_KEYS = BASELINE_KEYS | {"add", "move", "close", "propose"}
@@ -53,6 +54,7 @@ class Variant:
     close: tuple[str, ...] = ()
     propose: Mapping | None = None
     where: str = "baseline"
+    layer_options: Mapping = field(default_factory=dict)  # load_inputs: input_crs, aggregate
 
 
 @dataclass(frozen=True)
@@ -238,6 +240,8 @@ def _variant(raw: dict, base: Variant | None, where: str, allowed: set, base_dir
         value = text(key, None)
         if value is None:
             return default
+        if value.lower().startswith("osm:"):
+            return Path(value)  # demand from the network's own OSM file
         return (base_dir / value) if not Path(value).is_absolute() else Path(value)
 
     name = text("name", "baseline") or "baseline"
@@ -315,6 +319,11 @@ def _variant(raw: dict, base: Variant | None, where: str, allowed: set, base_dir
             raise fail(f"{where}.propose.model", f"choose one of {', '.join(proposals.MODELS)}",
                        key="model")
     inherit = base if base is not None else None
+    try:
+        options = layer_options(raw, where=where, inherit=base.layer_options if base else None)
+    except InputError as exc:
+        key, _, message = str(exc).removeprefix(f"{where}.").partition(": ")
+        raise fail(f"{where}.{key}", message, key=key) from None
     return Variant(
         name=name,
         description=str(raw.get("description", "")),
@@ -330,6 +339,7 @@ def _variant(raw: dict, base: Variant | None, where: str, allowed: set, base_dir
         close=tuple(str(c) for c in close),
         propose=dict(propose) if propose is not None else None,
         where=where,
+        layer_options=options,
     )
 
 
@@ -372,13 +382,14 @@ def run(spec: ScenarioSpec | str | Path, *,
     for variant in spec.scenarios:
         say(f"scenario {variant.name!r}")
         key = (variant.network, variant.stations, variant.demand, variant.candidates,
-               variant.weight_column)
+               variant.weight_column, repr(sorted(variant.layer_options.items())))
         try:
             inputs = inputs_cache.get(key)
             if inputs is None:
                 inputs = inputs_cache[key] = load_inputs(
                     variant.network, stations=variant.stations, demand=variant.demand,
-                    candidates=variant.candidates, weight_column=variant.weight_column)
+                    candidates=variant.candidates, weight_column=variant.weight_column,
+                    **variant.layer_options)
         except PlannerError as exc:
             raise ScenarioError(f"{variant.where}: {exc}") from None
         if inputs.stations is None or inputs.demand is None:
