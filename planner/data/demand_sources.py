@@ -208,9 +208,10 @@ def raster_demand(path: str | Path, *, area=None, factor: int = 1) -> gpd.GeoDat
         padded = np.zeros((rows, cols))
         padded[:values.shape[0], :values.shape[1]] = values
         values = padded.reshape(rows // factor, factor, cols // factor, factor).sum(axis=(1, 3))
-        transform = transform * transform.scale(factor)
+    t = transform  # cell centres by the affine transform (cells scaled by ``factor``)
     row, col = np.nonzero(values > 0)
-    xs, ys = transform * (col + 0.5, row + 0.5)
+    xs = t.c + t.a * factor * (col + 0.5) + t.b * factor * (row + 0.5)
+    ys = t.f + t.d * factor * (col + 0.5) + t.e * factor * (row + 0.5)
     keep = np.ones(row.size, dtype=bool)
     if clip is not None:
         keep = shapely.contains_xy(clip, xs, ys)

@@ -140,7 +140,8 @@ def _plain(frame: gpd.GeoDataFrame) -> pd.DataFrame:
 def _csv_text(frame: gpd.GeoDataFrame) -> str:
     table = _plain(frame)
     for column in table.columns:
-        if table[column].dtype == object:
+        if not (pd.api.types.is_numeric_dtype(table[column])
+                or pd.api.types.is_bool_dtype(table[column])):
             table[column] = table[column].map(neutralize)
     table.columns = [neutralize(str(c)) for c in table.columns]
     return table.to_csv(index=False)

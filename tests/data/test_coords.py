@@ -108,3 +108,48 @@ def test_parse_crs():
     assert "4547" in coords.parse_crs("4547")
     with pytest.raises(InputError, match="--input-crs.*gcj02"):
         coords.parse_crs("mars")
+
+
+# --------------------------------------------------------------------------- reading layers
+
+def test_layers_read_in_chinese_datums_land_on_wgs84(tmp_path, sample_stations):
+    from planner.data import layers
+
+    lon = sample_stations.geometry.x.to_numpy()
+    lat = sample_stations.geometry.y.to_numpy()
+    gx, gy = coords.wgs84_to_gcj02(lon, lat)
+    csv = tmp_path / "amap.csv"
+    csv.write_text("id,name,lng,lat\n" + "".join(
+        f"{i},站{i},{x:.8f},{y:.8f}\n" for i, x, y in zip(sample_stations["id"], gx, gy)),
+        encoding="utf-8")
+    read = layers.read_stations(csv, input_crs="gcj02")
+    assert metres(lon, lat, read.geometry.x, read.geometry.y).max() < 0.01
+    as_is = layers.read_stations(csv)  # what happened before: 300-700 m off
+    assert metres(lon, lat, as_is.geometry.x, as_is.geometry.y).min() > 100
+
+    bd = coords.from_wgs84(sample_stations, "bd09")
+    path = tmp_path / "baidu.geojson"
+    bd.to_file(path, driver="GeoJSON")
+    read = layers.read_stations(path, input_crs="BD-09")
+    assert metres(lon, lat, read.geometry.x, read.geometry.y).max() < 0.01
+
+
+def test_layers_read_with_an_epsg_code(tmp_path, sample_stations):
+    from planner.data import layers
+    from planner.errors import LayerError
+
+    utm = sample_stations.to_crs("EPSG:32650")
+    csv = tmp_path / "utm.csv"
+    csv.write_text("id,x,y\n" + "".join(f"{i},{p.x:.3f},{p.y:.3f}\n"
+                                        for i, p in zip(utm["id"], utm.geometry)))
+    with pytest.raises(LayerError, match="outside"):
+        layers.read_stations(csv)
+    read = layers.read_stations(csv, input_crs="EPSG:32650")
+    assert metres(sample_stations.geometry.x, sample_stations.geometry.y,
+                  read.geometry.x, read.geometry.y).max() < 0.01
+    gpkg = tmp_path / "utm.gpkg"
+    utm.to_file(gpkg, driver="GPKG")
+    with pytest.raises(LayerError, match="projected"):
+        layers.read_stations(gpkg, input_crs="gcj02")
+    with pytest.raises(InputError, match="not a coordinate system"):
+        layers.read_stations(gpkg, input_crs="mars")
