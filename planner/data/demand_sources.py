@@ -253,30 +253,41 @@ def aggregate(points: gpd.GeoDataFrame, spec: str, *, crs: str | None = None
         raise LayerError("no demand points to aggregate")
     weight = (points["weight"].to_numpy(dtype=float) if "weight" in points
               else np.ones(len(points)))
-    lonlat = points.to_crs("EPSG:4326")
+    geometry = points.geometry if points.crs is not None and points.crs.to_epsg() == 4326 \
+        else points.geometry.to_crs("EPSG:4326")
+    lon, lat = shapely.get_coordinates(geometry.to_numpy()).T
     if kind == "h3":
         import h3
+        from h3.api import basic_int
 
-        xy = shapely.get_coordinates(lonlat.geometry.to_numpy())
-        keys = np.array([h3.latlng_to_cell(lat, lon, int(size)) for lon, lat in xy])
+        res = int(size)
+        cell_of = basic_int.latlng_to_cell
+        keys = np.fromiter((cell_of(y, x, res) for x, y in zip(lon.tolist(), lat.tolist())),
+                           dtype=np.uint64, count=lon.size)
         cells, inverse = np.unique(keys, return_inverse=True)
-        centres = np.array([h3.cell_to_latlng(c) for c in cells]).reshape(-1, 2)
-        geometry = gpd.points_from_xy(centres[:, 1], centres[:, 0], crs="EPSG:4326")
-        ids = [f"h3_{c}" for c in cells]
+        centres = np.array([basic_int.cell_to_latlng(int(c)) for c in cells]).reshape(-1, 2)
+        cx, cy = centres[:, 1], centres[:, 0]
+        ids = [f"h3_{h3.int_to_str(int(c))}" for c in cells]
     else:
-        crs = crs or lonlat.estimate_utm_crs()
-        xy = shapely.get_coordinates(lonlat.geometry.to_crs(crs).to_numpy())
-        ij = np.floor(xy / size).astype(np.int64)
-        cells, inverse = np.unique(ij, axis=0, return_inverse=True)
-        geometry = gpd.points_from_xy((cells[:, 0] + 0.5) * size, (cells[:, 1] + 0.5) * size,
-                                      crs=crs).to_crs("EPSG:4326")
-        ids = [f"grid{size:g}_{i}_{j}" for i, j in cells]
+        import pyproj
+
+        crs = crs or gpd.GeoSeries(geometry.iloc[:1000], crs="EPSG:4326").estimate_utm_crs()
+        to_metric = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+        x, y = to_metric.transform(lon, lat)
+        i = np.floor(np.asarray(x) / size).astype(np.int64)
+        j = np.floor(np.asarray(y) / size).astype(np.int64)
+        span = int(j.max() - j.min()) + 1
+        cells, inverse = np.unique((i - i.min()) * span + (j - j.min()), return_inverse=True)
+        ci, cj = cells // span + i.min(), cells % span + j.min()
+        cx, cy = to_metric.transform((ci + 0.5) * size, (cj + 0.5) * size,
+                                     direction="INVERSE")
+        ids = [f"grid{size:g}_{a}_{b}" for a, b in zip(ci.tolist(), cj.tolist())]
     inverse = np.asarray(inverse).ravel()
     return gpd.GeoDataFrame({
         "id": ids, "name": ids, "kind": spec,
         "weight": np.bincount(inverse, weights=weight, minlength=len(ids)),
         "points": np.bincount(inverse, minlength=len(ids)),
-    }, geometry=geometry, crs="EPSG:4326")
+    }, geometry=gpd.points_from_xy(cx, cy), crs="EPSG:4326")
 
 
 def _parse_aggregate(spec: str) -> tuple[str, float]:
