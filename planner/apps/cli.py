@@ -111,6 +111,8 @@ def parse_input_crs(values) -> dict[str, str | None]:
     for value in values:
         role, sep, crs = str(value).partition("=")
         role = role.strip().lower()
+        if sep and role not in roles and str(value).strip().startswith("+"):
+            role, sep, crs = "", "", value  # a PROJ string such as +proj=utm +zone=50
         if sep and role not in roles:
             raise click.BadParameter(f"{value!r}: ROLE must be one of {', '.join(roles)}",
                                      param_hint="--input-crs")
