@@ -149,6 +149,7 @@ def _settings(variant: Variant) -> dict:
                                                          variant.move.items()},
         "closed": list(variant.close), "propose": None if variant.propose is None else dict(
             variant.propose),
+        "layer_options": dict(variant.layer_options),
     }
 
 

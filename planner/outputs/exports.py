@@ -72,7 +72,7 @@ def layer_tables(result, *, output_crs: str | None = None) -> dict[str, gpd.GeoD
               "isochrones": result.isochrones, "gaps": result.gaps}
     out = {}
     for name, frame in tables.items():
-        frame = frame.copy()
+        frame = frame.copy() if frame.crs is not None else frame.set_crs("EPSG:4326")
         if output_crs:
             frame = coords.from_wgs84(frame, output_crs)
             if name == "gaps" and len(frame):

@@ -102,3 +102,42 @@ def test_propose_sites_in_gcj02(run, tmp_path):
     if wgs:
         assert abs(float(back[0]) - wgs[0][0]) < 1e-5 and abs(float(back[1]) - wgs[0][1]) < 1e-5
     assert 116.29 < float(back[0]) < 116.37
+
+
+def test_scenario_per_layer_crs_and_aggregate(tmp_path, sample_stations):
+    from planner.apps import scenario
+    from planner.errors import ScenarioError
+
+    x, y = coords.wgs84_to_bd09(sample_stations.geometry.x, sample_stations.geometry.y)
+    (tmp_path / "baidu.csv").write_text("id,lon,lat\n" + "".join(
+        f"{i},{a:.7f},{b:.7f}\n" for i, a, b in zip(sample_stations["id"], x, y)))
+    text = ('[baseline]\nmode = "walk"\nminutes = [15]\n\n[[variants]]\nname = "baidu"\n'
+            'stations = "baidu.csv"\nstations_crs = "bd09"\n\n[[variants]]\nname = "h3"\n'
+            'aggregate = "h3:9"\n')
+    (tmp_path / "s.toml").write_text(text)
+    run = scenario.run(scenario.load(tmp_path / "s.toml"))
+    base, baidu, h3cells = run.results
+    assert baidu.coverage.covered_share() == base.coverage.covered_share()
+    assert h3cells.coverage.demand["kind"].eq("h3:9").all()
+    assert h3cells.coverage.demand["weight"].sum() == pytest.approx(
+        base.coverage.demand["weight"].sum())
+    (tmp_path / "bad.toml").write_text(text.replace('"bd09"', '"mars"'))
+    with pytest.raises(ScenarioError, match=r"line 8: variants\[0\].stations_crs: 'mars'"):
+        scenario.load(tmp_path / "bad.toml")
+
+
+def test_batch_district_layer_options(tmp_path):
+    from planner.apps import batch
+    from planner.errors import ScenarioError
+
+    spec = batch.parse({"districts": [{"name": "a", "network": "wudaokou", "demand": "osm:all",
+                                       "stations_crs": "gcj02", "aggregate": "grid:300"}]},
+                       base_dir=tmp_path)
+    district = spec.districts[0]
+    assert district.demand == "osm:all"
+    assert district.layer_options == {"input_crs": {"stations": "gcj02"},
+                                      "aggregate": "grid:300"}
+    assert batch.District(**district.to_dict()).layer_options == district.layer_options
+    with pytest.raises(ScenarioError, match="demand_crs"):
+        batch.parse({"districts": [{"name": "a", "network": "wudaokou", "demand_crs": 5}]},
+                    base_dir=tmp_path)
