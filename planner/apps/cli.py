@@ -72,7 +72,9 @@ def network_options(func):
                      help="Existing stations (GeoJSON, GeoPackage, CSV with lon/lat). "
                           "Defaults to the sample's stations."),
         click.option("--demand", "-d", type=click.Path(path_type=Path), metavar="PATH",
-                     help="Demand places, optional `weight` column. Defaults to the sample's."),
+                     help="Demand places, optional `weight` column (defaults to the sample's); "
+                          "or osm:pickup|osm:dropoff|osm:all (from the network's OSM file), a "
+                          "population raster (.tif) or order points with --aggregate."),
         click.option("--weight-column", metavar="NAME",
                      help="Column of the demand layer holding the weights (default: weight)."),
     ]
