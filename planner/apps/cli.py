@@ -73,13 +73,70 @@ def network_options(func):
                      help="Existing stations (GeoJSON, GeoPackage, CSV with lon/lat). "
                           "Defaults to the sample's stations."),
         click.option("--demand", "-d", type=click.Path(path_type=Path), metavar="PATH",
-                     help="Demand places, optional `weight` column. Defaults to the sample's."),
+                     help="Demand places, optional `weight` column (defaults to the sample's); "
+                          "or osm:pickup|osm:dropoff|osm:all (from the network's OSM file), a "
+                          "population raster (.tif) or order points with --aggregate."),
         click.option("--weight-column", metavar="NAME",
                      help="Column of the demand layer holding the weights (default: weight)."),
     ]
     for option in reversed(options):
         func = option(func)
     return func
+
+
+def datum_options(func):
+    """Coordinate systems of the inputs and outputs and where demand comes from."""
+    options = [
+        click.option("--input-crs", "input_crs", multiple=True, metavar="CRS|ROLE=CRS",
+                     help="CRS of the layers given here: gcj02 (Amap/Gaode, Tencent), bd09 "
+                          "(Baidu), wgs84 or an EPSG code; ROLE=CRS for one layer "
+                          "(stations, demand, candidates). Also applies to --add/--move."),
+        click.option("--output-crs", type=click.Choice(["wgs84", "gcj02", "bd09"]),
+                     default="wgs84", show_default=True,
+                     help="Coordinates of exported points/sites (CSV, GeoJSON, exports)."),
+        click.option("--aggregate", metavar="grid:M|h3:RES",
+                     help="Sum demand into square cells of M metres or H3 cells (weight = "
+                          "count for order points), e.g. grid:250 or h3:9."),
+        click.option("--demand-weights", type=click.Path(path_type=Path), metavar="TOML",
+                     help="Override the default weights of --demand osm:... rules."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def parse_input_crs(values) -> dict[str, str | None]:
+    """``--input-crs`` values as a CRS per layer role."""
+    from planner.data.coords import parse_crs
+
+    roles = ("stations", "demand", "candidates")
+    out: dict[str, str | None] = dict.fromkeys(roles)
+    for value in values:
+        role, sep, crs = str(value).partition("=")
+        role = role.strip().lower()
+        if sep and role not in roles and str(value).strip().startswith("+"):
+            role, sep, crs = "", "", value  # a PROJ string such as +proj=utm +zone=50
+        if sep and role not in roles:
+            raise click.BadParameter(f"{value!r}: ROLE must be one of {', '.join(roles)}",
+                                     param_hint="--input-crs")
+        try:
+            parsed = parse_crs(crs if sep else value)
+        except InputError as exc:
+            raise click.BadParameter(str(exc).removeprefix("--input-crs: "),
+                                     param_hint="--input-crs") from None
+        for name in ((role,) if sep else roles):
+            out[name] = parsed
+    return out
+
+
+def _datum_point(point: tuple[float, float], crs: str | None) -> tuple[float, float]:
+    """A LON,LAT typed on the command line, in WGS-84."""
+    if crs not in ("gcj02", "bd09"):
+        return point
+    from planner.data.coords import transform
+
+    lon, lat = transform(point[0], point[1], source=crs, target="wgs84")
+    return float(lon), float(lat)
 
 
 def travel_options(func):
@@ -180,12 +237,12 @@ def parse_lonlat(text: str, option: str) -> tuple[float, float]:
     return lon, lat
 
 
-def _load(network_source, place, stations, demand, weight_column, candidates=None):
+def _load(network_source, place, stations, demand, weight_column, candidates=None, **kwargs):
     from planner.apps._inputs import load_inputs
 
     source = f"place:{place}" if place else network_source
     return load_inputs(source, stations=stations, demand=demand, candidates=candidates,
-                       weight_column=weight_column)
+                       weight_column=weight_column, **kwargs)
 
 
 def _default_output(network_name: str, kind: str, suffix: str) -> Path:
@@ -230,11 +287,16 @@ def networks() -> None:
 @click.option("--areas", "areas_path", type=click.Path(path_type=Path), metavar="PATH",
               help="equity: area polygons (street offices, communities) [default: 1 km grid].")
 @_services_cli.coverage_options
+@click.option("--export", "exports", multiple=True, metavar="FORMATS",
+              help="Also write gpkg, parquet, xlsx and/or csv next to the map "
+                   "(repeatable or comma separated).")
+@datum_options
 @map_options
 @click.pass_context
 def coverage(ctx, network_source, place, stations, demand, weight_column, modes, speeds,
              minutes, max_snap, add, close, move, map_path, report_path, per_station,
-             measure_items, areas_path, self_contained, tiles, **service_opts) -> None:
+             measure_items, areas_path, exports, input_crs, output_crs, aggregate,
+             demand_weights, self_contained, tiles, **service_opts) -> None:
     """Check which demand reaches a station within 5/10/15 minutes; map the gaps.
 
     Writes an HTML map and a JSON report and prints the covered share per threshold,
@@ -248,10 +310,14 @@ def coverage(ctx, network_source, place, stations, demand, weight_column, modes,
       planner coverage --close S2 --add 116.315,40.005 --move S3=116.3150,40.0075
       planner coverage --measure all --measure gravity:half_life_min=4
       planner coverage --by-service --at "Mon 21:30"
+      planner coverage -s amap-stations.csv --input-crs gcj02 --export xlsx,gpkg
+      planner coverage --demand osm:all --export csv --output-crs gcj02
+      planner coverage -n city.osm.pbf -s s.csv -d orders.csv --aggregate h3:9
     """
     from planner.analysis import coverage as coverage_stage
     from planner.analysis import measures
     from planner.data import layers
+    from planner.outputs import exports as export_stage
     from planner.outputs import maps as render
 
     say = _progress(ctx)
@@ -262,17 +328,24 @@ def coverage(ctx, network_source, place, stations, demand, weight_column, modes,
     except InputError as exc:
         raise click.BadParameter(str(exc), param_hint="--measure") from None
     areas = measures.read_areas(areas_path) if areas_path else None
-    additions = [parse_lonlat(a, "--add") for a in add]
+    crs = parse_input_crs(input_crs)
+    try:
+        formats = export_stage.parse_formats(exports)
+    except InputError as exc:
+        raise click.BadParameter(str(exc).removeprefix("--export "), param_hint="--export") \
+            from None
+    additions = [_datum_point(parse_lonlat(a, "--add"), crs["stations"]) for a in add]
     moves = {}
     for item in move:
         station_id, sep, where = item.partition("=")
         if not sep or not station_id.strip():
             raise click.BadParameter(f"{item!r} is not ID=LON,LAT", param_hint="--move")
-        moves[station_id.strip()] = parse_lonlat(where, "--move")
+        moves[station_id.strip()] = _datum_point(parse_lonlat(where, "--move"), crs["stations"])
     say("loading the street network and layers")
     from planner.apps._inputs import require
 
-    inputs = _load(network_source, place, stations, demand, weight_column)
+    inputs = _load(network_source, place, stations, demand, weight_column, input_crs=crs,
+                   aggregate=aggregate, demand_weights=demand_weights)
     station_layer = require(inputs.stations, "stations", "--stations")
     demand_layer = require(inputs.demand, "demand", "--demand")
     if additions or close or moves:
@@ -305,6 +378,9 @@ def coverage(ctx, network_source, place, stations, demand, weight_column, modes,
                "what_if": {"added": additions, "closed": list(close),
                            "moved": {k: list(v) for k, v in moves.items()}},
                **({"services": [r.to_dict() for r in by_service]} if by_service else {})},
+        writers=export_stage.coverage_writers(
+            results, formats, base=map_path.with_suffix(""),
+            output_crs=None if output_crs == "wgs84" else output_crs),
     )
     _print_coverage(results)
     _services_cli.print_services(by_service)
@@ -393,12 +469,14 @@ def _print_coverage(results) -> None:
               help="Proposed sites as GeoJSON (a CSV is written beside it) "
                    "[default: next to the map].")
 @_services_cli.propose_options
+@datum_options
 @map_options
 @click.pass_context
 def propose(ctx, network_source, place, stations, demand, weight_column, modes, speeds, minutes,
             max_snap, model, k, target, unreachable, candidates, sources, spacing, exclude_path,
             existing, capacity, method, time_limit, curve_k, map_path, report_path, sites_path,
-            self_contained, tiles, **special) -> None:
+            input_crs, output_crs, aggregate, demand_weights, self_contained, tiles,
+            **special) -> None:
     """Propose where new stations should go (MCLP, LSCP or p-median on travel times).
 
     \b
@@ -435,7 +513,9 @@ def propose(ctx, network_source, place, stations, demand, weight_column, modes, 
     if curve_k < 0:
         raise click.BadParameter("must be 0 or more", param_hint="--curve")
     say("loading the street network and layers")
-    inputs = _load(network_source, place, stations, demand, weight_column, candidates)
+    inputs = _load(network_source, place, stations, demand, weight_column, candidates,
+                   input_crs=parse_input_crs(input_crs), aggregate=aggregate,
+                   demand_weights=demand_weights)
     demand_layer = require(inputs.demand, "demand", "--demand")
     if not sources:
         sources = ("layer",) if inputs.candidates is not None else ("intersections",)
@@ -471,9 +551,14 @@ def propose(ctx, network_source, place, stations, demand, weight_column, modes, 
             if inputs.sample is not None else None)
     fmap = render.proposal_map(result, network=inputs.network, note=note,
                                self_contained=self_contained, tiles=tiles or ("osm",))
+    sites = result.sites
+    if output_crs != "wgs84":
+        from planner.data.coords import from_wgs84
+
+        sites = from_wgs84(sites, output_crs)
     written = render.write_bundle(
         fmap=fmap, map_path=map_path, report=result.to_dict(), report_path=report_path,
-        frames={sites_path: result.sites, sites_path.with_suffix(".csv"): result.sites})
+        frames={sites_path: sites, sites_path.with_suffix(".csv"): sites})
     _print_proposal(result)
     for path in written:
         click.echo(f"wrote {path}")

@@ -20,7 +20,7 @@ from planner.data import layers
 from planner.analysis import proposals
 from planner.outputs import maps as render
 from planner.outputs.maps import markdown_table  # noqa: F401  (batch imports it from here)
-from planner.apps._inputs import load_inputs
+from planner.apps._inputs import layer_options, load_inputs
 from planner.apps import scenario_services
 from planner.errors import InputError, PlannerError, ScenarioError
 from planner.settings import Travel
@@ -28,7 +28,8 @@ from planner.settings import Travel
 __all__ = ["ScenarioSpec", "Variant", "ScenarioResult", "ScenarioRun", "load", "parse", "run",
            "write_outputs"]
 
-_LAYER_KEYS = {"network", "stations", "demand", "candidates", "weight_column"}
+_LAYER_KEYS = {"network", "stations", "demand", "candidates", "weight_column",
+               "stations_crs", "demand_crs", "candidates_crs", "aggregate"}
 _TRAVEL_KEYS = {"mode", "speed_kmh", "minutes", "max_snap_m"}
 BASELINE_KEYS = ({"name", "description"} | _LAYER_KEYS | _TRAVEL_KEYS
                  | {"measures", "areas"} | scenario_services.KEYS)
@@ -60,6 +61,7 @@ class Variant:
     areas: Path | None = None
     #: services, at, station_services, opening_hours, hub (see planner.apps.scenario_services)
     services: Mapping = field(default_factory=dict)
+    layer_options: Mapping = field(default_factory=dict)  # load_inputs: input_crs, aggregate
 
 
 @dataclass(frozen=True)
@@ -160,6 +162,7 @@ def _settings(variant: Variant) -> dict:
                                                          variant.move.items()},
         "closed": list(variant.close), "propose": None if variant.propose is None else dict(
             variant.propose),
+        "layer_options": dict(variant.layer_options),
     }
 
 
@@ -251,6 +254,8 @@ def _variant(raw: dict, base: Variant | None, where: str, allowed: set, base_dir
         value = text(key, None)
         if value is None:
             return default
+        if value.lower().startswith("osm:"):
+            return Path(value)  # demand from the network's own OSM file
         return (base_dir / value) if not Path(value).is_absolute() else Path(value)
 
     name = text("name", "baseline") or "baseline"
@@ -336,6 +341,11 @@ def _variant(raw: dict, base: Variant | None, where: str, allowed: set, base_dir
         measures.MeasureOptions.parse(measure_items, where=f"{where}.measures")
     except InputError as exc:
         raise fail(f"{where}.measures", str(exc).split(": ", 1)[-1], key="measures") from None
+    try:
+        options = layer_options(raw, where=where, inherit=base.layer_options if base else None)
+    except InputError as exc:
+        key, _, message = str(exc).removeprefix(f"{where}.").partition(": ")
+        raise fail(f"{where}.{key}", message, key=key) from None
     return Variant(
         name=name,
         description=str(raw.get("description", "")),
@@ -354,6 +364,7 @@ def _variant(raw: dict, base: Variant | None, where: str, allowed: set, base_dir
         measures=tuple(measure_items),
         areas=path("areas", inherit.areas if inherit else None),
         services=scenario_services.check(raw, base.services if base else None, where, fail),
+        layer_options=options,
     )
 
 
@@ -396,13 +407,14 @@ def run(spec: ScenarioSpec | str | Path, *,
     for variant in spec.scenarios:
         say(f"scenario {variant.name!r}")
         key = (variant.network, variant.stations, variant.demand, variant.candidates,
-               variant.weight_column)
+               variant.weight_column, repr(sorted(variant.layer_options.items())))
         try:
             inputs = inputs_cache.get(key)
             if inputs is None:
                 inputs = inputs_cache[key] = load_inputs(
                     variant.network, stations=variant.stations, demand=variant.demand,
-                    candidates=variant.candidates, weight_column=variant.weight_column)
+                    candidates=variant.candidates, weight_column=variant.weight_column,
+                    **variant.layer_options)
         except PlannerError as exc:
             raise ScenarioError(f"{variant.where}: {exc}") from None
         if inputs.stations is None or inputs.demand is None:

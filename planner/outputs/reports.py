@@ -29,11 +29,12 @@ def save_map(fmap, path: str | Path) -> Path:
 
 def write_coverage_outputs(
     results: Sequence[CoverageResult], fmap, *, map_path: Path, report_path: Path,
-    extra: Mapping[str, object] | None = None,
+    extra: Mapping[str, object] | None = None, writers: Mapping[Path, object] | None = None,
 ) -> list[Path]:
-    """Write the map and the JSON report together: both replaced, or neither."""
+    """Write the map and the JSON report (and ``writers``' files) together: all or none."""
     report = {**(dict(extra) if extra else {}), "results": [r.to_dict() for r in results]}
-    return write_bundle(fmap=fmap, map_path=map_path, report=report, report_path=report_path)
+    return write_bundle(fmap=fmap, map_path=map_path, report=report, report_path=report_path,
+                        extra_writers=writers)
 
 
 def frame_csv(frame: gpd.GeoDataFrame) -> str:
@@ -52,6 +53,7 @@ def write_bundle(
     report_path: Path | None = None,
     frames: Mapping[Path, gpd.GeoDataFrame] | None = None,
     texts: Mapping[Path, str] | None = None,
+    extra_writers: Mapping[Path, object] | None = None,
 ) -> list[Path]:
     """Write a map, a JSON report, GeoJSON/CSV tables and texts: all replaced, or none.
 
@@ -74,6 +76,7 @@ def write_bundle(
         writers[path] = lambda p, text=text: p.write_text(text, encoding="utf-8")
     for path, text in (texts or {}).items():
         writers[Path(path)] = lambda p, text=text: p.write_text(text, encoding="utf-8")
+    writers.update({Path(path): write for path, write in (extra_writers or {}).items()})
     return _io.write_all(writers)
 
 
