@@ -5,7 +5,10 @@ Run from the repository root:  python tools/make_sample_layers.py [--shared ../s
 Demand comes from real OSM features where riders concentrate (food and shops: pick-up points)
 and from residential buildings (drop-off points); candidates from public places (the
 "use idle public assets" pattern). Stations are illustrative, chosen by hand: these districts
-have no published station plan in OSM.
+have no published station plan in OSM. Their services and opening hours are ILLUSTRATIVE too
+(what such stations typically offer), so the per-service analyses have something to show.
+Candidates of the kinds in HUB_KINDS get ``hub_capable: true`` (buildings big enough to host a
+full hub station in a "1+N" plan); the others can host satellites only.
 """
 
 from __future__ import annotations
@@ -38,6 +41,24 @@ CANDIDATE_KINDS = {
     ("amenity", "hospital"), ("amenity", "theatre"), ("amenity", "parking"),
     ("amenity", "social_facility"), ("leisure", "park"), ("railway", "station"),
     ("amenity", "toilets"),
+}
+
+#: Candidate kinds that could host a full hub station (the others: satellites only).
+HUB_KINDS = {"community_centre", "townhall", "library", "police", "hospital", "university",
+             "college", "social_facility"}
+
+#: Illustrative services and opening hours per station id, per sample.
+FULL = "rest;water;microwave;charging;battery_swap;first_aid;toilet;canteen"
+STATION_SERVICES = {
+    "wudaokou": {
+        "S1": (FULL, "24/7"),
+        "S2": ("rest;water;microwave;charging", "Mo-Su 07:00-22:00"),
+        "S3": ("rest;water;charging;toilet", "Mo-Fr 08:00-20:00; Sa,Su 10:00-18:00"),
+    },
+    "guixi": {
+        "S1": (FULL, "06:00-23:00"),
+        "S2": ("rest;water;charging", "Mo-Sa 08:00-20:00"),
+    },
 }
 
 SAMPLES = {
@@ -153,9 +174,12 @@ def main() -> None:
             seen.add(osm_id)
             demand_rows.append(({"id": osm_id, "name": label or _unnamed(kind), "kind": kind,
                                  "weight": weight}, (point.x, point.y)))
-        cand_rows = [({"id": osm_id, "name": label or _unnamed(kind), "kind": kind}, (p.x, p.y))
+        cand_rows = [({"id": osm_id, "name": label or _unnamed(kind), "kind": kind,
+                       "hub_capable": kind in HUB_KINDS}, (p.x, p.y))
                      for osm_id, label, kind, p in candidates]
-        station_rows = [({"id": sid, "name": label, "kind": kind, "illustrative": True},
+        offered = STATION_SERVICES[name]
+        station_rows = [({"id": sid, "name": label, "kind": kind, "illustrative": True,
+                          "services": offered[sid][0], "opening_hours": offered[sid][1]},
                          (lon, lat)) for sid, label, lon, lat, kind in sample["stations"]]
         for filename, rows in (("demand.geojson", demand_rows),
                                ("candidates.geojson", cand_rows),

@@ -28,7 +28,8 @@ __all__ = ["District", "BatchSpec", "BatchResult", "load", "parse", "run", "run_
            "write_table"]
 
 DISTRICT_KEYS = {"name", "network", "bbox", "stations", "demand", "candidates", "weight_column",
-                 "mode", "speed_kmh", "minutes", "analysis", "propose"}
+                 "mode", "speed_kmh", "minutes", "analysis", "propose",
+                 "stations_crs", "demand_crs", "candidates_crs", "aggregate"}
 ANALYSES = ("coverage", "proposals")
 
 
@@ -48,13 +49,15 @@ class District:
     minutes: tuple[float, ...] = (5.0, 10.0, 15.0)
     analysis: tuple[str, ...] = ("coverage",)
     propose: Mapping = field(default_factory=dict)
+    layer_options: Mapping = field(default_factory=dict)  # load_inputs: input_crs, aggregate
 
     def to_dict(self) -> dict:
         return {"name": self.name, "network": self.network, "bbox": self.bbox,
                 "stations": self.stations, "demand": self.demand, "candidates": self.candidates,
                 "weight_column": self.weight_column, "mode": self.mode,
                 "speed_kmh": self.speed_kmh, "minutes": list(self.minutes),
-                "analysis": list(self.analysis), "propose": dict(self.propose)}
+                "analysis": list(self.analysis), "propose": dict(self.propose),
+                "layer_options": dict(self.layer_options)}
 
 
 @dataclass(frozen=True)
@@ -153,6 +156,8 @@ def _district(raw: Mapping, where: str, base_dir: Path) -> District:
             return None
         if not isinstance(value, str):
             raise ScenarioError(f"{where}.{key}: must be a path")
+        if key == "demand" and value.lower().startswith("osm:"):
+            return value  # demand from the network's own OSM file
         candidate = Path(value)
         return str(candidate if candidate.is_absolute() else base_dir / candidate)
 
@@ -188,6 +193,12 @@ def _district(raw: Mapping, where: str, base_dir: Path) -> District:
             checks[key](value)
         except PlannerError as exc:
             raise ScenarioError(f"{where}.propose.{key}: {exc}") from None
+    from planner.apps._inputs import layer_options
+
+    try:
+        options = layer_options(raw, where=where)
+    except PlannerError as exc:
+        raise ScenarioError(str(exc)) from None
     return District(
         name=name.strip(), network=network, bbox=bbox,
         stations=resolve(raw.get("stations"), "stations"),
@@ -195,7 +206,7 @@ def _district(raw: Mapping, where: str, base_dir: Path) -> District:
         candidates=resolve(raw.get("candidates"), "candidates"),
         weight_column=raw.get("weight_column"), mode=travel.mode,
         speed_kmh=raw.get("speed_kmh"), minutes=minutes, analysis=tuple(analysis),
-        propose=dict(propose),
+        propose=dict(propose), layer_options=options,
     )
 
 
@@ -283,13 +294,13 @@ def _analyse(district: District, folder: Path, self_contained: bool) -> tuple[di
         net = network_stage.from_file(district.network, bbox=district.bbox, name=district.name)
         inputs = load_inputs(district.network, stations=district.stations,
                              demand=district.demand, candidates=district.candidates,
-                             weight_column=district.weight_column)
+                             weight_column=district.weight_column, **district.layer_options)
         inputs = type(inputs)(network=net, stations=inputs.stations, demand=inputs.demand,
                               candidates=inputs.candidates, sample=None)
     else:
         inputs = load_inputs(district.network, stations=district.stations,
                              demand=district.demand, candidates=district.candidates,
-                             weight_column=district.weight_column)
+                             weight_column=district.weight_column, **district.layer_options)
     if inputs.stations is None or inputs.demand is None:
         raise PlannerError("give stations and demand layers for this district")
     travel = Travel(district.mode, speed_kmh=district.speed_kmh)
@@ -429,13 +440,14 @@ def write_table(result: BatchResult, out_dir: str | Path) -> list[Path]:
     table = result.table()
     plain = table.drop(columns=[c for c in ("error",) if c in table.columns])
     records = json.loads(table.to_json(orient="records", force_ascii=False))
-    errors = [f"- **{r['district']}**: {str(r.get('error', '')).splitlines()[0]}"
+    errors = [f"- **{render.markdown_cell(r['district'])}**: "
+              f"{render.markdown_cell((str(r.get('error', '')).splitlines() or [''])[0])}"
               for r in result.failed]
-    markdown = (f"# {result.title}\n\n" + markdown_table(plain)
+    markdown = (f"# {render.markdown_cell(result.title)}\n\n" + markdown_table(plain)
                 + ("\n## Failed districts\n\n" + "\n".join(errors) + "\n" if errors else ""))
     return render.write_bundle(
         report={"title": result.title, "districts": records}, report_path=out_dir /
         "districts.json",
-        texts={out_dir / "districts.csv": table.to_csv(index=False),
+        texts={out_dir / "districts.csv": render.csv_text(table),
                out_dir / "districts.md": markdown})
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from planner import __version__
+from planner.apps import _services_cli
 from planner.errors import InputError, NetworkError, PlannerError, SolverError
 
 log = logging.getLogger("planner")
@@ -72,13 +73,70 @@ def network_options(func):
                      help="Existing stations (GeoJSON, GeoPackage, CSV with lon/lat). "
                           "Defaults to the sample's stations."),
         click.option("--demand", "-d", type=click.Path(path_type=Path), metavar="PATH",
-                     help="Demand places, optional `weight` column. Defaults to the sample's."),
+                     help="Demand places, optional `weight` column (defaults to the sample's); "
+                          "or osm:pickup|osm:dropoff|osm:all (from the network's OSM file), a "
+                          "population raster (.tif) or order points with --aggregate."),
         click.option("--weight-column", metavar="NAME",
                      help="Column of the demand layer holding the weights (default: weight)."),
     ]
     for option in reversed(options):
         func = option(func)
     return func
+
+
+def datum_options(func):
+    """Coordinate systems of the inputs and outputs and where demand comes from."""
+    options = [
+        click.option("--input-crs", "input_crs", multiple=True, metavar="CRS|ROLE=CRS",
+                     help="CRS of the layers given here: gcj02 (Amap/Gaode, Tencent), bd09 "
+                          "(Baidu), wgs84 or an EPSG code; ROLE=CRS for one layer "
+                          "(stations, demand, candidates). Also applies to --add/--move."),
+        click.option("--output-crs", type=click.Choice(["wgs84", "gcj02", "bd09"]),
+                     default="wgs84", show_default=True,
+                     help="Coordinates of exported points/sites (CSV, GeoJSON, exports)."),
+        click.option("--aggregate", metavar="grid:M|h3:RES",
+                     help="Sum demand into square cells of M metres or H3 cells (weight = "
+                          "count for order points), e.g. grid:250 or h3:9."),
+        click.option("--demand-weights", type=click.Path(path_type=Path), metavar="TOML",
+                     help="Override the default weights of --demand osm:... rules."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def parse_input_crs(values) -> dict[str, str | None]:
+    """``--input-crs`` values as a CRS per layer role."""
+    from planner.data.coords import parse_crs
+
+    roles = ("stations", "demand", "candidates")
+    out: dict[str, str | None] = dict.fromkeys(roles)
+    for value in values:
+        role, sep, crs = str(value).partition("=")
+        role = role.strip().lower()
+        if sep and role not in roles and str(value).strip().startswith("+"):
+            role, sep, crs = "", "", value  # a PROJ string such as +proj=utm +zone=50
+        if sep and role not in roles:
+            raise click.BadParameter(f"{value!r}: ROLE must be one of {', '.join(roles)}",
+                                     param_hint="--input-crs")
+        try:
+            parsed = parse_crs(crs if sep else value)
+        except InputError as exc:
+            raise click.BadParameter(str(exc).removeprefix("--input-crs: "),
+                                     param_hint="--input-crs") from None
+        for name in ((role,) if sep else roles):
+            out[name] = parsed
+    return out
+
+
+def _datum_point(point: tuple[float, float], crs: str | None) -> tuple[float, float]:
+    """A LON,LAT typed on the command line, in WGS-84."""
+    if crs not in ("gcj02", "bd09"):
+        return point
+    from planner.data.coords import transform
+
+    lon, lat = transform(point[0], point[1], source=crs, target="wgs84")
+    return float(lon), float(lat)
 
 
 def travel_options(func):
@@ -179,12 +237,12 @@ def parse_lonlat(text: str, option: str) -> tuple[float, float]:
     return lon, lat
 
 
-def _load(network_source, place, stations, demand, weight_column, candidates=None):
+def _load(network_source, place, stations, demand, weight_column, candidates=None, **kwargs):
     from planner.apps._inputs import load_inputs
 
     source = f"place:{place}" if place else network_source
     return load_inputs(source, stations=stations, demand=demand, candidates=candidates,
-                       weight_column=weight_column)
+                       weight_column=weight_column, **kwargs)
 
 
 def _run_inputs(source, *paths) -> list[Path]:
@@ -253,12 +311,18 @@ def networks() -> None:
                    "repeatable; options e.g. gravity:decay=power,half_life_min=4.")
 @click.option("--areas", "areas_path", type=click.Path(path_type=Path), metavar="PATH",
               help="equity: area polygons (street offices, communities) [default: 1 km grid].")
+@_services_cli.coverage_options
+@click.option("--export", "exports", multiple=True, metavar="FORMATS",
+              help="Also write gpkg, parquet, xlsx and/or csv next to the map "
+                   "(repeatable or comma separated).")
+@datum_options
 @map_options
 @force_option
 @click.pass_context
 def coverage(ctx, network_source, place, stations, demand, weight_column, modes, speeds,
              minutes, max_snap, add, close, move, map_path, report_path, per_station,
-             measure_items, areas_path, self_contained, tiles, force) -> None:
+             measure_items, areas_path, exports, input_crs, output_crs, aggregate,
+             demand_weights, self_contained, tiles, force, **service_opts) -> None:
     """Check which demand reaches a station within 5/10/15 minutes; map the gaps.
 
     Writes an HTML map and a JSON report and prints the covered share per threshold,
@@ -271,10 +335,15 @@ def coverage(ctx, network_source, place, stations, demand, weight_column, modes,
       planner coverage -n city.osm.pbf -s stations.csv -d riders.geojson
       planner coverage --close S2 --add 116.315,40.005 --move S3=116.3150,40.0075
       planner coverage --measure all --measure gravity:half_life_min=4
+      planner coverage --by-service --at "Mon 21:30"
+      planner coverage -s amap-stations.csv --input-crs gcj02 --export xlsx,gpkg
+      planner coverage --demand osm:all --export csv --output-crs gcj02
+      planner coverage -n city.osm.pbf -s s.csv -d orders.csv --aggregate h3:9
     """
     from planner.analysis import coverage as coverage_stage
     from planner.analysis import measures
     from planner.data import layers
+    from planner.outputs import exports as export_stage
     from planner.outputs import maps as render
 
     say = _progress(ctx)
@@ -285,21 +354,28 @@ def coverage(ctx, network_source, place, stations, demand, weight_column, modes,
     except InputError as exc:
         raise click.BadParameter(str(exc), param_hint="--measure") from None
     areas = measures.read_areas(areas_path) if areas_path else None
-    additions = [parse_lonlat(a, "--add") for a in add]
+    crs = parse_input_crs(input_crs)
+    try:
+        formats = export_stage.parse_formats(exports)
+    except InputError as exc:
+        raise click.BadParameter(str(exc).removeprefix("--export "), param_hint="--export") \
+            from None
+    additions = [_datum_point(parse_lonlat(a, "--add"), crs["stations"]) for a in add]
     moves = {}
     for item in move:
         station_id, sep, where = item.partition("=")
         if not sep or not station_id.strip():
             raise click.BadParameter(f"{item!r} is not ID=LON,LAT", param_hint="--move")
-        moves[station_id.strip()] = parse_lonlat(where, "--move")
+        moves[station_id.strip()] = _datum_point(parse_lonlat(where, "--move"), crs["stations"])
     source = f"place:{place}" if place else network_source
+    run_inputs = _run_inputs(source, stations, demand, areas_path, demand_weights)
     if map_path is not None:  # default paths need the network's name: checked when known
-        _guard([map_path, report_path or map_path.with_suffix(".json")],
-               _run_inputs(source, stations, demand, areas_path), force)
+        _guard([map_path, report_path or map_path.with_suffix(".json")], run_inputs, force)
     say("loading the street network and layers")
     from planner.apps._inputs import require
 
-    inputs = _load(network_source, place, stations, demand, weight_column)
+    inputs = _load(network_source, place, stations, demand, weight_column, input_crs=crs,
+                   aggregate=aggregate, demand_weights=demand_weights)
     station_layer = require(inputs.stations, "stations", "--stations")
     demand_layer = require(inputs.demand, "demand", "--demand")
     if additions or close or moves:
@@ -312,24 +388,34 @@ def coverage(ctx, network_source, place, stations, demand, weight_column, modes,
             inputs.network, station_layer, demand_layer, travel=travel, minutes=thresholds,
             per_station_isochrones=per_station, progress=lambda m: say("  " + m)))
         results[-1] = measures.apply(results[-1], wanted, areas=areas)
+    by_service = _services_cli.coverage_services(inputs.network, station_layer, demand_layer,
+                                                 travels, thresholds, say=say, **service_opts)
     map_path = map_path or _default_output(inputs.network.name, "coverage", ".html")
     report_path = report_path or map_path.with_suffix(".json")
-    policy = _guard([map_path, report_path],
-                    _run_inputs(source, stations, demand, areas_path), force)
+    policy = _guard([map_path, report_path], run_inputs, force)
     say("rendering the map")
     note = None
     if inputs.sample is not None:
         note = "Sample district: stations are illustrative, not a real station plan."
     fmap = render.coverage_map(results, network=inputs.network, note=note,
                                self_contained=self_contained, tiles=tiles or ("osm",))
+    if by_service:
+        from planner.outputs import service_layers
+
+        service_layers.add(fmap, by_service)
     with policy:
         written = render.write_coverage_outputs(
             results, fmap, map_path=map_path, report_path=report_path,
             extra={"network": inputs.network.summary(),
                    "what_if": {"added": additions, "closed": list(close),
-                               "moved": {k: list(v) for k, v in moves.items()}}},
+                               "moved": {k: list(v) for k, v in moves.items()}},
+                   **({"services": [r.to_dict() for r in by_service]} if by_service else {})},
+            writers=export_stage.coverage_writers(
+                results, formats, base=map_path.with_suffix(""),
+                output_crs=None if output_crs == "wgs84" else output_crs),
         )
     _print_coverage(results)
+    _services_cli.print_services(by_service)
     for path in written:
         click.echo(f"wrote {path}")
 
@@ -371,12 +457,13 @@ def _print_coverage(results) -> None:
 @cli.command()
 @network_options
 @travel_options
-@click.option("--model", type=click.Choice(["mclp", "lscp", "pmedian"]), default="mclp",
+@click.option("--model", type=click.Choice(["mclp", "lscp", "pmedian", "hub"]), default="mclp",
               show_default=True,
               help="mclp: the k sites covering the most demand; lscp: the fewest sites reaching "
-                   "--target; pmedian: k sites minimising the mean travel time.")
+                   "--target; pmedian: k sites minimising the mean travel time; hub: one hub "
+                   "plus k satellites within --hub-minutes of it (1+N).")
 @click.option("-k", "--new-stations", "k", default="3", show_default=True, metavar="N",
-              help="How many new stations (mclp, pmedian): a whole number >= 1.")
+              help="How many new stations (mclp, pmedian, hub): a whole number >= 1.")
 @click.option("--target", default="100", show_default=True, metavar="PERCENT",
               help="lscp: share of demand to reach, in per cent from 1 to 100 (95 or 95%); "
                    "0.95 is refused as ambiguous.")
@@ -387,9 +474,10 @@ def _print_coverage(results) -> None:
 @click.option("--candidates", "-c", type=click.Path(path_type=Path), metavar="PATH",
               help="Candidate sites layer. Defaults to the sample's public places.")
 @click.option("--candidate-source", "sources", multiple=True,
-              type=click.Choice(["layer", "intersections", "grid"]),
+              type=click.Choice(["layer", "intersections", "grid", "osm:public"]),
               help="Where candidates come from; repeatable [default: layer if there is one, "
-                   "else intersections].")
+                   "else intersections]. osm:public: community centres, banks, post offices, "
+                   "fuel, police, convenience shops... from the network's OSM file.")
 @click.option("--spacing", default="300", show_default=True, metavar="M",
               help="Spacing of intersection / grid candidates in metres (20..5000).")
 @click.option("--exclude", "exclude_path", type=click.Path(path_type=Path), metavar="PATH",
@@ -414,13 +502,16 @@ def _print_coverage(results) -> None:
 @click.option("--sites", "sites_path", type=click.Path(path_type=Path), metavar="PATH",
               help="Proposed sites as GeoJSON (a CSV is written beside it) "
                    "[default: next to the map].")
+@_services_cli.propose_options
+@datum_options
 @map_options
 @force_option
 @click.pass_context
 def propose(ctx, network_source, place, stations, demand, weight_column, modes, speeds, minutes,
             max_snap, model, k, target, unreachable, candidates, sources, spacing, exclude_path,
             existing, capacity, method, time_limit, curve_k, map_path, report_path, sites_path,
-            self_contained, tiles, force) -> None:
+            input_crs, output_crs, aggregate, demand_weights, self_contained, tiles, force,
+            **special) -> None:
     """Propose where new stations should go (MCLP, LSCP or p-median on travel times).
 
     \b
@@ -429,6 +520,8 @@ def propose(ctx, network_source, place, stations, demand, weight_column, modes, 
       planner propose --mode walk --model lscp --target 95
       planner propose --mode walk --candidate-source intersections --spacing 200
       planner propose --model pmedian -k 2 --existing closable
+      planner propose --service battery_swap --new-services rest,battery_swap -k 2
+      planner propose --model hub -k 4 --hub-minutes 10 --candidate-source osm:public
     """
     from planner.data import layers
     from planner.analysis import proposals
@@ -446,17 +539,38 @@ def propose(ctx, network_source, place, stations, demand, weight_column, modes, 
     share, k, spacing, capacity, time_limit, curve_k = _propose_numbers(
         target, k, spacing, capacity, time_limit, curve_k)
     source = f"place:{place}" if place else network_source
-    run_inputs = _run_inputs(source, stations, demand, candidates, exclude_path)
+    run_inputs = _run_inputs(source, stations, demand, candidates, exclude_path,
+                             demand_weights)
     if map_path is not None:
         _guard(_proposal_outputs(map_path, report_path, sites_path), run_inputs, force)
     say("loading the street network and layers")
-    inputs = _load(network_source, place, stations, demand, weight_column, candidates)
+    inputs = _load(network_source, place, stations, demand, weight_column, candidates,
+                   input_crs=parse_input_crs(input_crs), aggregate=aggregate,
+                   demand_weights=demand_weights)
     demand_layer = require(inputs.demand, "demand", "--demand")
     if not sources:
         sources = ("layer",) if inputs.candidates is not None else ("intersections",)
     exclude = layers.read_areas(exclude_path) if exclude_path else None
+    if model == "hub" or special["service_name"]:
+        map_path = map_path or _default_output(inputs.network.name, "proposal", ".html")
+        with _guard(_proposal_outputs(map_path, report_path, sites_path), run_inputs, force):
+            _services_cli.run_special_propose(
+                inputs, demand_layer, model=model, k=k, travel=travels[0], minutes=thresholds[0],
+                sources=sources, say=say, **special, outputs=dict(
+                    map_path=map_path, report_path=report_path or map_path.with_suffix(".json"),
+                    sites_path=sites_path or map_path.with_name(map_path.stem + "-sites.geojson"),
+                    note=("Sample district: stations are illustrative, not a real station plan."
+                          if inputs.sample is not None else None),
+                    self_contained=self_contained, tiles=tiles or ("osm",)),
+                **(dict(time_limit=time_limit) if model == "hub" else dict(
+                    target_share=share, existing=existing, spacing_m=spacing, exclude=exclude,
+                    capacity=capacity, method=method, time_limit=time_limit, curve_k=curve_k,
+                    unreachable=unreachable)))
+        return
+    candidate_layer, sources = _services_cli.resolve_candidates(inputs.network,
+                                                                inputs.candidates, sources)
     result = proposals.propose(
-        inputs.network, inputs.stations, demand_layer, candidates=inputs.candidates,
+        inputs.network, inputs.stations, demand_layer, candidates=candidate_layer,
         model=model, k=k, target_share=share, travel=travels[0], minutes=thresholds[0],
         existing=existing, candidate_sources=sources, spacing_m=spacing, exclude=exclude,
         capacity=capacity, method=method, time_limit=time_limit, curve_k=curve_k,
@@ -470,10 +584,15 @@ def propose(ctx, network_source, place, stations, demand, weight_column, modes, 
             if inputs.sample is not None else None)
     fmap = render.proposal_map(result, network=inputs.network, note=note,
                                self_contained=self_contained, tiles=tiles or ("osm",))
+    sites = result.sites
+    if output_crs != "wgs84":
+        from planner.data.coords import from_wgs84
+
+        sites = from_wgs84(sites, output_crs)
     with policy:
         written = render.write_bundle(
             fmap=fmap, map_path=map_path, report=result.to_dict(), report_path=report_path,
-            frames={sites_path: result.sites, sites_path.with_suffix(".csv"): result.sites})
+            frames={sites_path: sites, sites_path.with_suffix(".csv"): sites})
     _print_proposal(result)
     for path in written:
         click.echo(f"wrote {path}")

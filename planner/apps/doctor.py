@@ -56,8 +56,12 @@ def check(
                 findings.append(Finding("error", role, f"no {role} layer given (--{role} PATH)"))
             continue
         try:
-            frame = layers.read_layer(path, role=role, id_prefix=role[0].upper(),
-                                      weight_column=weight_column if role == "demand" else None)
+            if role == "demand":  # a layer, osm:pickup|dropoff|all or a population raster
+                from planner.data.demand_sources import resolve_demand
+
+                frame = resolve_demand(path, net, weight_column=weight_column)
+            else:
+                frame = layers.read_layer(path, role=role, id_prefix=role[0].upper())
         except PlannerError as exc:
             findings.append(Finding("error", role, str(exc)))
             continue

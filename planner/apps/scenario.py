@@ -20,16 +20,20 @@ from planner.analysis import coverage, measures
 from planner.data import layers
 from planner.analysis import proposals
 from planner.outputs import maps as render
-from planner.apps._inputs import load_inputs
+from planner.outputs.maps import markdown_table  # noqa: F401  (batch imports it from here)
+from planner.apps._inputs import layer_options, load_inputs
+from planner.apps import scenario_services
 from planner.errors import InputError, PlannerError, ScenarioError
 from planner.settings import Travel
 
 __all__ = ["ScenarioSpec", "Variant", "ScenarioResult", "ScenarioRun", "load", "parse", "run",
            "write_outputs"]
 
-_LAYER_KEYS = {"network", "stations", "demand", "candidates", "weight_column"}
+_LAYER_KEYS = {"network", "stations", "demand", "candidates", "weight_column",
+               "stations_crs", "demand_crs", "candidates_crs", "aggregate"}
 _TRAVEL_KEYS = {"mode", "speed_kmh", "minutes", "max_snap_m"}
-BASELINE_KEYS = {"name", "description"} | _LAYER_KEYS | _TRAVEL_KEYS | {"measures", "areas"}
+BASELINE_KEYS = ({"name", "description"} | _LAYER_KEYS | _TRAVEL_KEYS
+                 | {"measures", "areas"} | scenario_services.KEYS)
 VARIANT_KEYS = BASELINE_KEYS | {"add", "move", "close", "propose"}
 PROPOSE_KEYS = {"k", "model", "candidate_sources", "spacing_m", "method", "target_share",
                 "existing"}
@@ -56,6 +60,9 @@ class Variant:
     where: str = "baseline"
     measures: tuple = ()  # measure names or tables, see planner.analysis.measures
     areas: Path | None = None
+    #: services, at, station_services, opening_hours, hub (see planner.apps.scenario_services)
+    services: Mapping = field(default_factory=dict)
+    layer_options: Mapping = field(default_factory=dict)  # load_inputs: input_crs, aggregate
 
 
 @dataclass(frozen=True)
@@ -75,6 +82,8 @@ class ScenarioResult:
     coverage: coverage.CoverageResult
     proposal: proposals.ProposalResult | None
     stations: gpd.GeoDataFrame = field(repr=False)
+    services: object = field(default=None, repr=False)  # ServiceCoverage or None
+    hub_plan: object = field(default=None, repr=False)  # HubPlan or None
 
     @property
     def name(self) -> str:
@@ -122,6 +131,7 @@ class ScenarioRun:
             row["median_change_min"] = (None if times["median"] is None or base_median is None
                                         else round(times["median"] - base_median, 2))
             row.update(measures.comparison_columns(cov.measures))
+            row.update(scenario_services.comparison_columns(result.services))
             rows.append(row)
         return pd.DataFrame(rows)
 
@@ -135,7 +145,9 @@ class ScenarioRun:
                  "settings": _settings(r.variant),
                  "coverage": r.coverage.summary(),
                  "stations": r.stations["id"].astype(str).tolist(),
-                 "proposal": None if r.proposal is None else r.proposal.to_dict()}
+                 "proposal": None if r.proposal is None else r.proposal.to_dict(),
+                 "services": None if r.services is None else r.services.summary(),
+                 "hub_plan": None if r.hub_plan is None else r.hub_plan.to_dict()}
                 for r in self.results
             ],
         }
@@ -151,6 +163,7 @@ def _settings(variant: Variant) -> dict:
                                                          variant.move.items()},
         "closed": list(variant.close), "propose": None if variant.propose is None else dict(
             variant.propose),
+        "layer_options": dict(variant.layer_options),
     }
 
 
@@ -224,6 +237,8 @@ def _variant(raw: dict, base: Variant | None, where: str, allowed: set, base_dir
         value = text(key, None)
         if value is None:
             return default
+        if value.lower().startswith("osm:"):
+            return Path(value)  # demand from the network's own OSM file
         return (base_dir / value) if not Path(value).is_absolute() else Path(value)
 
     name = text("name", "baseline") or "baseline"
@@ -315,6 +330,11 @@ def _variant(raw: dict, base: Variant | None, where: str, allowed: set, base_dir
         measures.MeasureOptions.parse(measure_items, where=f"{where}.measures")
     except InputError as exc:
         raise fail(f"{where}.measures", str(exc).split(": ", 1)[-1], key="measures") from None
+    try:
+        options = layer_options(raw, where=where, inherit=base.layer_options if base else None)
+    except InputError as exc:
+        key, _, message = str(exc).removeprefix(f"{where}.").partition(": ")
+        raise fail(f"{where}.{key}", message, key=key) from None
     return Variant(
         name=name,
         description=str(raw.get("description", "")),
@@ -332,6 +352,8 @@ def _variant(raw: dict, base: Variant | None, where: str, allowed: set, base_dir
         where=where,
         measures=tuple(measure_items),
         areas=path("areas", inherit.areas if inherit else None),
+        services=scenario_services.check(raw, base.services if base else None, where, fail),
+        layer_options=options,
     )
 
 
@@ -391,13 +413,14 @@ def run(spec: ScenarioSpec | str | Path, *,
     for variant in spec.scenarios:
         say(f"scenario {variant.name!r}")
         key = (variant.network, variant.stations, variant.demand, variant.candidates,
-               variant.weight_column)
+               variant.weight_column, repr(sorted(variant.layer_options.items())))
         try:
             inputs = inputs_cache.get(key)
             if inputs is None:
                 inputs = inputs_cache[key] = load_inputs(
                     variant.network, stations=variant.stations, demand=variant.demand,
-                    candidates=variant.candidates, weight_column=variant.weight_column)
+                    candidates=variant.candidates, weight_column=variant.weight_column,
+                    **variant.layer_options)
         except PlannerError as exc:
             raise ScenarioError(f"{variant.where}: {exc}") from None
         if inputs.stations is None or inputs.demand is None:
@@ -426,11 +449,17 @@ def run(spec: ScenarioSpec | str | Path, *,
                     {"id": f"P-{r.id}", "name": f"proposed: {r.name}", "kind": "proposed",
                      "lon": r.geometry.x, "lat": r.geometry.y} for r in proposal.sites.itertuples()
                 ], where=variant.where)
+        stations, hub_plan = scenario_services.apply(
+            variant.services, stations, inputs, street, minutes=max(variant.minutes),
+            where=variant.where)
         result = coverage.analyze(street, stations, inputs.demand, minutes=variant.minutes,
                                   per_station_isochrones=False)
         result = measures.apply(result, variant.measures, areas=measures.read_areas(
             variant.areas) if variant.areas else None)
-        results.append(ScenarioResult(variant, result, proposal, stations))
+        by_service = scenario_services.service_coverage(
+            variant.services, stations, inputs.demand, street, minutes=variant.minutes)
+        results.append(ScenarioResult(variant, result, proposal, stations, by_service,
+                                      hub_plan))
     return ScenarioRun(title=spec.title, results=tuple(results))
 
 
@@ -463,22 +492,6 @@ def _edited_stations(variant: Variant, inputs, street) -> gpd.GeoDataFrame:
 # --------------------------------------------------------------------------- output
 
 
-def markdown_table(table: pd.DataFrame) -> str:
-    """A GitHub-flavoured Markdown table (no extra dependency)."""
-    def cell(value) -> str:
-        if value is None or (isinstance(value, float) and math.isnan(value)):
-            return ""
-        if isinstance(value, float):
-            return f"{value:g}"
-        return str(value).replace("|", "\\|")
-
-    header = "| " + " | ".join(table.columns) + " |"
-    rule = "| " + " | ".join("---" for _ in table.columns) + " |"
-    body = ["| " + " | ".join(cell(v) for v in row) + " |" for row in table.itertuples(
-        index=False)]
-    return "\n".join([header, rule, *body]) + "\n"
-
-
 def write_outputs(result: ScenarioRun, out_dir: str | Path, *, network=None,
                   per_scenario_maps: bool = True, self_contained: bool = True,
                   tiles: tuple[str, ...] = ("osm",)) -> list[Path]:
@@ -487,8 +500,9 @@ def write_outputs(result: ScenarioRun, out_dir: str | Path, *, network=None,
     out = Path(out_dir)
     names = map_names([r.name for r in result.results])
     table = result.comparison()
-    texts = {out / "comparison.csv": table.to_csv(index=False),
-             out / "comparison.md": f"# {result.title}\n\n" + markdown_table(table)}
+    texts = {out / "comparison.csv": render.csv_text(table),
+             out / "comparison.md": f"# {render.markdown_cell(result.title)}\n\n"
+             + markdown_table(table)}
     labels = [r.name for r in result.results]
     combined = render.coverage_map([r.coverage for r in result.results], network=network,
                                    labels=labels, title=f"Scenarios: {result.title}",

@@ -17,6 +17,7 @@ import shapely
 from planner._config import decode_utf8
 from planner._validate import rows_text
 from planner.errors import LayerError
+from planner.data import coords
 
 LON_COLUMNS = ("lon", "lng", "longitude", "long", "x")
 LAT_COLUMNS = ("lat", "latitude", "y")
@@ -40,12 +41,16 @@ def read_layer(
     role: str,
     id_prefix: str,
     weight_column: str | None = None,
+    input_crs: str | None = None,
     centroids: bool = False,
 ) -> gpd.GeoDataFrame:
     """Read a point layer from GeoJSON, GeoPackage, Shapefile or CSV (lon/lat columns).
 
     Any CRS is accepted and reprojected to EPSG:4326; every row is checked, and a
     :class:`~planner.errors.LayerError` names the file, the rows and what to do.
+    ``input_crs`` says what the coordinates really are: ``"gcj02"`` (Amap/Gaode, Tencent),
+    ``"bd09"`` (Baidu) or any CRS pyproj reads (e.g. ``"EPSG:4547"`` for x/y columns).
+    ``centroids=True`` turns polygons and lines into their centroids.
     """
     path = Path(path).expanduser()
     where = f"{role} layer {path}"
@@ -59,30 +64,36 @@ def read_layer(
             f"{where}: cannot read {suffix or 'files without a suffix'}; use GeoJSON, "
             "GeoPackage, Shapefile or CSV with lon/lat columns"
         )
+    crs = coords.parse_crs(input_crs, option=f"{where}: input CRS")
     if suffix == ".csv":
-        frame = _read_csv(path, where)
+        frame = _read_csv(path, where, geographic=crs is None or crs in ("gcj02", "bd09"))
     else:
         frame = _read_vector(path, where)
+    frame = coords.assign_input_crs(frame, crs, where=where)
     return normalize(frame, where=where, id_prefix=id_prefix, weight_column=weight_column,
                      centroids=centroids)
 
 
-def read_stations(path: str | Path, *, centroids: bool = False) -> gpd.GeoDataFrame:
+def read_stations(path: str | Path, *, input_crs: str | None = None,
+                  centroids: bool = False) -> gpd.GeoDataFrame:
     """Existing stations (ids ``S1``, ``S2``... unless the file has an id column);
     ``centroids=True`` turns building outlines into their centroids."""
-    return read_layer(path, role="stations", id_prefix="S", centroids=centroids)
-
-
-def read_demand(path: str | Path, *, weight_column: str | None = None,
-                centroids: bool = False) -> gpd.GeoDataFrame:
-    """Demand points with an optional weight column (``weight`` by default; 1 if absent)."""
-    return read_layer(path, role="demand", id_prefix="D", weight_column=weight_column,
+    return read_layer(path, role="stations", id_prefix="S", input_crs=input_crs,
                       centroids=centroids)
 
 
-def read_candidates(path: str | Path, *, centroids: bool = False) -> gpd.GeoDataFrame:
+def read_demand(path: str | Path, *, weight_column: str | None = None,
+                input_crs: str | None = None, centroids: bool = False) -> gpd.GeoDataFrame:
+    """Demand points with an optional weight column (``weight`` by default; 1 if absent)."""
+    return read_layer(path, role="demand", id_prefix="D", weight_column=weight_column,
+                      input_crs=input_crs, centroids=centroids)
+
+
+def read_candidates(path: str | Path, *, input_crs: str | None = None,
+                    centroids: bool = False) -> gpd.GeoDataFrame:
     """Candidate sites for new stations."""
-    return read_layer(path, role="candidates", id_prefix="C", centroids=centroids)
+    return read_layer(path, role="candidates", id_prefix="C", input_crs=input_crs,
+                      centroids=centroids)
 
 
 def points_from_lonlat(
@@ -100,7 +111,7 @@ def points_from_lonlat(
                      where=f"{role} given as coordinates", id_prefix=id_prefix)
 
 
-def _read_csv(path: Path, where: str) -> gpd.GeoDataFrame:
+def _read_csv(path: Path, where: str, *, geographic: bool = True) -> gpd.GeoDataFrame:
     try:
         frame = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
     except UnicodeDecodeError:
@@ -115,10 +126,11 @@ def _read_csv(path: Path, where: str) -> gpd.GeoDataFrame:
             f"{where} needs longitude and latitude columns (named lon/lat, lng, longitude/"
             f"latitude or x/y); found {', '.join(map(str, frame.columns)) or 'no columns'}"
         )
-    return _points_frame(frame, where, lon, lat)
+    return _points_frame(frame, where, lon, lat, geographic=geographic)
 
 
-def _points_frame(frame: pd.DataFrame, where: str, lon: str, lat: str) -> gpd.GeoDataFrame:
+def _points_frame(frame: pd.DataFrame, where: str, lon: str, lat: str, *,
+                  geographic: bool = True) -> gpd.GeoDataFrame:
     if frame.empty:
         raise LayerError(f"{where} has no rows; add at least one point")
     xs = pd.to_numeric(frame[lon].astype(str).str.strip(), errors="coerce")
@@ -130,7 +142,7 @@ def _points_frame(frame: pd.DataFrame, where: str, lon: str, lat: str) -> gpd.Ge
             f"have missing or non-numeric {lon}/{lat}; fix or delete them"
         )
     outside = np.flatnonzero(((xs.abs() > 180) | (ys.abs() > 90)).to_numpy())
-    if outside.size:
+    if outside.size and geographic:
         raise LayerError(
             f"{where}: {rows_text([int(i) + 2 for i in outside])} have coordinates outside "
             f"lon -180..180 / lat -90..90; are {lon}/{lat} swapped or projected?"

@@ -52,3 +52,26 @@ def test_outputs_are_replaced_together_or_not_at_all(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.html", "b.json"]
     _io.write_all({first: lambda p: p.write_text("NEW A"), second: lambda p: p.write_text("B")})
     assert first.read_text() == "NEW A" and second.read_text() == "B"
+
+
+def test_the_map_script_has_no_template_literals_and_no_jquery(results, sample_network):
+    page = render.coverage_map(results, network=sample_network).get_root().render()
+    scripts = re.findall(r"<script[^>]*>(.*?)</script>", page, flags=re.S)
+    assert len(scripts) == 3  # Leaflet, folium's switches, the map (no jQuery: nothing uses it)
+    assert "`" not in scripts[-1]  # data never passes through JS template literals
+    assert "jQuery" not in page
+
+
+def test_hostile_names_cannot_add_script_elements(results, sample_network):
+    import dataclasses
+
+    name = '</script><script>alert(1)</script><!--'
+    hostile = []
+    for result in results:
+        stations, demand = result.stations.copy(), result.demand.copy()
+        stations["name"], demand["name"], demand["kind"] = name, name, name
+        hostile.append(dataclasses.replace(result, stations=stations, demand=demand))
+    page = render.coverage_map(hostile, network=sample_network, labels=[name, name + "2"],
+                               title=name, note=name).get_root().render()
+    assert len(re.findall(r"<script", page)) == 3 and page.count("</script>") == 3
+    assert "<!--" not in page

@@ -1,0 +1,102 @@
+"""Tooltips, popups and layer groups that are safe for any text from the data.
+
+folium 0.20 puts ``Tooltip`` text and ``Popup`` HTML into JavaScript template literals
+(only backticks escaped, so ``${...}`` runs and ``\\`` is eaten), ``GeoJsonTooltip`` and
+``GeoJsonPopup`` put feature properties into ``innerHTML``, and Leaflet's layer control puts
+layer names into ``innerHTML``. These replacements pass every string as JSON (through
+:func:`planner.outputs._escape.js_value`) and show data with ``textContent``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from branca.element import MacroElement
+from jinja2 import Template
+
+from planner.outputs._base import import_folium
+from planner.outputs._escape import html_text, js_value
+
+
+class TextTooltip(MacroElement):
+    """A tooltip showing ``text`` exactly as written (plain text, never HTML)."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "{{ this._parent.get_name() }}.bindTooltip(function () {"
+        " var box = document.createElement('div'); box.textContent = {{ this.text_js }};"
+        " return box; }, {sticky: true});"
+        "{% endmacro %}")
+
+    def __init__(self, text: object):
+        super().__init__()
+        self._name = "TextTooltip"
+        self.text_js = js_value(str(text))
+
+
+class HtmlPopup(MacroElement):
+    """A popup of HTML built by the planner (every data string in it already escaped with
+    :func:`html_text`), passed to Leaflet as a JSON string."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "{{ this._parent.get_name() }}.bindPopup({{ this.html_js }}, {{ this.options_js }});"
+        "{% endmacro %}")
+
+    def __init__(self, html: str, *, max_width: int = 320):
+        super().__init__()
+        self._name = "HtmlPopup"
+        self.html_js = js_value(html)
+        self.options_js = js_value({"maxWidth": int(max_width)})
+
+
+class FeatureDetail(MacroElement):
+    """A tooltip or popup table of GeoJSON feature properties, each value set as text.
+
+    An empty alias leaves out the label cell of that row.
+    """
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "{{ this._parent.get_name() }}.{{ this.method }}(function (layer) {"
+        " var props = (layer.feature && layer.feature.properties) || {};"
+        " var fields = {{ this.fields_js }}, aliases = {{ this.aliases_js }};"
+        " var table = document.createElement('table');"
+        " fields.forEach(function (field, i) {"
+        "  var row = table.insertRow();"
+        "  if (aliases[i]) { var th = document.createElement('th');"
+        "   th.textContent = aliases[i]; th.style.textAlign = 'left';"
+        "   th.style.paddingRight = '6px'; row.appendChild(th); }"
+        "  var td = row.insertCell(); var value = props[field];"
+        "  td.textContent = (value === null || value === undefined) ? '' : String(value);"
+        " });"
+        " return table; }, {{ this.options_js }});"
+        "{% endmacro %}")
+
+    def __init__(self, fields: Sequence[str], aliases: Sequence[str] | None = None, *,
+                 popup: bool = False, max_width: int = 320):
+        super().__init__()
+        aliases = list(aliases) if aliases is not None else list(fields)
+        if len(aliases) != len(fields):
+            raise ValueError("give one alias per field")
+        self._name = "FeatureDetail"
+        self.method = "bindPopup" if popup else "bindTooltip"
+        self.fields_js = js_value([str(f) for f in fields])
+        self.aliases_js = js_value([str(a) for a in aliases])
+        self.options_js = js_value({"maxWidth": int(max_width)} if popup else {"sticky": True})
+
+
+def feature_group(name: str, *, show: bool):
+    """A folium layer group whose name is shown as text in the layer control
+    (Leaflet puts layer names into ``innerHTML``, so the name is HTML-escaped here)."""
+    return import_folium().FeatureGroup(name=html_text(name), show=show)
+
+
+def geojson(data: dict, *, tooltip: FeatureDetail | None = None,
+            popup: FeatureDetail | None = None, **options):
+    """A ``folium.GeoJson`` layer with safe tooltip and popup tables."""
+    layer = import_folium().GeoJson(data, **options)
+    for detail in (tooltip, popup):
+        if detail is not None:
+            layer.add_child(detail)
+    return layer

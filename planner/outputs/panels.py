@@ -1,0 +1,113 @@
+"""Map panels drawn as plain HTML: legend, summary of each result, coverage curve (SVG).
+
+Titles, notes and labels are plain text and are escaped here; numbers are formatted here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from planner.analysis.coverage import CoverageResult
+from planner.outputs._base import ATTRIBUTION, BAND_COLOURS, COVERED, PROPOSED, STATION, UNCOVERED
+from planner.outputs._escape import html_text
+
+__all__ = ["legend_html", "summary_html", "curve_svg"]
+
+
+def legend_html(minutes: Sequence[float]) -> str:
+    """The legend panel: one row per threshold band, the marker kinds and the attribution."""
+    rows = "".join(
+        f'<div><span style="background:{BAND_COLOURS[min(i, len(BAND_COLOURS) - 1)]};'
+        'display:inline-block;width:14px;height:10px;opacity:.7;margin-right:6px"></span>'
+        f"within {m:g} min of a station</div>"
+        for i, m in enumerate(sorted(minutes))
+    )
+    dot = ('display:inline-block;width:10px;height:10px;border-radius:50%;'
+           'margin-right:6px;background:')
+    return (
+        '<div id="planner-legend" style="position:fixed;bottom:28px;left:10px;z-index:9999;'
+        'background:rgba(255,255,255,.92);padding:8px 10px;border-radius:6px;'
+        'font:12px sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3)">'
+        f"<b>Legend</b>{rows}"
+        f'<div><span style="background:{STATION};color:#fff;font-size:10px;padding:0 3px;'
+        'border-radius:3px;margin-right:6px">S1</span>station</div>'
+        f'<div><span style="background:{PROPOSED};color:#fff;font-size:10px;padding:0 3px;'
+        'border-radius:6px;margin-right:6px">P1</span>proposed station (if any)</div>'
+        f'<div><span style="{dot}{COVERED}"></span>demand reached in time (size = weight)</div>'
+        f'<div><span style="{dot}{UNCOVERED}"></span>demand not reached in time</div>'
+        f'<div><span style="display:inline-block;width:14px;height:10px;border:2px dashed '
+        f'{UNCOVERED};margin-right:6px"></span>gap area</div>'
+        f'<div style="margin-top:4px;color:#555">Map data {ATTRIBUTION}</div></div>'
+    )
+
+
+def summary_html(results: Sequence[CoverageResult], labels: Sequence[str], title: str | None,
+                 note: str | None, extra_html: str = "") -> str:
+    """The summary panel: title, counts, each result's shares and times, and the note.
+
+    ``labels``, ``title`` and ``note`` are plain text; ``extra_html`` is trusted HTML.
+    """
+    first = results[0]
+    blocks = []
+    for result, label in zip(results, labels):
+        summary = result.summary()
+        heading = f"{label}: " if label and label != result.travel.mode else ""
+        shares = " · ".join(
+            f"{html_text(m)}&nbsp;min&nbsp;<b>{v['share'] * 100:.1f}%</b>"
+            for m, v in summary["covered"].items()
+        )
+        times = summary["minutes_to_nearest"]
+        blocks.append(
+            f"<div style='margin-top:4px'><b>{html_text(heading + result.travel.label)}</b><br>"
+            f"covered: {shares}<br>"
+            f"gaps: <b>{summary['gaps']}</b> (weight {summary['gap_weight']:g}); "
+            f"median {times['median']} min, p90 {times['p90']} min</div>"
+        )
+    heading = html_text(title or f"15-minute service circle: {first.network}")
+    return (
+        '<div id="planner-summary" style="position:fixed;bottom:28px;right:10px;z-index:9999;'
+        'max-width:330px;max-height:45vh;overflow-y:auto;background:rgba(255,255,255,.94);'
+        'padding:8px 10px;border-radius:6px;'
+        'font:12px sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3)">'
+        f"<div style='font-size:14px'><b>{heading}</b></div>"
+        f"<div>{len(first.stations)} stations · {len(first.demand)} demand places "
+        f"(weight {first.demand['weight'].sum():g})</div>"
+        + "".join(blocks)
+        + extra_html
+        + (f"<div style='margin-top:4px;color:#a33'>{html_text(note)}</div>" if note else "")
+        + "</div>"
+    )
+
+
+def curve_svg(curve: Sequence[Mapping], *, width: int = 300, height: int = 110) -> str:
+    """A small inline SVG chart of covered share against stations added (no JS needed)."""
+    if len(curve) < 2:
+        return ""
+    width, height = int(width), int(height)
+    ks = [float(p["k"]) for p in curve]
+    shares = [float(p["covered_share"]) for p in curve]
+    left, bottom, top, right = 30, height - 18, 8, width - 8
+    low = min(shares)
+    span = max(1e-9, 1.0 - low)
+
+    def x(k):
+        return left + (right - left) * (k - ks[0]) / max(1e-9, ks[-1] - ks[0])
+
+    def y(s):
+        return bottom - (bottom - top) * (s - low) / span
+
+    points = " ".join(f"{x(k):.1f},{y(s):.1f}" for k, s in zip(ks, shares))
+    dots = "".join(f'<circle cx="{x(k):.1f}" cy="{y(s):.1f}" r="2.5" fill="{PROPOSED}">'
+                   f"<title>{int(k)} new: {s:.1%}</title></circle>" for k, s in zip(ks, shares))
+    return (
+        f'<div id="planner-curve" style="margin-top:6px"><b>Coverage curve</b> '
+        f"(share covered as stations are added)<br>"
+        f'<svg width="{width}" height="{height}" style="font:10px sans-serif">'
+        f'<line x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}" stroke="#888"/>'
+        f'<line x1="{left}" y1="{top}" x2="{left}" y2="{bottom}" stroke="#888"/>'
+        f'<text x="2" y="{top + 8}">100%</text><text x="2" y="{bottom}">{low:.0%}</text>'
+        f'<text x="{left}" y="{height - 4}">0</text>'
+        f'<text x="{right - 40}" y="{height - 4}">{int(ks[-1])} new</text>'
+        f'<polyline points="{points}" fill="none" stroke="{PROPOSED}" stroke-width="2"/>'
+        f"{dots}</svg></div>"
+    )
