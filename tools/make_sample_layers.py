@@ -6,6 +6,11 @@ Demand comes from real OSM features where riders concentrate (food and shops: pi
 and from residential buildings (drop-off points); candidates from public places (the
 "use idle public assets" pattern). Stations are illustrative, chosen by hand: these districts
 have no published station plan in OSM.
+
+Only features within ``SERVED_M`` of a street that both walkers and e-bikes may use in the
+extract are kept: the raw exports also carry route-relation members far outside the box
+(metro stations of whole lines) and buildings where OSM maps no street nearby, which no
+sample analysis could route.
 """
 
 from __future__ import annotations
@@ -15,8 +20,13 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import osmium
 import shapely
+
+#: Features farther than this (m) from every street of the extract are left out (the
+#: planner's default snap distance).
+SERVED_M = 250.0
 
 ATTRIBUTION = "© OpenStreetMap contributors, ODbL 1.0 (https://www.openstreetmap.org/copyright)"
 
@@ -134,6 +144,25 @@ def _collection(rows):
     }
 
 
+def _served(source: Path, rows: list) -> list:
+    """The rows within SERVED_M of a street usable on foot and by e-bike (see the docstring)."""
+    import geopandas as gpd
+
+    from planner.data import layers, network
+    from planner.settings import Travel
+
+    if not rows:
+        return rows
+    net = network.from_file(source)
+    points = gpd.GeoDataFrame(geometry=gpd.points_from_xy([x for _, (x, _) in rows],
+                                                          [y for _, (_, y) in rows]),
+                              crs="EPSG:4326")
+    keep = np.ones(len(rows), dtype=bool)
+    for mode in ("walk", "ebike"):
+        keep &= layers.snap(points, net.graph(Travel(mode, max_snap_m=SERVED_M))).on_network
+    return [row for row, ok in zip(rows, keep) if ok]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--shared", default="../shared", type=Path)
@@ -155,6 +184,10 @@ def main() -> None:
                                  "weight": weight}, (point.x, point.y)))
         cand_rows = [({"id": osm_id, "name": label or _unnamed(kind), "kind": kind}, (p.x, p.y))
                      for osm_id, label, kind, p in candidates]
+        found = len(demand_rows), len(cand_rows)
+        demand_rows, cand_rows = _served(source, demand_rows), _served(source, cand_rows)
+        print(f"{name}: left out {found[0] - len(demand_rows)} demand and "
+              f"{found[1] - len(cand_rows)} candidates farther than {SERVED_M:g} m from a street")
         station_rows = [({"id": sid, "name": label, "kind": kind, "illustrative": True},
                          (lon, lat)) for sid, label, lon, lat, kind in sample["stations"]]
         for filename, rows in (("demand.geojson", demand_rows),

@@ -24,13 +24,29 @@ from planner.errors import LayerError
 from planner.data.network import Network, StreetGraph
 from planner.settings import Travel
 
-__all__ = ["CoverageResult", "analyze", "DEFAULT_MINUTES"]
+__all__ = ["CoverageResult", "analyze", "is_covered", "unreachable_causes", "DEFAULT_MINUTES", "CAUSES"]
 
 log = logging.getLogger(__name__)
 
 DEFAULT_MINUTES: tuple[float, ...] = (5.0, 10.0, 15.0)
 #: Uncovered places closer than this (m) to each other form one gap area.
 GAP_LINK_M = 400.0
+
+#: Why a demand place cannot reach any station (the ``unreachable_cause`` column).
+CAUSES: dict[str, str] = {
+    "far_from_street": "farther than the snap distance from any street the mode may use",
+    "no_path": "on a piece of street network with no path to any station",
+    "one_way": "joined to a station only against one-way rules",
+}
+
+
+def is_covered(seconds: np.ndarray, minutes: float) -> np.ndarray:
+    """The one rule for "covered": the unrounded time is at most ``minutes`` x 60 seconds.
+
+    Every count, share, per-place column, gap and map colour uses this; minutes are rounded
+    only for display.
+    """
+    return np.asarray(seconds, dtype=float) <= float(minutes) * 60.0
 
 
 @dataclass(frozen=True)
@@ -44,8 +60,11 @@ class CoverageResult:
         station; *served* counts demand whose nearest station it is and that reaches it
         within the main threshold, *reach* all demand within the threshold of it.
     demand
-        ``id, name, weight, on_network, access_m, minutes_to_nearest, nearest_station,
-        stations_within, covered_<m>`` per demand place (``inf`` minutes = cannot reach).
+        ``id, name, weight, on_network, access_m, seconds_to_nearest, minutes_to_nearest,
+        nearest_station, stations_within, unreachable_cause, covered_<m>`` per demand place
+        (``inf`` = cannot reach; ``minutes_to_nearest`` is rounded for display, coverage is
+        decided on the unrounded ``seconds_to_nearest`` by :func:`is_covered`;
+        ``unreachable_cause`` is a key of :data:`CAUSES` or "").
     gaps
         Uncovered demand grouped into areas: ``gap_id, places, weight, worst_minutes,
         anchor_name, anchor_lon, anchor_lat`` and a polygon.
@@ -71,16 +90,32 @@ class CoverageResult:
         """Weighted share of demand within ``minutes`` (default: the main threshold)."""
         m = self.threshold if minutes is None else minutes
         weight = self.demand["weight"].to_numpy()
-        covered = self.demand["minutes_to_nearest"].to_numpy() <= m
+        covered = is_covered(self.demand["seconds_to_nearest"].to_numpy(), m)
         return float(weight[covered].sum() / weight.sum()) if weight.sum() else 0.0
+
+    def unreachable(self) -> dict:
+        """Demand that reaches no station, by cause: places, weight and share of the weight."""
+        cause = self.demand["unreachable_cause"].to_numpy()
+        weight = self.demand["weight"].to_numpy()
+        total = float(weight.sum()) or 1.0
+
+        def block(mask: np.ndarray) -> dict:
+            return {"places": int(mask.sum()), "weight": round(float(weight[mask].sum()), 3),
+                    "share": round(float(weight[mask].sum()) / total, 4)}
+
+        out = block(cause != "")
+        out["causes"] = {key: {**block(cause == key), "meaning": text}
+                         for key, text in CAUSES.items()}
+        return out
 
     def summary(self) -> dict:
         """Headline numbers as plain JSON-ready data."""
         demand = self.demand
-        minutes = demand["minutes_to_nearest"].to_numpy()
+        seconds = demand["seconds_to_nearest"].to_numpy()
+        minutes = seconds / 60.0
         reachable = minutes[np.isfinite(minutes)]
         weight = demand["weight"].to_numpy()
-        worst = demand.sort_values("minutes_to_nearest", ascending=False).head(10)
+        worst = demand.sort_values("seconds_to_nearest", ascending=False).head(10)
         return {
             "network": self.network,
             "mode": self.travel.mode,
@@ -94,11 +129,12 @@ class CoverageResult:
             "covered": {
                 f"{m:g}": {
                     "share": round(self.covered_share(m), 4),
-                    "places": int((minutes <= m).sum()),
-                    "weight": round(float(weight[minutes <= m].sum()), 3),
+                    "places": int(is_covered(seconds, m).sum()),
+                    "weight": round(float(weight[is_covered(seconds, m)].sum()), 3),
                 }
                 for m in self.minutes
             },
+            "unreachable": self.unreachable(),
             "covered_by_2plus_share": round(
                 float(weight[demand["stations_within"].to_numpy() >= 2].sum() / weight.sum()), 4
             ),
@@ -210,14 +246,16 @@ def analyze(
         "weight": weight,
         "on_network": snap_d.on_network,
         "access_m": np.round(np.where(snap_d.on_network, snap_d.offset_m, np.nan), 1),
+        "seconds_to_nearest": d_seconds,
         "minutes_to_nearest": np.round(d_minutes, 2),
         "nearest_station": np.where(d_nearest >= 0, station_ids[np.maximum(d_nearest, 0)], ""),
         "stations_within": counts.astype(int),
+        "unreachable_cause": unreachable_causes(graph, s_doors, d_doors, d_seconds),
     }, geometry=demand.geometry.to_numpy(), crs="EPSG:4326")
     for m in minutes:
-        demand_out[f"covered_{m:g}"] = d_minutes <= m
+        demand_out[f"covered_{m:g}"] = is_covered(d_seconds, m)
 
-    main = d_minutes <= max(minutes)
+    main = is_covered(d_seconds, max(minutes))
     served = np.bincount(d_nearest[main], weights=weight[main], minlength=len(stations))
     served_n = np.bincount(d_nearest[main], minlength=len(stations))
     reach = _row_weight(within, weight)
@@ -260,6 +298,22 @@ def analyze(
     )
 
 
+def unreachable_causes(graph: traveltime.TravelGraph, s_doors: np.ndarray, d_doors: np.ndarray,
+            d_seconds: np.ndarray) -> np.ndarray:
+    """Why each place reaches no station (a key of :data:`CAUSES`), "" where it does."""
+    cause = np.full(d_doors.size, "", dtype=object)
+    cause[d_doors < 0] = "far_from_street"
+    stuck = np.flatnonzero((d_doors >= 0) & ~np.isfinite(d_seconds))
+    if stuck.size:
+        # connected ignoring direction: a path exists, but only against one-way rules
+        _, label = connected_components(graph.csr_to, directed=False)
+        with_station = np.zeros(label.max() + 1, dtype=bool)
+        with_station[label[s_doors[s_doors >= 0]]] = True
+        joined = with_station[label[d_doors[stuck]]]
+        cause[stuck] = np.where(joined, "one_way", "no_path")
+    return cause.astype(str)
+
+
 def _row_weight(matrix, weight: np.ndarray) -> np.ndarray:
     """Sum of target weights per row of a sparse reach matrix (pattern, not values)."""
     pattern = matrix.tocsr()
@@ -277,7 +331,9 @@ def find_gaps(
     """
     columns = ["gap_id", "places", "weight", "worst_minutes", "anchor_name", "anchor_lon",
                "anchor_lat", "place_ids"]
-    uncovered = demand[~(demand["minutes_to_nearest"].to_numpy() <= threshold)]
+    times = (demand["seconds_to_nearest"].to_numpy() if "seconds_to_nearest" in demand
+             else demand["minutes_to_nearest"].to_numpy() * 60.0)
+    uncovered = demand[~is_covered(times, threshold)]
     if uncovered.empty:
         return gpd.GeoDataFrame({c: [] for c in columns}, geometry=[], crs="EPSG:4326")
     projected = uncovered.geometry.to_crs(crs)

@@ -312,9 +312,10 @@ def _print_coverage(results) -> None:
             click.echo("  worst served: " + "; ".join(
                 f"{w['name']} ({'cannot reach' if w['minutes'] is None else str(w['minutes']) + ' min'})"
                 for w in worst))
-        if summary["demand_off_network"]:
-            click.echo(f"  {summary['demand_off_network']} demand place(s) are off the street "
-                       "network (see the report)")
+        for cause, row in summary["unreachable"]["causes"].items():
+            if row["places"]:
+                click.echo(f"  cannot reach a station: {row['places']} place(s), weight "
+                           f"{row['weight']:g} ({row['share']:.1%}), {row['meaning']}")
         off = result.stations.loc[~result.stations["on_network"], "id"].tolist()
         if off:
             click.secho(f"  stations off the network (not used): {', '.join(off)}", fg="yellow")
@@ -483,7 +484,7 @@ def doctor(network_source, place, stations, demand, weight_column, candidates, m
     findings = check(source, stations=stations, demand=demand, candidates=candidates,
                      weight_column=weight_column, modes=modes or ("ebike", "walk"),
                      max_snap_m=max_snap)
-    colours = {"ok": "green", "warning": "yellow", "error": "red"}
+    colours = {"info": None, "warning": "yellow", "error": "red"}
     for finding in findings:
         click.secho(str(finding), fg=colours[finding.level])
     errors = sum(f.level == "error" for f in findings)

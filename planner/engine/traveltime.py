@@ -53,6 +53,10 @@ class TravelGraph:
     doors
         For each point group (``"stations"``, ``"demand"``...), the door node of every point,
         -1 for points that are off-network.
+    door_x, door_y
+        Where the door nodes are (the points themselves), in door-node order: door node
+        ``street.n_nodes + p + i`` is at ``door_x[i]``, joined to snap node
+        ``street.n_nodes + i`` by its access leg.
     """
 
     street: StreetGraph
@@ -67,6 +71,8 @@ class TravelGraph:
     node_x: np.ndarray
     node_y: np.ndarray
     doors: Mapping[str, np.ndarray]
+    door_x: np.ndarray
+    door_y: np.ndarray
 
     @property
     def n_nodes(self) -> int:
@@ -148,6 +154,10 @@ def build(street: StreetGraph, points: Mapping[str, Snapped]) -> TravelGraph:
         street.node_x[street.seg_v[seg[on]]] - street.node_x[street.seg_u[seg[on]]])
     xy_snap_y = street.node_y[street.seg_u[seg[on]]] + frac[on] * (
         street.node_y[street.seg_v[seg[on]]] - street.node_y[street.seg_u[seg[on]]])
+    door_x, door_y = xy_snap_x.copy(), xy_snap_y.copy()
+    if all(s.x is not None for s in snapped) and snapped:
+        door_x = np.concatenate([s.x for s in snapped])[on]
+        door_y = np.concatenate([s.y for s in snapped])[on]
     doors: dict[str, np.ndarray] = {}
     start = 0
     for name, size in zip(names, sizes):
@@ -166,6 +176,8 @@ def build(street: StreetGraph, points: Mapping[str, Snapped]) -> TravelGraph:
         node_x=np.concatenate([street.node_x, xy_snap_x]),
         node_y=np.concatenate([street.node_y, xy_snap_y]),
         doors=doors,
+        door_x=door_x,
+        door_y=door_y,
     )
 
 

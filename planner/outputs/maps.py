@@ -293,7 +293,7 @@ def _add_result_layers(folium, fmap, result: CoverageResult, *, show: bool, labe
         ).add_to(group)
 
     demand = result.demand
-    covered = demand["minutes_to_nearest"].to_numpy() <= result.threshold
+    covered = demand[f"covered_{result.threshold:g}"].to_numpy(dtype=bool)  # the one rule
     if len(demand) > MAX_DEMAND_MARKERS:
         demand = demand[~covered]  # keep the file small: only the places that need action
         covered = covered[~covered]
