@@ -107,10 +107,20 @@ class ScenarioRun:
             for m in thresholds:
                 row[f"covered_{m:g}min_%"] = (round(100 * cov.covered_share(m), 2)
                                               if m in cov.minutes else None)
+            shared = [m for m in cov.minutes if m in base.minutes]
+            for m in thresholds:  # like with like: only thresholds both runs computed
+                row[f"change_{m:g}min_pp"] = (
+                    round(100 * (cov.covered_share(m) - base.covered_share(m)), 2)
+                    if m in shared else None)
             main = cov.threshold
             row["threshold_min"] = main
-            row["change_vs_baseline_pp"] = round(
-                100 * (cov.covered_share(main) - base.covered_share(main)), 2)
+            row["change_vs_baseline_pp"] = (
+                round(100 * (cov.covered_share(main) - base.covered_share(main)), 2)
+                if main in shared else None)
+            row["not_compared"] = "; ".join(
+                f"{m:g} min: n/a, " + ("not computed for the baseline" if m in cov.minutes
+                                       else "not computed for this scenario")
+                for m in thresholds if m not in shared)
             row["gaps"] = summary["gaps"]
             row["gap_weight"] = summary["gap_weight"]
             row["median_min"] = times["median"]
