@@ -40,13 +40,13 @@ CAUSES: dict[str, str] = {
 }
 
 
-def is_covered(seconds: np.ndarray, minutes: float) -> np.ndarray:
+def is_covered(seconds: np.ndarray, minutes: float | np.ndarray) -> np.ndarray:
     """The one rule for "covered": the unrounded time is at most ``minutes`` x 60 seconds.
 
     Every count, share, per-place column, gap and map colour uses this; minutes are rounded
     only for display.
     """
-    return np.asarray(seconds, dtype=float) <= float(minutes) * 60.0
+    return np.asarray(seconds, dtype=float) <= np.asarray(minutes, dtype=float) * 60.0
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,7 @@ class CoverageResult:
     demand
         ``id, name, weight, on_network, access_m, seconds_to_nearest, minutes_to_nearest,
         nearest_station, stations_within, unreachable_cause, covered_<m>`` per demand place
-        (``inf`` = cannot reach; ``minutes_to_nearest`` is rounded for display, coverage is
+        (``inf`` = cannot reach; ``minutes_to_nearest`` is rounded up to 0.01 for display, coverage is
         decided on the unrounded ``seconds_to_nearest`` by :func:`is_covered`;
         ``unreachable_cause`` is a key of :data:`CAUSES` or "").
     gaps
@@ -247,7 +247,7 @@ def analyze(
         "on_network": snap_d.on_network,
         "access_m": np.round(np.where(snap_d.on_network, snap_d.offset_m, np.nan), 1),
         "seconds_to_nearest": d_seconds,
-        "minutes_to_nearest": np.round(d_minutes, 2),
+        "minutes_to_nearest": display_minutes(d_seconds),
         "nearest_station": np.where(d_nearest >= 0, station_ids[np.maximum(d_nearest, 0)], ""),
         "stations_within": counts.astype(int),
         "unreachable_cause": unreachable_causes(graph, s_doors, d_doors, d_seconds),
@@ -296,6 +296,19 @@ def analyze(
         isochrones=iso,
         graph_summary=street.summary(),
     )
+
+
+def display_minutes(seconds: np.ndarray) -> np.ndarray:
+    """Minutes rounded UP to 0.01 for display: shown <= m exactly when :func:`is_covered`
+    at any threshold m given to 0.01 min (a place shown at "15.00" is covered at 15), up to
+    a float rounding error of the threshold itself."""
+    seconds = np.asarray(seconds, dtype=float)
+    with np.errstate(invalid="ignore"):
+        shown = np.ceil(seconds / 60 * 100) / 100
+        shown = np.where(is_covered(seconds, shown), shown, shown + 0.01)  # fp: never below
+        lower = shown - 0.01
+        shown = np.where(is_covered(seconds, lower), lower, shown)  # fp: never a step above
+    return np.round(shown, 2)
 
 
 def unreachable_causes(graph: traveltime.TravelGraph, s_doors: np.ndarray, d_doors: np.ndarray,

@@ -148,7 +148,8 @@ def _geojson(frame: gpd.GeoDataFrame, precision: int = 5) -> dict:
 
 
 def _fmt_minutes(value: float) -> str:
-    return "cannot reach" if not np.isfinite(value) else f"{value:.1f} min"
+    # rounded up, so a place shown at a threshold is covered at it (the one rule)
+    return "cannot reach" if not np.isfinite(value) else f"{np.ceil(value * 10 - 1e-9) / 10:.1f} min"
 
 
 def coverage_map(results: Sequence[CoverageResult], **options) -> "folium.Map":  # noqa: F821

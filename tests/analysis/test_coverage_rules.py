@@ -11,6 +11,8 @@ import networkx as nx
 import numpy as np
 import pytest
 import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from planner.analysis import coverage
 from planner.apps import scenario
@@ -55,7 +57,8 @@ def test_summary_columns_map_and_scenario_table_agree_at_every_threshold(
         assert summary["covered"][f"{m:g}"]["places"] == int(truth.sum())
         assert np.isclose(summary["covered"][f"{m:g}"]["weight"], weight[truth].sum())
         assert np.isclose(result.covered_share(m), weight[truth].sum() / weight.sum())
-        old_rule_differs += int(((demand["minutes_to_nearest"] <= m) != truth).sum())
+        old_rule_differs += int(((np.round(seconds / 60, 2) <= m) != truth).sum())
+        assert np.array_equal(demand["minutes_to_nearest"].to_numpy() <= m, truth)  # shown
     assert old_rule_differs >= 3  # the rounded minutes would have told another story
 
     # the map colours by the same rule at its main threshold
@@ -176,3 +179,19 @@ def test_places_on_a_stray_piece_walk_to_the_main_network(cut_out):
     assert (street.seg_piece[snapped.segment] == 0).all()
     assert np.allclose(snapped.offset_m, near_main[near_main < street.travel.max_snap_m],
                        atol=1e-6)
+
+
+@settings(max_examples=200, deadline=None)
+@given(seconds=st.lists(st.floats(0, 7200, allow_nan=False), min_size=1, max_size=50),
+       hundredths=st.integers(1, 12_000))
+def test_shown_minutes_never_contradict_the_rule(seconds, hundredths):
+    m = hundredths / 100  # any threshold given to 0.01 min
+    seconds = np.array(seconds + [m * 60, m * 60 + 1e-6, m * 60 - 1e-6, np.inf])
+    shown = coverage.display_minutes(seconds)
+    # exact except within a rounding error (1e-9 s) of the threshold itself, where two
+    # floats differ in their last bit but print alike
+    clear = ~np.isclose(seconds, m * 60, rtol=0, atol=1e-9)
+    assert np.array_equal((shown <= m)[clear], coverage.is_covered(seconds, m)[clear])
+    finite = np.isfinite(seconds)
+    assert np.all(shown[finite] * 60 >= seconds[finite] - 1e-6)
+    assert np.all(shown[finite] * 60 - seconds[finite] < 0.6 + 1e-6)  # at most 0.01 min up

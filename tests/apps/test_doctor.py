@@ -81,3 +81,21 @@ def test_cli_doctor_exit_codes(tmp_path):
     assert bad.exit_code == 2 and "another city" in flat(bad.output)
     missing = CliRunner().invoke(cli, ["doctor", "-n", str(tmp_path / "none.osm.pbf")])
     assert missing.exit_code == 2 and "does not exist" in flat(missing.output)
+
+
+def test_coverage_console_and_report_name_the_causes(tmp_path):
+    import json
+
+    demand = tmp_path / "demand.csv"
+    demand.write_text("id,name,weight,lon,lat\nfar,远处 far,3,116.3,39.97\n"
+                      "near,near,1,116.3265,39.9930\n")
+    report = tmp_path / "report.json"
+    result = CliRunner().invoke(cli, ["coverage", "-d", str(demand), "-m", "ebike",
+                                      "--no-per-station", "--map", str(tmp_path / "m.html"),
+                                      "--report", str(report)])
+    assert result.exit_code == 0, result.output
+    assert ("cannot reach a station: 1 place(s), weight 3 (75.0%), farther than the snap "
+            "distance") in result.output
+    summary = json.loads(report.read_text())
+    found = json.dumps(summary, ensure_ascii=False)
+    assert '"far_from_street": {"places": 1, "weight": 3.0, "share": 0.75' in found
