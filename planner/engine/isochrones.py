@@ -71,8 +71,9 @@ def covered_lines(graph: TravelGraph, seconds: np.ndarray, limit_s: float) -> np
     starts = [np.zeros(int(whole.sum())), np.zeros(0), np.zeros(0)]
     ends = [np.ones(int(whole.sum())), np.zeros(0), np.zeros(0)]
     index = [np.flatnonzero(whole)]
-    part_a = np.flatnonzero(~whole & (reach_a > 0))
-    part_b = np.flatnonzero(~whole & (reach_b > 0))
+    # a reached end is drawn even where no street leads into it (a zero-length piece)
+    part_a = np.flatnonzero(~whole & (tau_a <= limit_s))
+    part_b = np.flatnonzero(~whole & (tau_b <= limit_s))
     starts[1], ends[1] = np.zeros(part_a.size), reach_a[part_a]
     starts[2], ends[2] = 1.0 - reach_b[part_b], np.ones(part_b.size)
     index += [part_a, part_b]
@@ -144,8 +145,11 @@ def _raster_polygons(graph, seconds, minutes, buffer_m: float, cell_m: float) ->
     s = step / (count[piece] - 1)
     ab, ba = ab_s[idx][piece], ba_s[idx][piece]
     with np.errstate(invalid="ignore"):
-        via_a = np.where(np.isfinite(ba), tau_a[idx][piece] + s * ba, np.inf)
-        via_b = np.where(np.isfinite(ab), tau_b[idx][piece] + (1 - s) * ab, np.inf)
+        # the ends themselves count even where the piece may not be travelled towards them
+        via_a = np.where(np.isfinite(ba) | (s == 0), tau_a[idx][piece] + s * np.where(
+            np.isfinite(ba), ba, 0.0), np.inf)
+        via_b = np.where(np.isfinite(ab) | (s == 1), tau_b[idx][piece] + (1 - s) * np.where(
+            np.isfinite(ab), ab, 0.0), np.inf)
     t = np.minimum(via_a, via_b)
     keep = t <= limit
     x = (ax[piece] + s * (bx - ax)[piece])[keep]
