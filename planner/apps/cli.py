@@ -600,6 +600,7 @@ def scenario_run(ctx, file, out_dir, per_scenario_maps, self_contained, tiles) -
                                            tiles=tiles or ("osm",))
     table = result.comparison()
     with_pd = table.rename(columns=lambda c: c.replace("covered_", "").replace("_%", " %"))
+    with_pd = with_pd.astype(object).where(with_pd.notna(), "n/a")  # see not_compared
     click.secho(f"\n{result.title}", bold=True)
     click.echo(with_pd.to_string(index=False))
     click.echo(f"\nwrote {len(written)} files to {out_dir}")
