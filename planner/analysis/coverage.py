@@ -212,6 +212,54 @@ def analyze(
     else:
         travel = travel or Travel()
         street = network.graph(travel)
+    snap_s, snap_d = _snap_layers(street, stations, demand, say)
+    graph = traveltime.build(street, {"stations": snap_s, "demand": snap_d})
+    s_doors, d_doors = graph.door("stations"), graph.door("demand")
+
+    say("computing travel times to the nearest station")
+    seconds, nearest_pos = traveltime.time_to_nearest(graph, s_doors)
+    d_seconds = np.where(d_doors >= 0, seconds[np.maximum(d_doors, 0)], np.inf)
+    d_nearest = np.where(d_doors >= 0, nearest_pos[np.maximum(d_doors, 0)], -1)
+    within = traveltime.times_to_each(graph, s_doors, d_doors, limit=max(minutes) * 60)
+
+    station_ids = stations["id"].astype(str).to_numpy()
+    demand_out = gpd.GeoDataFrame({
+        "id": demand["id"].astype(str).to_numpy(),
+        "name": demand["name"].astype(str).to_numpy(),
+        "kind": demand["kind"].astype(str).to_numpy() if "kind" in demand else "",
+        "weight": demand["weight"].to_numpy(dtype=float),
+        "on_network": snap_d.on_network,
+        "access_m": np.round(np.where(snap_d.on_network, snap_d.offset_m, np.nan), 1),
+        "seconds_to_nearest": d_seconds,
+        "minutes_to_nearest": display_minutes(d_seconds),
+        "nearest_station": np.where(d_nearest >= 0, station_ids[np.maximum(d_nearest, 0)], ""),
+        "stations_within": np.diff(within.tocsc().indptr).astype(int),
+        "unreachable_cause": unreachable_causes(graph, s_doors, d_doors, d_seconds),
+    }, geometry=demand.geometry.to_numpy(), crs="EPSG:4326")
+    for m in minutes:
+        demand_out[f"covered_{m:g}"] = is_covered(d_seconds, m)
+    station_out = _station_frame(stations, snap_s, demand_out, d_nearest, within, travel,
+                                 max(minutes))
+    if with_isochrones:
+        say("drawing isochrones")
+        parts = [isochrones.service_area(graph, seconds, minutes, buffer_m=buffer_m)]
+        if per_station_isochrones:
+            parts.append(isochrones.station_isochrones(graph, s_doors, station_ids, minutes,
+                                                       buffer_m=buffer_m))
+        iso = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=street.crs)
+        iso = iso.to_crs("EPSG:4326")
+    else:
+        iso = gpd.GeoDataFrame({"station_id": [], "minutes": [], "area_km2": []},
+                               geometry=[], crs="EPSG:4326")
+    gaps = find_gaps(demand_out, street.crs, threshold=max(minutes), link_m=gap_link_m)
+    return CoverageResult(network=street.network.name, travel=travel, minutes=minutes,
+                          stations=station_out, demand=demand_out, gaps=gaps, isochrones=iso,
+                          graph_summary=street.summary())
+
+
+def _snap_layers(street: StreetGraph, stations, demand, say) -> tuple:
+    """Check and snap both layers once; refuse a run where no station is on the network."""
+    travel = street.travel
     for frame, role in ((stations, "stations"), (demand, "demand")):
         if len(frame) == 0:
             raise LayerError(f"the {role} layer is empty; give at least one point")
@@ -225,77 +273,30 @@ def analyze(
             f"street usable {travel.spec.label}; check the stations layer's coordinates or "
             "raise max_snap_m"
         )
-    graph = traveltime.build(street, {"stations": snap_s, "demand": snap_d})
-    s_doors, d_doors = graph.door("stations"), graph.door("demand")
+    return snap_s, snap_d
 
-    say("computing travel times to the nearest station")
-    seconds, nearest_pos = traveltime.time_to_nearest(graph, s_doors)
-    d_seconds = np.where(d_doors >= 0, seconds[np.maximum(d_doors, 0)], np.inf)
-    d_nearest = np.where(d_doors >= 0, nearest_pos[np.maximum(d_doors, 0)], -1)
-    limit = max(minutes) * 60
-    within = traveltime.times_to_each(graph, s_doors, d_doors, limit=limit)
-    counts = np.diff(within.tocsc().indptr)
 
-    weight = demand["weight"].to_numpy(dtype=float)
-    d_minutes = d_seconds / 60.0
-    station_ids = stations["id"].astype(str).to_numpy()
-    demand_out = gpd.GeoDataFrame({
-        "id": demand["id"].astype(str).to_numpy(),
-        "name": demand["name"].astype(str).to_numpy(),
-        "kind": demand["kind"].astype(str).to_numpy() if "kind" in demand else "",
-        "weight": weight,
-        "on_network": snap_d.on_network,
-        "access_m": np.round(np.where(snap_d.on_network, snap_d.offset_m, np.nan), 1),
-        "seconds_to_nearest": d_seconds,
-        "minutes_to_nearest": display_minutes(d_seconds),
-        "nearest_station": np.where(d_nearest >= 0, station_ids[np.maximum(d_nearest, 0)], ""),
-        "stations_within": counts.astype(int),
-        "unreachable_cause": unreachable_causes(graph, s_doors, d_doors, d_seconds),
-    }, geometry=demand.geometry.to_numpy(), crs="EPSG:4326")
-    for m in minutes:
-        demand_out[f"covered_{m:g}"] = is_covered(d_seconds, m)
-
-    main = is_covered(d_seconds, max(minutes))
+def _station_frame(stations, snap_s, demand_out, d_nearest, within, travel: Travel,
+                   threshold: float) -> gpd.GeoDataFrame:
+    """Per station: the demand it serves (nearest, within the main threshold) and reaches."""
+    weight = demand_out["weight"].to_numpy()
+    main = demand_out[f"covered_{threshold:g}"].to_numpy()
     served = np.bincount(d_nearest[main], weights=weight[main], minlength=len(stations))
     served_n = np.bincount(d_nearest[main], minlength=len(stations))
-    reach = _row_weight(within, weight)
     station_out = gpd.GeoDataFrame({
-        "id": station_ids,
+        "id": stations["id"].astype(str).to_numpy(),
         "name": stations["name"].astype(str).to_numpy(),
         "on_network": snap_s.on_network,
         "access_m": np.round(np.where(snap_s.on_network, snap_s.offset_m, np.nan), 1),
         "served_weight": np.round(served, 3),
         "served_places": served_n.astype(int),
-        "reach_weight": np.round(reach, 3),
+        "reach_weight": np.round(_row_weight(within, weight), 3),
     }, geometry=stations.geometry.to_numpy(), crs="EPSG:4326")
     off = station_out.loc[~station_out["on_network"], "id"].tolist()
     if off:
         log.warning("stations off the %s network (more than %g m from a street): %s",
                     travel.mode, travel.max_snap_m, ", ".join(off))
-
-    if with_isochrones:
-        say("drawing isochrones")
-        parts = [isochrones.service_area(graph, seconds, minutes, buffer_m=buffer_m)]
-        if per_station_isochrones:
-            parts.append(isochrones.station_isochrones(graph, s_doors, station_ids, minutes,
-                                                       buffer_m=buffer_m))
-        iso = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=street.crs)
-        iso = iso.to_crs("EPSG:4326")
-    else:
-        iso = gpd.GeoDataFrame({"station_id": [], "minutes": [], "area_km2": []},
-                               geometry=[], crs="EPSG:4326")
-
-    gaps = find_gaps(demand_out, street.crs, threshold=max(minutes), link_m=gap_link_m)
-    return CoverageResult(
-        network=street.network.name,
-        travel=travel,
-        minutes=minutes,
-        stations=station_out,
-        demand=demand_out,
-        gaps=gaps,
-        isochrones=iso,
-        graph_summary=street.summary(),
-    )
+    return station_out
 
 
 def display_minutes(seconds: np.ndarray) -> np.ndarray:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 from planner.analysis import coverage
@@ -129,8 +130,6 @@ def _network_finding(street) -> Finding:
     elif travel.spec.respects_oneway:
         fwd, bwd = np.isfinite(street.seg_fwd_s), np.isfinite(street.seg_bwd_s)
         u, v = street.seg_u, street.seg_v
-        from scipy.sparse import csr_matrix
-
         arcs = csr_matrix((np.ones(int(fwd.sum() + bwd.sum())),
                            (np.concatenate([u[fwd], v[bwd]]), np.concatenate([v[fwd], u[bwd]]))),
                           shape=(street.n_nodes, street.n_nodes))
