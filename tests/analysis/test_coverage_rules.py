@@ -203,3 +203,36 @@ def test_shown_minutes_never_contradict_the_rule(seconds, hundredths):
     finite = np.isfinite(seconds)
     assert np.all(shown[finite] * 60 >= seconds[finite] - 1e-6)
     assert np.all(shown[finite] * 60 - seconds[finite] < 0.6 + 1e-6)  # at most 0.01 min up
+
+
+def test_each_cause_is_told_apart_on_a_network_of_two_islands():
+    from planner.data import layers
+    from conftest import grid_network, lonlat_of
+
+    # two 3x3 grids 2 km apart; in the first, the street into the corner node 0 is one-way
+    big = grid_network(3, 3, spacing=100)
+    x = np.concatenate([big.node_x, big.node_x + 2000])
+    y = np.concatenate([big.node_y, big.node_y])
+    u = np.concatenate([big.seg_u, big.seg_u + 9])
+    v = np.concatenate([big.seg_v, big.seg_v + 9])
+    into_0 = (big.seg_u == 0) | (big.seg_v == 0)
+    oneway = np.zeros(u.size, np.int8)
+    oneway[:big.seg_u.size][into_0] = np.where(big.seg_v[into_0] == 0, 1, -1)  # only into 0
+    net = network.from_segments(x, y, u, v, oneway=oneway)
+    station_xy = (big.node_x[8], big.node_y[8])
+    places = [(big.node_x[0], big.node_y[0] - 5),        # corner: only against one-way rules
+              (big.node_x[4] + 2000, big.node_y[4] + 5),  # the other island: no path
+              (big.node_x[4] + 1000, big.node_y[4]),      # 1 km from any street
+              (big.node_x[4], big.node_y[4] + 5)]         # reachable
+    lon, lat = lonlat_of(net, np.array([p[0] for p in places]), np.array([p[1] for p in places]))
+    demand = layers.points_from_lonlat(list(zip(lon, lat)), weights=[1, 2, 3, 4])
+    slon, slat = lonlat_of(net, np.array([station_xy[0]]), np.array([station_xy[1]]))
+    stations = layers.points_from_lonlat([(slon[0], slat[0])])
+    for travel, first in ((Travel("bike"), "one_way"), (Travel("ebike"), "")):
+        result = coverage.analyze(net, stations, demand, travel=travel, with_isochrones=False)
+        assert result.demand["unreachable_cause"].tolist() == [
+            first, "no_path", "far_from_street", ""]
+        causes = result.summary()["unreachable"]["causes"]
+        assert causes["no_path"] == {"places": 1, "weight": 2.0, "share": 0.2,
+                                     "meaning": coverage.CAUSES["no_path"]}
+        assert causes["far_from_street"]["weight"] == 3.0
