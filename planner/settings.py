@@ -96,12 +96,21 @@ class Travel:
     max_snap_m
         A point farther than this from every street usable by the mode is reported as
         off-network instead of being snapped.
+    push_oneway
+        Whether a rider may get off and push the bike against a one-way street (on the
+        pavement, at ``push_kmh``), as delivery riders do. ``None`` takes the mode's default:
+        on for ``ebike``, off for ``bike``; never for ``walk`` (one-way rules do not apply on
+        foot) or ``drive``.
+    push_kmh
+        Speed of pushing a bike against a one-way street (walking pace).
     """
 
     mode: str = "ebike"
     speed_kmh: float | None = None
     access_kmh: float = 4.5
     max_snap_m: float = 250.0
+    push_oneway: bool | None = None
+    push_kmh: float = 4.5
 
     def __post_init__(self) -> None:
         mode = str(self.mode).strip().lower().replace("-", "")
@@ -121,6 +130,19 @@ class Travel:
                 f"max_snap_m={self.max_snap_m!r} must be between 0 and 5000 metres"
             )
         object.__setattr__(self, "max_snap_m", snap)
+        _check_speed("push_kmh", self.push_kmh, MODES["walk"].max_kmh, "pushing a bike")
+        object.__setattr__(self, "push_kmh", float(self.push_kmh))
+        if self.push_oneway not in (None, True, False):
+            raise InputError(f"push_oneway={self.push_oneway!r} must be true, false or unset")
+        if self.push_oneway and mode not in ("bike", "ebike"):
+            raise InputError(f"push_oneway applies to bike and ebike, not to mode {mode!r}")
+
+    @property
+    def pushes(self) -> bool:
+        """Whether one-way streets may be pushed against (see ``push_oneway``)."""
+        if self.push_oneway is None:
+            return self.mode == "ebike"
+        return bool(self.push_oneway) and self.mode in ("bike", "ebike")
 
     @property
     def spec(self) -> ModeSpec:

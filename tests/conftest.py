@@ -13,6 +13,9 @@ import planner
 from planner.data import network as network_stage
 from planner.settings import Settings
 
+#: headless Chromium fixtures for the map tests (browser, open_offline)
+pytest_plugins = ["browser_support"]
+
 # CI runs the same examples every time (a failure there is reproducible here with CI=true);
 # local runs explore new random examples.
 hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)

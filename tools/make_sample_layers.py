@@ -9,6 +9,11 @@ have no published station plan in OSM. Their services and opening hours are ILLU
 (what such stations typically offer), so the per-service analyses have something to show.
 Candidates of the kinds in HUB_KINDS get ``hub_capable: true`` (buildings big enough to host a
 full hub station in a "1+N" plan); the others can host satellites only.
+
+Only features within ``SERVED_M`` of a street that both walkers and e-bikes may use in the
+extract are kept: the raw exports also carry route-relation members far outside the box
+(metro stations of whole lines) and buildings where OSM maps no street nearby, which no
+sample analysis could route.
 """
 
 from __future__ import annotations
@@ -18,8 +23,13 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import osmium
 import shapely
+
+#: Features farther than this (m) from every street of the extract are left out (the
+#: planner's default snap distance).
+SERVED_M = 250.0
 
 ATTRIBUTION = "© OpenStreetMap contributors, ODbL 1.0 (https://www.openstreetmap.org/copyright)"
 
@@ -155,6 +165,25 @@ def _collection(rows):
     }
 
 
+def _served(source: Path, rows: list) -> list:
+    """The rows within SERVED_M of a street usable on foot and by e-bike (see the docstring)."""
+    import geopandas as gpd
+
+    from planner.data import layers, network
+    from planner.settings import Travel
+
+    if not rows:
+        return rows
+    net = network.from_file(source)
+    points = gpd.GeoDataFrame(geometry=gpd.points_from_xy([x for _, (x, _) in rows],
+                                                          [y for _, (_, y) in rows]),
+                              crs="EPSG:4326")
+    keep = np.ones(len(rows), dtype=bool)
+    for mode in ("walk", "ebike"):
+        keep &= layers.snap(points, net.graph(Travel(mode, max_snap_m=SERVED_M))).on_network
+    return [row for row, ok in zip(rows, keep) if ok]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--shared", default="../shared", type=Path)
@@ -177,6 +206,10 @@ def main() -> None:
         cand_rows = [({"id": osm_id, "name": label or _unnamed(kind), "kind": kind,
                        "hub_capable": kind in HUB_KINDS}, (p.x, p.y))
                      for osm_id, label, kind, p in candidates]
+        found = len(demand_rows), len(cand_rows)
+        demand_rows, cand_rows = _served(source, demand_rows), _served(source, cand_rows)
+        print(f"{name}: left out {found[0] - len(demand_rows)} demand and "
+              f"{found[1] - len(cand_rows)} candidates farther than {SERVED_M:g} m from a street")
         offered = STATION_SERVICES[name]
         station_rows = [({"id": sid, "name": label, "kind": kind, "illustrative": True,
                           "services": offered[sid][0], "opening_hours": offered[sid][1]},

@@ -24,13 +24,29 @@ from planner.errors import LayerError
 from planner.data.network import Network, StreetGraph
 from planner.settings import Travel
 
-__all__ = ["CoverageResult", "analyze", "DEFAULT_MINUTES"]
+__all__ = ["CoverageResult", "analyze", "is_covered", "unreachable_causes", "DEFAULT_MINUTES", "CAUSES"]
 
 log = logging.getLogger(__name__)
 
 DEFAULT_MINUTES: tuple[float, ...] = (5.0, 10.0, 15.0)
 #: Uncovered places closer than this (m) to each other form one gap area.
 GAP_LINK_M = 400.0
+
+#: Why a demand place cannot reach any station (the ``unreachable_cause`` column).
+CAUSES: dict[str, str] = {
+    "far_from_street": "farther than the snap distance from any street the mode may use",
+    "no_path": "on a piece of street network with no path to any station",
+    "one_way": "joined to a station only against one-way rules",
+}
+
+
+def is_covered(seconds: np.ndarray, minutes: float | np.ndarray) -> np.ndarray:
+    """The one rule for "covered": the unrounded time is at most ``minutes`` x 60 seconds.
+
+    Every count, share, per-place column, gap and map colour uses this; minutes are rounded
+    only for display.
+    """
+    return np.asarray(seconds, dtype=float) <= np.asarray(minutes, dtype=float) * 60.0
 
 
 @dataclass(frozen=True)
@@ -44,8 +60,11 @@ class CoverageResult:
         station; *served* counts demand whose nearest station it is and that reaches it
         within the main threshold, *reach* all demand within the threshold of it.
     demand
-        ``id, name, weight, on_network, access_m, minutes_to_nearest, nearest_station,
-        stations_within, covered_<m>`` per demand place (``inf`` minutes = cannot reach).
+        ``id, name, weight, on_network, access_m, seconds_to_nearest, minutes_to_nearest,
+        nearest_station, stations_within, unreachable_cause, covered_<m>`` per demand place
+        (``inf`` = cannot reach; ``minutes_to_nearest`` is rounded up to 0.01 for display, coverage is
+        decided on the unrounded ``seconds_to_nearest`` by :func:`is_covered`;
+        ``unreachable_cause`` is a key of :data:`CAUSES` or "").
     gaps
         Uncovered demand grouped into areas: ``gap_id, places, weight, worst_minutes,
         anchor_name, anchor_lon, anchor_lat`` and a polygon.
@@ -75,16 +94,32 @@ class CoverageResult:
         """Weighted share of demand within ``minutes`` (default: the main threshold)."""
         m = self.threshold if minutes is None else minutes
         weight = self.demand["weight"].to_numpy()
-        covered = self.demand["minutes_to_nearest"].to_numpy() <= m
+        covered = is_covered(self.demand["seconds_to_nearest"].to_numpy(), m)
         return float(weight[covered].sum() / weight.sum()) if weight.sum() else 0.0
+
+    def unreachable(self) -> dict:
+        """Demand that reaches no station, by cause: places, weight and share of the weight."""
+        cause = self.demand["unreachable_cause"].to_numpy()
+        weight = self.demand["weight"].to_numpy()
+        total = float(weight.sum()) or 1.0
+
+        def block(mask: np.ndarray) -> dict:
+            return {"places": int(mask.sum()), "weight": round(float(weight[mask].sum()), 3),
+                    "share": round(float(weight[mask].sum()) / total, 4)}
+
+        out = block(cause != "")
+        out["causes"] = {key: {**block(cause == key), "meaning": text}
+                         for key, text in CAUSES.items()}
+        return out
 
     def summary(self) -> dict:
         """Headline numbers as plain JSON-ready data."""
         demand = self.demand
-        minutes = demand["minutes_to_nearest"].to_numpy()
+        seconds = demand["seconds_to_nearest"].to_numpy()
+        minutes = seconds / 60.0
         reachable = minutes[np.isfinite(minutes)]
         weight = demand["weight"].to_numpy()
-        worst = demand.sort_values("minutes_to_nearest", ascending=False).head(10)
+        worst = demand.sort_values("seconds_to_nearest", ascending=False).head(10)
         return {
             "network": self.network,
             "mode": self.travel.mode,
@@ -98,11 +133,12 @@ class CoverageResult:
             "covered": {
                 f"{m:g}": {
                     "share": round(self.covered_share(m), 4),
-                    "places": int((minutes <= m).sum()),
-                    "weight": round(float(weight[minutes <= m].sum()), 3),
+                    "places": int(is_covered(seconds, m).sum()),
+                    "weight": round(float(weight[is_covered(seconds, m)].sum()), 3),
                 }
                 for m in self.minutes
             },
+            "unreachable": self.unreachable(),
             "covered_by_2plus_share": round(
                 float(weight[demand["stations_within"].to_numpy() >= 2].sum() / weight.sum()), 4
             ),
@@ -188,6 +224,54 @@ def analyze(
     else:
         travel = travel or Travel()
         street = network.graph(travel)
+    snap_s, snap_d = _snap_layers(street, stations, demand, say)
+    graph = traveltime.build(street, {"stations": snap_s, "demand": snap_d})
+    s_doors, d_doors = graph.door("stations"), graph.door("demand")
+
+    say("computing travel times to the nearest station")
+    seconds, nearest_pos = traveltime.time_to_nearest(graph, s_doors)
+    d_seconds = np.where(d_doors >= 0, seconds[np.maximum(d_doors, 0)], np.inf)
+    d_nearest = np.where(d_doors >= 0, nearest_pos[np.maximum(d_doors, 0)], -1)
+    within = traveltime.times_to_each(graph, s_doors, d_doors, limit=max(minutes) * 60)
+
+    station_ids = stations["id"].astype(str).to_numpy()
+    demand_out = gpd.GeoDataFrame({
+        "id": demand["id"].astype(str).to_numpy(),
+        "name": demand["name"].astype(str).to_numpy(),
+        "kind": demand["kind"].astype(str).to_numpy() if "kind" in demand else "",
+        "weight": demand["weight"].to_numpy(dtype=float),
+        "on_network": snap_d.on_network,
+        "access_m": np.round(np.where(snap_d.on_network, snap_d.offset_m, np.nan), 1),
+        "seconds_to_nearest": d_seconds,
+        "minutes_to_nearest": display_minutes(d_seconds),
+        "nearest_station": np.where(d_nearest >= 0, station_ids[np.maximum(d_nearest, 0)], ""),
+        "stations_within": np.diff(within.tocsc().indptr).astype(int),
+        "unreachable_cause": unreachable_causes(graph, s_doors, d_doors, d_seconds),
+    }, geometry=demand.geometry.to_numpy(), crs="EPSG:4326")
+    for m in minutes:
+        demand_out[f"covered_{m:g}"] = is_covered(d_seconds, m)
+    station_out = _station_frame(stations, snap_s, demand_out, d_nearest, within, travel,
+                                 max(minutes))
+    if with_isochrones:
+        say("drawing isochrones")
+        parts = [isochrones.service_area(graph, seconds, minutes, buffer_m=buffer_m)]
+        if per_station_isochrones:
+            parts.append(isochrones.station_isochrones(graph, s_doors, station_ids, minutes,
+                                                       buffer_m=buffer_m))
+        iso = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=street.crs)
+        iso = iso.to_crs("EPSG:4326")
+    else:
+        iso = gpd.GeoDataFrame({"station_id": [], "minutes": [], "area_km2": []},
+                               geometry=[], crs="EPSG:4326")
+    gaps = find_gaps(demand_out, street.crs, threshold=max(minutes), link_m=gap_link_m)
+    return CoverageResult(network=street.network.name, travel=travel, minutes=minutes,
+                          stations=station_out, demand=demand_out, gaps=gaps, isochrones=iso,
+                          graph_summary=street.summary(), reach_s=within)
+
+
+def _snap_layers(street: StreetGraph, stations, demand, say) -> tuple:
+    """Check and snap both layers once; refuse a run where no station is on the network."""
+    travel = street.travel
     for frame, role in ((stations, "stations"), (demand, "demand")):
         if len(frame) == 0:
             raise LayerError(f"the {role} layer is empty; give at least one point")
@@ -201,46 +285,24 @@ def analyze(
             f"street usable {travel.spec.label}; check the stations layer's coordinates or "
             "raise max_snap_m"
         )
-    graph = traveltime.build(street, {"stations": snap_s, "demand": snap_d})
-    s_doors, d_doors = graph.door("stations"), graph.door("demand")
+    return snap_s, snap_d
 
-    say("computing travel times to the nearest station")
-    seconds, nearest_pos = traveltime.time_to_nearest(graph, s_doors)
-    d_seconds = np.where(d_doors >= 0, seconds[np.maximum(d_doors, 0)], np.inf)
-    d_nearest = np.where(d_doors >= 0, nearest_pos[np.maximum(d_doors, 0)], -1)
-    limit = max(minutes) * 60
-    within = traveltime.times_to_each(graph, s_doors, d_doors, limit=limit)
-    counts = np.diff(within.tocsc().indptr)
 
-    weight = demand["weight"].to_numpy(dtype=float)
-    d_minutes = d_seconds / 60.0
-    station_ids = stations["id"].astype(str).to_numpy()
-    demand_out = gpd.GeoDataFrame({
-        "id": demand["id"].astype(str).to_numpy(),
-        "name": demand["name"].astype(str).to_numpy(),
-        "kind": demand["kind"].astype(str).to_numpy() if "kind" in demand else "",
-        "weight": weight,
-        "on_network": snap_d.on_network,
-        "access_m": np.round(np.where(snap_d.on_network, snap_d.offset_m, np.nan), 1),
-        "minutes_to_nearest": np.round(d_minutes, 2),
-        "nearest_station": np.where(d_nearest >= 0, station_ids[np.maximum(d_nearest, 0)], ""),
-        "stations_within": counts.astype(int),
-    }, geometry=demand.geometry.to_numpy(), crs="EPSG:4326")
-    for m in minutes:
-        demand_out[f"covered_{m:g}"] = d_minutes <= m
-
-    main = d_minutes <= max(minutes)
+def _station_frame(stations, snap_s, demand_out, d_nearest, within, travel: Travel,
+                   threshold: float) -> gpd.GeoDataFrame:
+    """Per station: the demand it serves (nearest, within the main threshold) and reaches."""
+    weight = demand_out["weight"].to_numpy()
+    main = demand_out[f"covered_{threshold:g}"].to_numpy()
     served = np.bincount(d_nearest[main], weights=weight[main], minlength=len(stations))
     served_n = np.bincount(d_nearest[main], minlength=len(stations))
-    reach = _row_weight(within, weight)
     station_out = gpd.GeoDataFrame({
-        "id": station_ids,
+        "id": stations["id"].astype(str).to_numpy(),
         "name": stations["name"].astype(str).to_numpy(),
         "on_network": snap_s.on_network,
         "access_m": np.round(np.where(snap_s.on_network, snap_s.offset_m, np.nan), 1),
         "served_weight": np.round(served, 3),
         "served_places": served_n.astype(int),
-        "reach_weight": np.round(reach, 3),
+        "reach_weight": np.round(_row_weight(within, weight), 3),
     }, geometry=stations.geometry.to_numpy(), crs="EPSG:4326")
     if "capacity" in stations.columns:
         station_out["capacity"] = stations["capacity"].to_numpy()
@@ -248,31 +310,36 @@ def analyze(
     if off:
         log.warning("stations off the %s network (more than %g m from a street): %s",
                     travel.mode, travel.max_snap_m, ", ".join(off))
+    return station_out
 
-    if with_isochrones:
-        say("drawing isochrones")
-        parts = [isochrones.service_area(graph, seconds, minutes, buffer_m=buffer_m)]
-        if per_station_isochrones:
-            parts.append(isochrones.station_isochrones(graph, s_doors, station_ids, minutes,
-                                                       buffer_m=buffer_m))
-        iso = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=street.crs)
-        iso = iso.to_crs("EPSG:4326")
-    else:
-        iso = gpd.GeoDataFrame({"station_id": [], "minutes": [], "area_km2": []},
-                               geometry=[], crs="EPSG:4326")
 
-    gaps = find_gaps(demand_out, street.crs, threshold=max(minutes), link_m=gap_link_m)
-    return CoverageResult(
-        network=street.network.name,
-        travel=travel,
-        minutes=minutes,
-        stations=station_out,
-        demand=demand_out,
-        gaps=gaps,
-        isochrones=iso,
-        graph_summary=street.summary(),
-        reach_s=within,
-    )
+def display_minutes(seconds: np.ndarray) -> np.ndarray:
+    """Minutes rounded UP to 0.01 for display: shown <= m exactly when :func:`is_covered`
+    at any threshold m given to 0.01 min (a place shown at "15.00" is covered at 15), up to
+    a float rounding error of the threshold itself."""
+    seconds = np.asarray(seconds, dtype=float)
+    with np.errstate(invalid="ignore"):
+        shown = np.ceil(seconds / 60 * 100) / 100
+        shown = np.where(is_covered(seconds, shown), shown, shown + 0.01)  # fp: never below
+        lower = shown - 0.01
+        shown = np.where(is_covered(seconds, lower), lower, shown)  # fp: never a step above
+    return np.round(shown, 2)
+
+
+def unreachable_causes(graph: traveltime.TravelGraph, s_doors: np.ndarray, d_doors: np.ndarray,
+            d_seconds: np.ndarray) -> np.ndarray:
+    """Why each place reaches no station (a key of :data:`CAUSES`), "" where it does."""
+    cause = np.full(d_doors.size, "", dtype=object)
+    cause[d_doors < 0] = "far_from_street"
+    stuck = np.flatnonzero((d_doors >= 0) & ~np.isfinite(d_seconds))
+    if stuck.size:
+        # connected ignoring direction: a path exists, but only against one-way rules
+        _, label = connected_components(graph.csr_to, directed=False)
+        with_station = np.zeros(label.max() + 1, dtype=bool)
+        with_station[label[s_doors[s_doors >= 0]]] = True
+        joined = with_station[label[d_doors[stuck]]]
+        cause[stuck] = np.where(joined, "one_way", "no_path")
+    return cause.astype(str)
 
 
 def _row_weight(matrix, weight: np.ndarray) -> np.ndarray:
@@ -292,7 +359,9 @@ def find_gaps(
     """
     columns = ["gap_id", "places", "weight", "worst_minutes", "anchor_name", "anchor_lon",
                "anchor_lat", "place_ids"]
-    uncovered = demand[~(demand["minutes_to_nearest"].to_numpy() <= threshold)]
+    times = (demand["seconds_to_nearest"].to_numpy() if "seconds_to_nearest" in demand
+             else demand["minutes_to_nearest"].to_numpy() * 60.0)
+    uncovered = demand[~is_covered(times, threshold)]
     if uncovered.empty:
         return gpd.GeoDataFrame({c: [] for c in columns}, geometry=[], crs="EPSG:4326")
     projected = uncovered.geometry.to_crs(crs)

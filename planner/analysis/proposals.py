@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 MODELS = ("mclp", "lscp", "pmedian")
 EXISTING = ("fixed", "closable", "ignore")
 SOURCES = ("layer", "intersections", "grid")
-MATRIX_CACHE_VERSION = 1
+MATRIX_CACHE_VERSION = 2  # 2: whole graph kept, push arcs in the key
 
 
 # --------------------------------------------------------------------------- candidates
@@ -174,7 +174,8 @@ def build_matrices(
     travel = street.travel
     key = hashlib.sha256(json.dumps([
         MATRIX_CACHE_VERSION, street.network.fingerprint, travel.mode, travel.speed_kmh,
-        travel.access_kmh, travel.max_snap_m, float(limit_s)]).encode()
+        travel.access_kmh, travel.max_snap_m, travel.pushes, travel.push_kmh,
+        float(limit_s)]).encode()
         + _xy_bytes(candidates) + b"|" + _xy_bytes(demand) + b"|" + _xy_bytes(stations)
     ).hexdigest()[:24]
     path = settings.cache_dir / "matrices" / f"{key}.npz"

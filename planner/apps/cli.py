@@ -446,9 +446,10 @@ def _print_coverage(results) -> None:
                 for w in worst))
         for line in (result.measures.lines() if result.measures is not None else []):
             click.echo("  " + line)
-        if summary["demand_off_network"]:
-            click.echo(f"  {summary['demand_off_network']} demand place(s) are off the street "
-                       "network (see the report)")
+        for cause, row in summary["unreachable"]["causes"].items():
+            if row["places"]:
+                click.echo(f"  cannot reach a station: {row['places']} place(s), weight "
+                           f"{row['weight']:g} ({row['share']:.1%}), {row['meaning']}")
         off = result.stations.loc[~result.stations["on_network"], "id"].tolist()
         if off:
             click.secho(f"  stations off the network (not used): {', '.join(off)}", fg="yellow")
@@ -681,7 +682,7 @@ def doctor(network_source, place, stations, demand, weight_column, candidates, m
     findings = check(source, stations=stations, demand=demand, candidates=candidates,
                      weight_column=weight_column, modes=modes or ("ebike", "walk"),
                      max_snap_m=max_snap)
-    colours = {"ok": "green", "warning": "yellow", "error": "red"}
+    colours = {"info": None, "warning": "yellow", "error": "red"}
     for finding in findings:
         click.secho(str(finding), fg=colours[finding.level])
     errors = sum(f.level == "error" for f in findings)
@@ -818,6 +819,7 @@ def scenario_run(ctx, file, out_dir, per_scenario_maps, self_contained, tiles, f
                                                tiles=tiles or ("osm",))
     table = result.comparison()
     with_pd = table.rename(columns=lambda c: c.replace("covered_", "").replace("_%", " %"))
+    with_pd = with_pd.astype(object).where(with_pd.notna(), "n/a")  # see not_compared
     click.secho(f"\n{result.title}", bold=True)
     click.echo(with_pd.to_string(index=False))
     click.echo(f"\nwrote {len(written)} files to {out_dir}")

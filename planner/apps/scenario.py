@@ -102,9 +102,14 @@ class ScenarioRun:
         return self.results[0]
 
     def comparison(self) -> pd.DataFrame:
-        """One row per scenario: covered share per threshold, gaps, times, change vs baseline."""
-        thresholds = sorted({m for r in self.results for m in r.coverage.minutes})
+        """One row per scenario: covered share per threshold, gaps, times, change vs baseline.
+
+        Like with like: shares are shown at the baseline's thresholds that the scenario also
+        computed (n/a otherwise, with the reason in ``not_compared``), and the change is taken
+        at the baseline's main threshold.
+        """
         base = self.baseline.coverage
+        thresholds = sorted(base.minutes)  # like with like: the baseline's thresholds only
         rows = []
         for result in self.results:
             cov = result.coverage
@@ -116,13 +121,23 @@ class ScenarioRun:
                 "speed_kmh": cov.travel.speed_kmh,
                 "stations": int(cov.stations["on_network"].sum()),
             }
+            shared = [m for m in cov.minutes if m in base.minutes]
             for m in thresholds:
                 row[f"covered_{m:g}min_%"] = (round(100 * cov.covered_share(m), 2)
-                                              if m in cov.minutes else None)
+                                              if m in shared else None)
             main = cov.threshold
             row["threshold_min"] = main
-            row["change_vs_baseline_pp"] = round(
-                100 * (cov.covered_share(main) - base.covered_share(main)), 2)
+            # like with like: the change at the baseline's own threshold, when both have it
+            row["change_vs_baseline_pp"] = (
+                round(100 * (cov.covered_share(base.threshold) - base.covered_share(
+                    base.threshold)), 2) if base.threshold in shared else None)
+            notes = [f"{m:g} min: n/a, not computed for this scenario"
+                     for m in thresholds if m not in shared]
+            notes += [f"{m:g} min: not shown, the baseline has no {m:g}-min figure"
+                      for m in cov.minutes if m not in shared]
+            if main != base.threshold:
+                notes.append(f"gaps at {main:g} min (baseline: {base.threshold:g} min)")
+            row["not_compared"] = "; ".join(notes)
             row["gaps"] = summary["gaps"]
             row["gap_weight"] = summary["gap_weight"]
             row["median_min"] = times["median"]

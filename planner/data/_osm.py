@@ -1,4 +1,4 @@
-"""Read highway ways from OSM files (.osm, .osm.bz2, .osm.gz, .osm.pbf) with pyosmium."""
+"""Read highway ways from OSM files (.osm, .osm.bz2, .osm.gz, .osm.pbf, with pyosmium) or osmnx."""
 
 from __future__ import annotations
 
@@ -201,4 +201,82 @@ def clip(raw: RawStreets, bbox: tuple[float, float, float, float]) -> RawStreets
         seg_highway=raw.seg_highway[keep], seg_oneway=raw.seg_oneway[keep],
         seg_flags=raw.seg_flags[keep], seg_maxspeed=raw.seg_maxspeed[keep],
         seg_name=raw.seg_name[keep], names=raw.names, clipped_ways=raw.clipped_ways,
+    )
+
+
+def raw_from_osmnx(graph, label: str) -> RawStreets:
+    """Segments from an osmnx MultiDiGraph (edge geometries become intermediate nodes)."""
+    from pyproj import Transformer
+
+    if graph.number_of_edges() == 0:
+        raise NetworkError(f"{label} has no streets (the osmnx graph has no edges)")
+    crs = graph.graph.get("crs", "EPSG:4326")
+    to_lonlat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+    ids: dict[object, int] = {}
+    lons: list[float] = []
+    lats: list[float] = []
+
+    def node(key: object, x: float, y: float) -> int:
+        index = ids.get(key)
+        if index is None:
+            index = ids[key] = len(lons)
+            lon, lat = to_lonlat.transform(x, y)
+            lons.append(lon)
+            lats.append(lat)
+        return index
+
+    us, vs, attrs = [], [], []
+    names: dict[str, int] = {}
+    seen: set[tuple] = set()
+    synthetic = 0
+    for u, v, data in graph.edges(data=True):
+        tags = {
+            key: (value[0] if isinstance(value, list) else str(value))
+            for key, value in data.items()
+            if key in ("highway", "access", "foot", "bicycle", "motor_vehicle", "maxspeed",
+                       "junction", "name", "ref", "service")
+        }
+        oneway = data.get("oneway", False)
+        oneway = oneway if isinstance(oneway, bool) else str(oneway) in ("True", "yes", "1")
+        if not oneway:
+            key = (min(str(u), str(v)), max(str(u), str(v)), round(float(data.get("length", 0)), 1))
+            if key in seen:
+                continue
+            seen.add(key)
+        tags["oneway"] = "yes" if oneway else "no"
+        attributes = way_attributes(tags)
+        if attributes is None:
+            continue
+        name = tags.get("name") or tags.get("ref") or ""
+        name_code = names.setdefault(name, len(names)) if name else -1
+        geometry = data.get("geometry")
+        if geometry is not None:
+            coords = list(geometry.coords)
+        else:
+            coords = [(graph.nodes[u]["x"], graph.nodes[u]["y"]),
+                      (graph.nodes[v]["x"], graph.nodes[v]["y"])]
+        chain = [node(("n", u), *coords[0])]
+        for x, y in coords[1:-1]:
+            synthetic += 1
+            chain.append(node(("s", synthetic), x, y))
+        chain.append(node(("n", v), *coords[-1]))
+        for a, b in zip(chain[:-1], chain[1:]):
+            if a != b:
+                us.append(a)
+                vs.append(b)
+                attrs.append((*attributes, name_code))
+    if not us:
+        raise NetworkError(f"{label} has no streets usable by the planner")
+    array = np.asarray(attrs, dtype=np.float64)
+    node_keys = list(ids)
+    node_id = np.array(
+        [int(k[1]) if k[0] == "n" and str(k[1]).lstrip("-").isdigit() else -(i + 1)
+         for i, k in enumerate(node_keys)], dtype=np.int64,
+    )
+    return RawStreets(
+        node_id=node_id, node_lon=np.asarray(lons), node_lat=np.asarray(lats),
+        seg_u=np.asarray(us, dtype=np.int32), seg_v=np.asarray(vs, dtype=np.int32),
+        seg_highway=array[:, 0].astype(np.int16), seg_oneway=array[:, 1].astype(np.int8),
+        seg_flags=array[:, 2].astype(np.uint8), seg_maxspeed=array[:, 3].astype(np.float32),
+        seg_name=array[:, 4].astype(np.int32), names=tuple(names), clipped_ways=0,
     )

@@ -47,12 +47,15 @@ class Snapped:
 
     ``segment`` indexes the graph's segments (-1 when the point is off-network),
     ``fraction`` is the position along it from ``seg_u`` (0..1), ``offset_m`` the distance
-    from the point to the street (the access leg, walked).
+    from the point to the street (the access leg, walked); ``x``/``y`` are the points in the
+    network CRS (``None`` when not known).
     """
 
     segment: np.ndarray
     fraction: np.ndarray
     offset_m: np.ndarray
+    x: np.ndarray | None = None
+    y: np.ndarray | None = None
 
     @property
     def on_network(self) -> np.ndarray:
@@ -62,23 +65,27 @@ class Snapped:
         return int(self.segment.size)
 
     def take(self, index) -> "Snapped":
-        return Snapped(self.segment[index], self.fraction[index], self.offset_m[index])
+        return Snapped(self.segment[index], self.fraction[index], self.offset_m[index],
+                       None if self.x is None else self.x[index],
+                       None if self.y is None else self.y[index])
 
 
 _trees: "weakref.WeakKeyDictionary[StreetGraph, tuple]" = weakref.WeakKeyDictionary()
 
 
 def _segment_tree(graph: StreetGraph):
+    """(tree of all segments, their lines, tree of the main piece's segments, their index)."""
     cached = _trees.get(graph)
     if cached is None:
         lines = shapely.linestrings(graph.segment_coords())
-        cached = (shapely.STRtree(lines), lines)
+        main = np.flatnonzero(graph.seg_piece == 0)
+        cached = (shapely.STRtree(lines), lines, shapely.STRtree(lines[main]), main)
         _trees[graph] = cached
     return cached
 
 
 def projected_xy(points: gpd.GeoDataFrame, crs: str) -> np.ndarray:
-    """(n, 2) coordinates of a point layer in the network's CRS."""
+    """(n, 2) coordinates of a point layer in the network CRS."""
     return shapely.get_coordinates(points.geometry.to_crs(crs).to_numpy())
 
 
@@ -86,25 +93,35 @@ def snap(points: gpd.GeoDataFrame, graph: StreetGraph) -> Snapped:
     """Join points to their nearest street segment usable by the graph's mode.
 
     Points farther than ``graph.travel.max_snap_m`` from every such street are marked
-    off-network (``segment == -1``) instead of being pulled onto a far street.
+    off-network (``segment == -1``) instead of being pulled onto a far street. A point whose
+    nearest street lies on a stray piece of network (not connected to the main street
+    network even ignoring direction, e.g. a path inside a gated compound) joins the nearest
+    street of the main network instead when one is within ``max_snap_m``: people walk there.
     """
     xy = projected_xy(points, graph.crs)
-    tree, lines = _segment_tree(graph)
+    tree, lines, main_tree, main = _segment_tree(graph)
     geoms = shapely.points(xy)
     n = xy.shape[0]
     segment = np.full(n, -1, dtype=np.int64)
-    fraction = np.zeros(n)
     offset = np.full(n, np.inf)
     if n:
+        limit = graph.travel.max_snap_m
         (found, seg), dist = tree.query_nearest(
-            geoms, max_distance=graph.travel.max_snap_m, return_distance=True,
-            all_matches=False,
-        )
+            geoms, max_distance=limit, return_distance=True, all_matches=False)
         segment[found] = seg
         offset[found] = dist
-        fraction[found] = shapely.line_locate_point(lines[seg], geoms[found], normalized=True)
+        stray = found[graph.seg_piece[seg] != 0]
+        if stray.size and main.size:
+            (back, local), dist = main_tree.query_nearest(
+                geoms[stray], max_distance=limit, return_distance=True, all_matches=False)
+            segment[stray[back]] = main[local]
+            offset[stray[back]] = dist
+    fraction = np.zeros(n)
+    on = np.flatnonzero(segment >= 0)
+    fraction[on] = shapely.line_locate_point(lines[segment[on]], geoms[on], normalized=True)
     fraction = np.nan_to_num(np.clip(fraction, 0.0, 1.0))
-    return Snapped(segment=segment, fraction=fraction, offset_m=offset)
+    return Snapped(segment=segment, fraction=fraction, offset_m=offset, x=xy[:, 0].copy(),
+                   y=xy[:, 1].copy())
 
 
 def check_area(points: gpd.GeoDataFrame, graph: StreetGraph, *, role: str,

@@ -3,23 +3,21 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import logging
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from scipy.sparse import csgraph, csr_matrix
 
-from planner import _io
-from planner.data import samples
-from planner.data._osm import (
-    ACCESS_NO, BIKE_CONTRAFLOW, BIKE_NO, BIKE_YES, FOOT_NO, FOOT_YES, HIGHWAY_CODE, HIGHWAYS,
-    MOTOR_NO, RawStreets, clip, read_osm_file, way_attributes,
+from planner.data import _modes, samples
+from planner.data._netcache import (
+    CACHE_VERSION, OSM_SUFFIXES, cached as _cached, file_digest as _file_digest,
+    project as _project, stem as _stem, utm_crs,
 )
+from planner.data._osm import HIGHWAY_CODE, RawStreets, clip, raw_from_osmnx as _raw_from_osmnx
+from planner.data._osm import read_osm_file
 from planner.errors import InputError, NetworkError, OfflineError
 from planner.settings import Settings, Travel
 
@@ -33,14 +31,11 @@ __all__ = [
     "from_point",
     "from_osmnx",
     "from_segments",
+    "utm_crs",
+    "CACHE_VERSION",
 ]
 
 log = logging.getLogger(__name__)
-
-#: Bump when the cached network layout or the parsing rules change.
-CACHE_VERSION = 4
-
-OSM_SUFFIXES = (".osm", ".osm.bz2", ".osm.gz", ".osm.pbf", ".pbf", ".xml", ".osm.xml")
 
 
 @dataclass(frozen=True, eq=False)
@@ -87,9 +82,12 @@ class Network:
         )
 
     def graph(self, travel: Travel) -> "StreetGraph":
-        """The routable graph for one travel mode: allowed streets, travel times, and only the
-        largest strongly connected part (what was dropped is counted on the result)."""
-        return _build_street_graph(self, travel)
+        """The routable graph for one travel mode: every street it may use, with travel times.
+
+        Nothing is cut away: pieces of network that cannot reach each other stay in the graph
+        and what cannot reach a station is reported with its cause by the analysis.
+        """
+        return StreetGraph(network=self, travel=travel, **_modes.street_arrays(self, travel))
 
     def street_name(self, segment: int) -> str:
         code = int(self.seg_name[segment])
@@ -112,7 +110,9 @@ class StreetGraph:
     """The part of a :class:`Network` one travel mode can use, with seconds per segment.
 
     ``seg_fwd_s`` is the time from ``seg_u`` to ``seg_v``, ``seg_bwd_s`` the time back;
-    ``inf`` where the direction is not allowed (one-way streets).
+    ``inf`` where the direction is not allowed (one-way streets), the pushing time where the
+    rider walks the bike against the one-way direction (``travel.pushes``). ``node_piece``
+    numbers the pieces of network connected when direction is ignored (0 = the largest).
     """
 
     network: Network
@@ -126,8 +126,16 @@ class StreetGraph:
     seg_length: np.ndarray
     seg_fwd_s: np.ndarray
     seg_bwd_s: np.ndarray
-    dropped_nodes: int
-    dropped_segments: int
+    node_piece: np.ndarray  # int32 [n]: piece label, 0 = largest
+
+    @property
+    def n_pieces(self) -> int:
+        """How many pieces of network are not connected to each other (ignoring direction)."""
+        return int(self.node_piece.max()) + 1 if self.node_piece.size else 0
+
+    @property
+    def seg_piece(self) -> np.ndarray:
+        return self.node_piece[self.seg_u]
 
     @property
     def n_nodes(self) -> int:
@@ -168,8 +176,9 @@ class StreetGraph:
             "nodes": self.n_nodes,
             "segments": self.n_segments,
             "street_km": round(float(self.seg_length.sum()) / 1000, 1),
-            "dropped_nodes": self.dropped_nodes,
-            "dropped_segments": self.dropped_segments,
+            "pushes_against_oneway": self.travel.pushes,
+            "pieces": self.n_pieces,
+            "main_piece_node_share": round(float(np.mean(self.node_piece == 0)), 4),
         }
 
 
@@ -341,277 +350,6 @@ def _online(kind: str, args: dict, label: str, settings: Settings | None) -> Net
         return _raw_from_osmnx(graph, label)
 
     return _cached("online-" + digest, label, f"OpenStreetMap ({kind}: {label})", build, settings)
-
-
-# --------------------------------------------------------------------------- cache
-
-
-def _file_digest(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()[:20]
-
-
-def _stem(path: Path) -> str:
-    name = path.name
-    for suffix in sorted(OSM_SUFFIXES + (".graphml",), key=len, reverse=True):
-        if name.lower().endswith(suffix):
-            return name[: -len(suffix)]
-    return path.stem
-
-
-_ARRAYS = (
-    "node_id", "node_x", "node_y", "node_lon", "node_lat", "seg_u", "seg_v", "seg_length",
-    "seg_highway", "seg_oneway", "seg_flags", "seg_maxspeed", "seg_name",
-)
-
-
-def _cached(digest, name, source, build, settings: Settings) -> Network:
-    fingerprint = f"{digest}-v{CACHE_VERSION}"
-    cache_file = settings.cache_dir / "networks" / f"{fingerprint}.npz"
-    stored = _io.read_checked(cache_file, what="network cache")
-    if stored is not None:
-        try:
-            with np.load(io.BytesIO(stored), allow_pickle=False) as data:
-                arrays = {key: data[key] for key in _ARRAYS}
-                names = tuple(str(n) for n in data["names"])
-                crs = str(data["crs"])
-            log.info("network %s loaded from cache %s", name, cache_file)
-            return Network(name=name, source=source, fingerprint=fingerprint, crs=crs,
-                           names=names, **arrays)
-        except Exception as exc:  # corrupted or from an incompatible version: rebuild
-            warnings.warn(
-                f"network cache {cache_file} is unreadable ({exc}); rebuilding it",
-                RuntimeWarning, stacklevel=3,
-            )
-    network = _project(build(), name=name, source=source, fingerprint=fingerprint)
-    try:
-        _save(network, cache_file)
-    except OSError as exc:
-        warnings.warn(f"could not write network cache {cache_file}: {exc}", RuntimeWarning,
-                      stacklevel=3)
-    return network
-
-
-def _save(network: Network, cache_file: Path) -> None:
-    arrays = {key: getattr(network, key) for key in _ARRAYS}
-    names = np.array(network.names if network.names else [""], dtype=str)
-
-    buffer = io.BytesIO()
-    np.savez(buffer, names=names, crs=np.array(network.crs), **arrays)
-    _io.write_checked(cache_file, buffer.getvalue())
-
-
-# --------------------------------------------------------------------------- building
-
-
-def utm_crs(lon: float, lat: float) -> str:
-    """The UTM zone CRS (as ``EPSG:326xx``/``327xx``) containing a lon/lat point."""
-    zone = int((lon + 180) // 6) % 60 + 1
-    return f"EPSG:{(32600 if lat >= 0 else 32700) + zone}"
-
-
-def _project(raw: RawStreets, *, name: str, source: str, fingerprint: str) -> Network:
-    from pyproj import Transformer
-
-    crs = utm_crs(float(np.median(raw.node_lon)), float(np.median(raw.node_lat)))
-    transformer = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
-    x, y = transformer.transform(raw.node_lon, raw.node_lat)
-    x = np.asarray(x, dtype=np.float64)
-    y = np.asarray(y, dtype=np.float64)
-    length = np.hypot(x[raw.seg_v] - x[raw.seg_u], y[raw.seg_v] - y[raw.seg_u])
-    return Network(
-        name=name, source=source, fingerprint=fingerprint, crs=crs,
-        node_id=raw.node_id, node_x=x, node_y=y, node_lon=raw.node_lon, node_lat=raw.node_lat,
-        seg_u=raw.seg_u, seg_v=raw.seg_v, seg_length=length, seg_highway=raw.seg_highway,
-        seg_oneway=raw.seg_oneway, seg_flags=raw.seg_flags, seg_maxspeed=raw.seg_maxspeed,
-        seg_name=raw.seg_name, names=raw.names,
-    )
-
-
-def _raw_from_osmnx(graph, label: str) -> RawStreets:
-    """Segments from an osmnx MultiDiGraph (edge geometries become intermediate nodes)."""
-    from pyproj import Transformer
-
-    if graph.number_of_edges() == 0:
-        raise NetworkError(f"{label} has no streets (the osmnx graph has no edges)")
-    crs = graph.graph.get("crs", "EPSG:4326")
-    to_lonlat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
-    ids: dict[object, int] = {}
-    lons: list[float] = []
-    lats: list[float] = []
-
-    def node(key: object, x: float, y: float) -> int:
-        index = ids.get(key)
-        if index is None:
-            index = ids[key] = len(lons)
-            lon, lat = to_lonlat.transform(x, y)
-            lons.append(lon)
-            lats.append(lat)
-        return index
-
-    us, vs, attrs = [], [], []
-    names: dict[str, int] = {}
-    seen: set[tuple] = set()
-    synthetic = 0
-    for u, v, data in graph.edges(data=True):
-        tags = {
-            key: (value[0] if isinstance(value, list) else str(value))
-            for key, value in data.items()
-            if key in ("highway", "access", "foot", "bicycle", "motor_vehicle", "maxspeed",
-                       "junction", "name", "ref", "service")
-        }
-        oneway = data.get("oneway", False)
-        oneway = oneway if isinstance(oneway, bool) else str(oneway) in ("True", "yes", "1")
-        if not oneway:
-            key = (min(str(u), str(v)), max(str(u), str(v)), round(float(data.get("length", 0)), 1))
-            if key in seen:
-                continue
-            seen.add(key)
-        tags["oneway"] = "yes" if oneway else "no"
-        attributes = way_attributes(tags)
-        if attributes is None:
-            continue
-        name = tags.get("name") or tags.get("ref") or ""
-        name_code = names.setdefault(name, len(names)) if name else -1
-        geometry = data.get("geometry")
-        if geometry is not None:
-            coords = list(geometry.coords)
-        else:
-            coords = [(graph.nodes[u]["x"], graph.nodes[u]["y"]),
-                      (graph.nodes[v]["x"], graph.nodes[v]["y"])]
-        chain = [node(("n", u), *coords[0])]
-        for x, y in coords[1:-1]:
-            synthetic += 1
-            chain.append(node(("s", synthetic), x, y))
-        chain.append(node(("n", v), *coords[-1]))
-        for a, b in zip(chain[:-1], chain[1:]):
-            if a != b:
-                us.append(a)
-                vs.append(b)
-                attrs.append((*attributes, name_code))
-    if not us:
-        raise NetworkError(f"{label} has no streets usable by the planner")
-    array = np.asarray(attrs, dtype=np.float64)
-    node_keys = list(ids)
-    node_id = np.array(
-        [int(k[1]) if k[0] == "n" and str(k[1]).lstrip("-").isdigit() else -(i + 1)
-         for i, k in enumerate(node_keys)], dtype=np.int64,
-    )
-    return RawStreets(
-        node_id=node_id, node_lon=np.asarray(lons), node_lat=np.asarray(lats),
-        seg_u=np.asarray(us, dtype=np.int32), seg_v=np.asarray(vs, dtype=np.int32),
-        seg_highway=array[:, 0].astype(np.int16), seg_oneway=array[:, 1].astype(np.int8),
-        seg_flags=array[:, 2].astype(np.uint8), seg_maxspeed=array[:, 3].astype(np.float32),
-        seg_name=array[:, 4].astype(np.int32), names=tuple(names), clipped_ways=0,
-    )
-
-
-def _codes(*names: str) -> np.ndarray:
-    return np.array([HIGHWAY_CODE[n] for n in names], dtype=np.int16)
-
-
-_MOTORWAYS = _codes("motorway", "motorway_link")
-_DRIVE = _codes(
-    "motorway", "motorway_link", "trunk", "trunk_link", "primary", "primary_link", "secondary",
-    "secondary_link", "tertiary", "tertiary_link", "unclassified", "residential",
-    "living_street", "service", "road",
-)
-_NO_BIKE = _codes("motorway", "motorway_link", "footway", "steps", "platform", "corridor",
-                  "busway")
-_NO_FOOT = _codes("motorway", "motorway_link", "cycleway", "busway")
-
-#: Typical driving speeds (km/h) per class where no maxspeed is tagged.
-_DRIVE_KMH = np.full(len(HIGHWAYS), 20.0)
-for _name, _kmh in {
-    "motorway": 90, "motorway_link": 50, "trunk": 60, "trunk_link": 40, "primary": 45,
-    "primary_link": 35, "secondary": 40, "secondary_link": 30, "tertiary": 35,
-    "tertiary_link": 30, "unclassified": 30, "residential": 25, "living_street": 10,
-    "service": 15, "road": 25,
-}.items():
-    _DRIVE_KMH[HIGHWAY_CODE[_name]] = _kmh
-
-
-def _permissions(network: Network, mode: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(allowed, forward ok, backward ok) per segment for a travel mode."""
-    hw, flags, oneway = network.seg_highway, network.seg_flags, network.seg_oneway
-    access_no = (flags & ACCESS_NO) > 0
-    if mode == "walk":
-        explicit = (flags & FOOT_YES) > 0
-        allowed = (~np.isin(hw, _NO_FOOT) | explicit) & ((flags & FOOT_NO) == 0)
-        allowed &= ~access_no | explicit
-        return allowed, allowed.copy(), allowed.copy()
-    if mode in ("bike", "ebike"):
-        explicit = (flags & BIKE_YES) > 0
-        allowed = (~np.isin(hw, _NO_BIKE) | explicit) & ((flags & BIKE_NO) == 0)
-        allowed &= ~access_no | explicit
-        contraflow = (flags & BIKE_CONTRAFLOW) > 0
-        forward = allowed & ((oneway >= 0) | contraflow)
-        backward = allowed & ((oneway <= 0) | contraflow)
-        return allowed, forward, backward
-    allowed = np.isin(hw, _DRIVE) & ~access_no & ((flags & MOTOR_NO) == 0)
-    return allowed, allowed & (oneway >= 0), allowed & (oneway <= 0)
-
-
-def _build_street_graph(network: Network, travel: Travel) -> StreetGraph:
-    allowed, forward, backward = _permissions(network, travel.mode)
-    if not travel.spec.respects_oneway:
-        forward = backward = allowed
-    kmh = np.full(network.n_segments, float(travel.speed_kmh))
-    if travel.mode == "drive":
-        kmh = np.minimum(kmh, _DRIVE_KMH[network.seg_highway])
-    tagged = np.isfinite(network.seg_maxspeed)
-    kmh[tagged] = np.minimum(kmh[tagged], network.seg_maxspeed[tagged])
-    seconds = network.seg_length / (kmh / 3.6)
-    fwd_s = np.where(forward, seconds, np.inf)
-    bwd_s = np.where(backward, seconds, np.inf)
-
-    usable = np.flatnonzero(forward | backward)
-    if usable.size == 0:
-        raise NetworkError(
-            f"network {network.name!r} has no streets usable {travel.spec.label} "
-            f"(mode {travel.mode!r}); choose another mode or a larger extract"
-        )
-    u, v = network.seg_u[usable], network.seg_v[usable]
-    f, b = forward[usable], backward[usable]
-    n = network.n_nodes
-    arcs = csr_matrix(
-        (np.ones(int(f.sum() + b.sum())), (np.concatenate([u[f], v[b]]),
-                                           np.concatenate([v[f], u[b]]))),
-        shape=(n, n),
-    )
-    _, labels = csgraph.connected_components(arcs, directed=True, connection="strong")
-    touched = np.zeros(n, dtype=bool)
-    touched[u] = touched[v] = True
-    counts = np.bincount(labels[touched])
-    largest = int(np.argmax(counts))
-    keep_node = (labels == largest) & touched
-    keep_seg = usable[keep_node[u] & keep_node[v]]
-    node_index = np.flatnonzero(keep_node)
-    local = np.full(n, -1, dtype=np.int64)
-    local[node_index] = np.arange(node_index.size)
-    dropped_nodes = int(touched.sum() - node_index.size)
-    dropped_segments = int(usable.size - keep_seg.size)
-    if dropped_nodes:
-        log.info("%s/%s: kept the largest connected part, dropped %d nodes / %d segments",
-                 network.name, travel.mode, dropped_nodes, dropped_segments)
-    return StreetGraph(
-        network=network,
-        travel=travel,
-        node_index=node_index,
-        node_x=network.node_x[node_index],
-        node_y=network.node_y[node_index],
-        seg_index=keep_seg,
-        seg_u=local[network.seg_u[keep_seg]].astype(np.int32),
-        seg_v=local[network.seg_v[keep_seg]].astype(np.int32),
-        seg_length=network.seg_length[keep_seg],
-        seg_fwd_s=fwd_s[keep_seg],
-        seg_bwd_s=bwd_s[keep_seg],
-        dropped_nodes=dropped_nodes,
-        dropped_segments=dropped_segments,
-    )
 
 
 def from_segments(

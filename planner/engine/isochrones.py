@@ -2,7 +2,9 @@
 
 Exact along edges: a street piece is covered up to the point where the remaining time runs
 out (partial edges), then the covered street lines are buffered and dissolved. No convex
-hulls, so a river or a railway without crossings shows as a gap.
+hulls, so a river or a railway without crossings shows as a gap. The access legs of the
+points in the travel graph (the walk between a place and its street) are drawn like streets,
+at walking speed, so every place counted as covered lies inside the outline of its threshold.
 """
 
 from __future__ import annotations
@@ -27,30 +29,51 @@ RASTER_ABOVE_PIECES = 4000
 MAX_CELLS = 6_000_000
 
 
+def _pieces(graph: TravelGraph):
+    """Street pieces and access legs: ends, coordinates and seconds each way.
+
+    Returns ``(a, b, ab_s, ba_s, x, y)`` with ``x``/``y`` the coordinates of every node
+    (street, snap and door nodes).
+    """
+    n = graph.street.n_nodes
+    p = graph.door_x.size
+    x = np.concatenate([graph.node_x, graph.door_x])
+    y = np.concatenate([graph.node_y, graph.door_y])
+    snap = n + np.arange(p)
+    door = snap + p
+    leg_s = np.hypot(x[door] - x[snap], y[door] - y[snap]) / graph.street.travel.access_ms
+    return (np.concatenate([graph.piece_a, snap]), np.concatenate([graph.piece_b, door]),
+            np.concatenate([graph.piece_ab_s, leg_s]), np.concatenate([graph.piece_ba_s, leg_s]),
+            x, y)
+
+
 def covered_lines(graph: TravelGraph, seconds: np.ndarray, limit_s: float) -> np.ndarray:
-    """Covered street pieces as an array of shapely LineStrings (network CRS).
+    """Covered street pieces and access legs as an array of shapely LineStrings (network CRS).
 
     ``seconds`` holds each node's time to the nearest source; a point inside a piece is
     covered when it can reach one of the piece's ends and then the source within
-    ``limit_s``, moving only in directions the mode allows.
+    ``limit_s``, moving only in directions the mode allows. A covered door node's access
+    leg is covered whole, so the place itself is on a covered line.
     """
-    tau_a = seconds[graph.piece_a]
-    tau_b = seconds[graph.piece_b]
+    a, b, ab_s, ba_s, x, y = _pieces(graph)
+    tau_a = seconds[a]
+    tau_b = seconds[b]
     with np.errstate(divide="ignore", invalid="ignore"):
         # Going from inside the piece to end a means travelling b -> a (and vice versa).
-        reach_a = np.where(tau_a <= limit_s, (limit_s - tau_a) / graph.piece_ba_s, 0.0)
-        reach_b = np.where(tau_b <= limit_s, (limit_s - tau_b) / graph.piece_ab_s, 0.0)
+        reach_a = np.where(tau_a <= limit_s, (limit_s - tau_a) / ba_s, 0.0)
+        reach_b = np.where(tau_b <= limit_s, (limit_s - tau_b) / ab_s, 0.0)
     reach_a = np.clip(np.nan_to_num(reach_a, nan=1.0), 0.0, 1.0)
     reach_b = np.clip(np.nan_to_num(reach_b, nan=1.0), 0.0, 1.0)
     whole = reach_a + reach_b >= 1.0
-    ax, ay = graph.node_x[graph.piece_a], graph.node_y[graph.piece_a]
-    bx, by = graph.node_x[graph.piece_b], graph.node_y[graph.piece_b]
+    whole[graph.piece_a.size:] |= tau_b[graph.piece_a.size:] <= limit_s  # covered doors
+    ax, ay, bx, by = x[a], y[a], x[b], y[b]
 
     starts = [np.zeros(int(whole.sum())), np.zeros(0), np.zeros(0)]
     ends = [np.ones(int(whole.sum())), np.zeros(0), np.zeros(0)]
     index = [np.flatnonzero(whole)]
-    part_a = np.flatnonzero(~whole & (reach_a > 0))
-    part_b = np.flatnonzero(~whole & (reach_b > 0))
+    # a reached end is drawn even where no street leads into it (a zero-length piece)
+    part_a = np.flatnonzero(~whole & (tau_a <= limit_s))
+    part_b = np.flatnonzero(~whole & (tau_b <= limit_s))
     starts[1], ends[1] = np.zeros(part_a.size), reach_a[part_a]
     starts[2], ends[2] = 1.0 - reach_b[part_b], np.ones(part_b.size)
     index += [part_a, part_b]
@@ -103,13 +126,13 @@ def _raster_polygons(graph, seconds, minutes, buffer_m: float, cell_m: float) ->
     from scipy import ndimage
 
     limit = max(minutes) * 60
-    a, b = graph.piece_a, graph.piece_b
+    a, b, ab_s, ba_s, x_all, y_all = _pieces(graph)
     tau_a, tau_b = seconds[a], seconds[b]
     idx = np.flatnonzero((tau_a <= limit) | (tau_b <= limit))
     if idx.size == 0:
         return [shapely.Polygon() for _ in minutes]
-    ax, ay = graph.node_x[a[idx]], graph.node_y[a[idx]]
-    bx, by = graph.node_x[b[idx]], graph.node_y[b[idx]]
+    ax, ay = x_all[a[idx]], y_all[a[idx]]
+    bx, by = x_all[b[idx]], y_all[b[idx]]
     extent = max(ax.max(), bx.max()) - min(ax.min(), bx.min()), max(ay.max(), by.max()) - min(
         ay.min(), by.min())
     cell_m = max(cell_m, float(np.sqrt((extent[0] + 3 * buffer_m) * (extent[1] + 3 * buffer_m)
@@ -120,10 +143,13 @@ def _raster_polygons(graph, seconds, minutes, buffer_m: float, cell_m: float) ->
     piece = np.repeat(np.arange(idx.size), count)
     step = np.arange(piece.size) - np.repeat(np.cumsum(count) - count, count)
     s = step / (count[piece] - 1)
-    ab, ba = graph.piece_ab_s[idx][piece], graph.piece_ba_s[idx][piece]
+    ab, ba = ab_s[idx][piece], ba_s[idx][piece]
     with np.errstate(invalid="ignore"):
-        via_a = np.where(np.isfinite(ba), tau_a[idx][piece] + s * ba, np.inf)
-        via_b = np.where(np.isfinite(ab), tau_b[idx][piece] + (1 - s) * ab, np.inf)
+        # the ends themselves count even where the piece may not be travelled towards them
+        via_a = np.where(np.isfinite(ba) | (s == 0), tau_a[idx][piece] + s * np.where(
+            np.isfinite(ba), ba, 0.0), np.inf)
+        via_b = np.where(np.isfinite(ab) | (s == 1), tau_b[idx][piece] + (1 - s) * np.where(
+            np.isfinite(ab), ab, 0.0), np.inf)
     t = np.minimum(via_a, via_b)
     keep = t <= limit
     x = (ax[piece] + s * (bx - ax)[piece])[keep]

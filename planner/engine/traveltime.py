@@ -53,6 +53,10 @@ class TravelGraph:
     doors
         For each point group (``"stations"``, ``"demand"``...), the door node of every point,
         -1 for points that are off-network.
+    door_x, door_y
+        Where the door nodes are (the points themselves), in door-node order: door node
+        ``street.n_nodes + p + i`` is at ``door_x[i]``, joined to snap node
+        ``street.n_nodes + i`` by its access leg.
     """
 
     street: StreetGraph
@@ -67,6 +71,8 @@ class TravelGraph:
     node_x: np.ndarray
     node_y: np.ndarray
     doors: Mapping[str, np.ndarray]
+    door_x: np.ndarray
+    door_y: np.ndarray
 
     @property
     def n_nodes(self) -> int:
@@ -92,11 +98,55 @@ def build(street: StreetGraph, points: Mapping[str, Snapped]) -> TravelGraph:
     door_node = n + p + np.arange(p)
     doors_all = np.full(seg.size, -1, dtype=np.int64)
     doors_all[on] = door_node
+    pieces = _split(street, seg[on], frac[on], snap_node)
+    piece_seg, piece_a, piece_b, piece_t0, piece_t1, piece_ab, piece_ba, n_whole = pieces
 
-    # Split segments at the snap nodes: chain a -> p1 -> p2 ... -> b along each segment.
-    order = np.lexsort((frac[on], seg[on]))
-    s_seg = seg[on][order]
-    s_frac = frac[on][order]
+    access_s = offset[on] / street.travel.access_ms
+    total = n + 2 * p
+    # The street arcs stay as they are (cached per street graph); the chains through the
+    # snap nodes and the access legs are added beside them. A split segment keeps its
+    # whole arc too: it equals the chain's sum, so no path changes.
+    chain = piece_seg.size - n_whole
+    extra_ab, extra_ba = piece_ab[n_whole:], piece_ba[n_whole:]
+    extra_a, extra_b = piece_a[n_whole:], piece_b[n_whole:]
+    fwd = np.isfinite(extra_ab)
+    bwd = np.isfinite(extra_ba)
+    # Forward arcs x -> y with weight w, stored reversed (row y, column x).
+    rows = np.concatenate([extra_b[fwd], extra_a[bwd], snap_node, door_node])
+    cols = np.concatenate([extra_a[fwd], extra_b[bwd], door_node, snap_node])
+    weights = np.concatenate([extra_ab[fwd], extra_ba[bwd], access_s, access_s])
+    extra = _csr_min(rows, cols, np.maximum(weights, MIN_ARC_S), total)
+    csr_to = _street_csr(street, total) + extra if chain or p else _street_csr(street, total)
+
+    xy_snap_x = street.node_x[street.seg_u[seg[on]]] + frac[on] * (
+        street.node_x[street.seg_v[seg[on]]] - street.node_x[street.seg_u[seg[on]]])
+    xy_snap_y = street.node_y[street.seg_u[seg[on]]] + frac[on] * (
+        street.node_y[street.seg_v[seg[on]]] - street.node_y[street.seg_u[seg[on]]])
+    door_x, door_y = xy_snap_x.copy(), xy_snap_y.copy()
+    if all(s.x is not None for s in snapped) and snapped:
+        door_x = np.concatenate([s.x for s in snapped])[on]
+        door_y = np.concatenate([s.y for s in snapped])[on]
+    starts = np.cumsum([0] + sizes)
+    doors = {name: doors_all[starts[k]:starts[k + 1]] for k, name in enumerate(names)}
+    return TravelGraph(
+        street=street, csr_to=csr_to, piece_a=piece_a, piece_b=piece_b, piece_seg=piece_seg,
+        piece_t0=piece_t0, piece_t1=piece_t1, piece_ab_s=piece_ab, piece_ba_s=piece_ba,
+        node_x=np.concatenate([street.node_x, xy_snap_x]),
+        node_y=np.concatenate([street.node_y, xy_snap_y]),
+        doors=doors, door_x=door_x, door_y=door_y,
+    )
+
+
+def _split(street: StreetGraph, seg: np.ndarray, frac: np.ndarray, snap_node: np.ndarray):
+    """Street segments split at the snap nodes: chain a -> p1 -> p2 ... -> b along each.
+
+    Returns ``(segment, a, b, t0, t1, ab_s, ba_s, n_whole)`` per piece; the first
+    ``n_whole`` pieces are the segments no point split.
+    """
+    p = seg.size
+    order = np.lexsort((frac, seg))
+    s_seg = seg[order]
+    s_frac = frac[order]
     s_node = snap_node[order]
     first = np.ones(p, dtype=bool)
     first[1:] = s_seg[1:] != s_seg[:-1]
@@ -126,47 +176,7 @@ def build(street: StreetGraph, points: Mapping[str, Snapped]) -> TravelGraph:
     empty = share <= 0
     piece_ab[empty] = 0.0
     piece_ba[empty] = 0.0
-
-    access_s = offset[on] / street.travel.access_ms
-    total = n + 2 * p
-    # The street arcs stay as they are (cached per street graph); the chains through the
-    # snap nodes and the access legs are added beside them. A split segment keeps its
-    # whole arc too: it equals the chain's sum, so no path changes.
-    chain = piece_seg.size - whole.size
-    extra_ab, extra_ba = piece_ab[whole.size:], piece_ba[whole.size:]
-    extra_a, extra_b = piece_a[whole.size:], piece_b[whole.size:]
-    fwd = np.isfinite(extra_ab)
-    bwd = np.isfinite(extra_ba)
-    # Forward arcs x -> y with weight w, stored reversed (row y, column x).
-    rows = np.concatenate([extra_b[fwd], extra_a[bwd], snap_node, door_node])
-    cols = np.concatenate([extra_a[fwd], extra_b[bwd], door_node, snap_node])
-    weights = np.concatenate([extra_ab[fwd], extra_ba[bwd], access_s, access_s])
-    extra = _csr_min(rows, cols, np.maximum(weights, MIN_ARC_S), total)
-    csr_to = _street_csr(street, total) + extra if chain or p else _street_csr(street, total)
-
-    xy_snap_x = street.node_x[street.seg_u[seg[on]]] + frac[on] * (
-        street.node_x[street.seg_v[seg[on]]] - street.node_x[street.seg_u[seg[on]]])
-    xy_snap_y = street.node_y[street.seg_u[seg[on]]] + frac[on] * (
-        street.node_y[street.seg_v[seg[on]]] - street.node_y[street.seg_u[seg[on]]])
-    doors: dict[str, np.ndarray] = {}
-    start = 0
-    for name, size in zip(names, sizes):
-        doors[name] = doors_all[start:start + size]
-        start += size
-    return TravelGraph(
-        street=street,
-        csr_to=csr_to,
-        piece_a=piece_a,
-        piece_b=piece_b,
-        piece_seg=piece_seg,
-        piece_t0=piece_t0,
-        piece_t1=piece_t1,
-        piece_ab_s=piece_ab,
-        piece_ba_s=piece_ba,
-        node_x=np.concatenate([street.node_x, xy_snap_x]),
-        node_y=np.concatenate([street.node_y, xy_snap_y]),
-        doors=doors,
-    )
+    return piece_seg, piece_a, piece_b, piece_t0, piece_t1, piece_ab, piece_ba, whole.size
 
 
 _street_arcs: "weakref.WeakKeyDictionary[StreetGraph, csr_matrix]" = weakref.WeakKeyDictionary()

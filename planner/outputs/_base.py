@@ -145,7 +145,9 @@ def geojson_dict(frame: gpd.GeoDataFrame, precision: int = 5) -> dict:
 
 
 def fmt_minutes(value: float) -> str:
-    return "cannot reach" if not np.isfinite(value) else f"{value:.1f} min"
+    # rounded up, so a place shown at a threshold is covered at it (the one rule)
+    return ("cannot reach" if not np.isfinite(value)
+            else f"{np.ceil(value * 10 - 1e-9) / 10:.1f} min")
 
 
 def with_layer_control(fmap):

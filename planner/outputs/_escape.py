@@ -51,7 +51,7 @@ def markdown_cell(value: object) -> str:
     """
     if value is None or (not isinstance(value, str) and pd.api.types.is_scalar(value)
                          and pd.isna(value)):
-        return ""
+        return "n/a"  # not comparable: the reason is in the table's not_compared column
     if isinstance(value, float):
         return f"{value:g}"
     text = html.escape(str(value), quote=False)

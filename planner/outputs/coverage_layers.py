@@ -176,7 +176,7 @@ def _add_bands(result: CoverageResult, iso: gpd.GeoDataFrame, prefix: str, show:
 def _add_demand(result: CoverageResult, group) -> None:
     """Demand places as circle markers sized by weight, coloured by reached / not reached."""
     demand = result.demand
-    covered = demand["minutes_to_nearest"].to_numpy() <= result.threshold
+    covered = demand[f"covered_{result.threshold:g}"].to_numpy(dtype=bool)  # the one rule
     if len(demand) > MAX_DEMAND_MARKERS:
         demand = demand[~covered]  # keep the file small: only the places that need action
         covered = covered[~covered]

@@ -196,16 +196,47 @@ def test_one_way_streets_are_respected_for_riders_but_not_walkers():
         assert np.isclose(seconds[0], 1000.0)  # eastbound is always allowed
 
 
-def test_largest_connected_part_is_kept_and_the_rest_reported():
-    # two squares far apart: the smaller one is dropped
+def test_the_whole_graph_is_kept_and_its_pieces_labelled():
+    # two squares far apart: nothing is dropped, the small one is piece 1
     big = grid_network(3, 3)
     small_x = np.array([450_000.0, 450_100.0])
     net = network.from_segments(
         np.concatenate([big.node_x, small_x]), np.concatenate([big.node_y, [4_428_000.0] * 2]),
         np.concatenate([big.seg_u, [9]]), np.concatenate([big.seg_v, [10]]))
     street = net.graph(Travel("walk"))
-    assert street.n_nodes == 9
-    assert street.dropped_nodes == 2 and street.dropped_segments == 1
+    assert street.n_nodes == 11 and street.n_segments == net.n_segments
+    assert street.n_pieces == 2 and street.node_piece.tolist() == [0] * 9 + [1, 1]
+    assert street.summary()["pieces"] == 2
+
+
+def test_riders_push_against_one_way_streets_at_walking_pace():
+    # a 1 km square 0-1-3-2; the south side 0 -> 1 is one-way eastbound; riding at 1 m/s
+    net = grid_network(2, 2, spacing=1000, oneway=np.array([1, 0, 0, 0]))
+    cases = ((Travel("ebike", speed_kmh=3.6, push_kmh=1.8), 2000.0),  # push 1 km at 0.5 m/s
+             (Travel("ebike", speed_kmh=3.6, push_kmh=0.9), 3000.0),  # riding round is faster
+             (Travel("ebike", speed_kmh=3.6, push_oneway=False), 3000.0),
+             (Travel("bike", speed_kmh=3.6, push_kmh=1.8), 3000.0),  # off by default
+             (Travel("bike", speed_kmh=3.6, push_kmh=1.8, push_oneway=True), 2000.0))
+    for travel, westbound in cases:
+        graph = traveltime.build(net.graph(travel), {})
+        seconds, _ = traveltime.time_to_nearest(graph, np.array([0]))
+        assert np.isclose(seconds[1], westbound), travel
+        seconds, _ = traveltime.time_to_nearest(graph, np.array([1]))
+        assert np.isclose(seconds[0], 1000.0)  # with the one-way street: ridden
+
+
+def test_push_arcs_are_exactly_the_one_way_directions_riders_may_not_ride():
+    rng = np.random.default_rng(5)
+    net = grid_network(6, 6, oneway=rng.choice([-1, 0, 1], size=60))
+    ride = net.graph(Travel("ebike", push_oneway=False))
+    push = net.graph(Travel("ebike"))
+    assert np.array_equal(ride.seg_index, push.seg_index)
+    one_way = net.seg_oneway[push.seg_index]
+    walk_s = push.seg_length / (4.5 / 3.6)
+    expected_fwd = np.where(one_way == -1, walk_s, ride.seg_fwd_s)
+    expected_bwd = np.where(one_way == 1, walk_s, ride.seg_bwd_s)
+    assert np.allclose(push.seg_fwd_s, expected_fwd) and np.allclose(push.seg_bwd_s, expected_bwd)
+    assert np.all(np.isfinite(push.seg_fwd_s) & np.isfinite(push.seg_bwd_s))
 
 
 @settings(max_examples=25, deadline=None,
