@@ -76,7 +76,7 @@ def check(
         return [Finding("error", "network", str(exc))]
     findings.append(Finding("info", "network", f"{net.name}: {net.n_nodes:,} nodes, "
                                                f"{net.seg_length.sum() / 1000:,.1f} km of streets"))
-    frames = _read_layers(paths, weight_column, findings)
+    frames = _read_layers(paths, weight_column, findings, net)
     for mode in modes:
         try:
             travel = Travel(mode, max_snap_m=max_snap_m)
@@ -89,7 +89,7 @@ def check(
     return findings
 
 
-def _read_layers(paths, weight_column, findings: list[Finding]) -> dict:
+def _read_layers(paths, weight_column, findings: list[Finding], net) -> dict:
     frames = {}
     for role, path in paths.items():
         if path is None:
