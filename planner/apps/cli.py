@@ -241,11 +241,13 @@ def coverage(ctx, network_source, place, stations, demand, weight_column, modes,
       planner coverage --close S2 --add 116.315,40.005 --move S3=116.3150,40.0075
     """
     from planner.analysis import coverage as coverage_stage
+    from planner.analysis.options import CoverageOptions
     from planner.data import layers
+    from planner.engine.study import Study
     from planner.outputs import maps as render
 
     say = _progress(ctx)
-    thresholds = parse_minutes(minutes)
+    options = CoverageOptions(minutes=parse_minutes(minutes), per_station=per_station)
     travels = parse_travels(modes, speeds, max_snap)
     additions = [parse_lonlat(a, "--add") for a in add]
     moves = {}
@@ -263,12 +265,12 @@ def coverage(ctx, network_source, place, stations, demand, weight_column, modes,
     if additions or close or moves:
         station_layer = layers.edit_stations(station_layer, add=additions, close=close,
                                              move=moves)
+    study = Study(inputs.network, stations=station_layer, demand=demand_layer)
     results = []
     for travel in travels:
         say(f"analysing {travel.label}")
         results.append(coverage_stage.analyze(
-            inputs.network, station_layer, demand_layer, travel=travel, minutes=thresholds,
-            per_station_isochrones=per_station, progress=lambda m: say("  " + m)))
+            study.replace(travel=travel), options=options, progress=lambda m: say("  " + m)))
     map_path = map_path or _default_output(inputs.network.name, "coverage", ".html")
     report_path = report_path or map_path.with_suffix(".json")
     say("rendering the map")

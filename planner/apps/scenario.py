@@ -14,12 +14,13 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from planner import _validate
 from planner.analysis import coverage
+from planner.analysis.options import CoverageOptions
 from planner.data import layers
 from planner.analysis import proposals
 from planner.outputs import maps as render
 from planner.apps._inputs import load_inputs
+from planner.engine.study import Study, as_study
 from planner.errors import InputError, PlannerError, ScenarioError
 from planner.settings import Travel
 
@@ -76,6 +77,11 @@ class ScenarioResult:
     @property
     def name(self) -> str:
         return self.variant.name
+
+
+def coverage_options(variant: Variant) -> CoverageOptions:
+    """How a scenario's coverage is checked: its thresholds, no per-station outlines."""
+    return CoverageOptions(minutes=variant.minutes, per_station=False)
 
 
 @dataclass(frozen=True)
@@ -260,7 +266,7 @@ def _variant(raw: dict, base: Variant | None, where: str, allowed: set, base_dir
         raise fail(f"{where}.{key}", str(exc), key=key) from None
     try:
         minutes_raw = raw.get("minutes", base.minutes if base else coverage.DEFAULT_MINUTES)
-        minutes = _validate.minutes(minutes_raw)
+        minutes = CoverageOptions(minutes=minutes_raw).minutes
     except InputError as exc:
         raise fail(f"{where}.minutes", str(exc), key="minutes") from None
 
@@ -367,7 +373,9 @@ def run(spec: ScenarioSpec | str | Path, *,
     if not isinstance(spec, ScenarioSpec):
         spec = load(spec)
     inputs_cache: dict[tuple, object] = {}
-    graphs: dict[tuple, object] = {}
+    # one study per network: every variant derives from it and shares its street graphs,
+    # snapped layers and travel graphs
+    studies: dict[str, Study] = {}
     results = []
     for variant in spec.scenarios:
         say(f"scenario {variant.name!r}")
@@ -384,16 +392,15 @@ def run(spec: ScenarioSpec | str | Path, *,
         if inputs.stations is None or inputs.demand is None:
             raise ScenarioError(f"{variant.where}: give stations and demand layers (the "
                                 "network is not a bundled sample)")
-        graph_key = (variant.network, variant.travel)
-        street = graphs.get(graph_key)
-        if street is None:
-            street = graphs[graph_key] = inputs.network.graph(variant.travel)
-        stations = _edited_stations(variant, inputs, street)
+        root = studies.setdefault(variant.network, as_study(inputs.network))
+        study = root.replace(travel=variant.travel, stations=inputs.stations,
+                             demand=inputs.demand, candidates=inputs.candidates)
+        stations = _edited_stations(variant, inputs, study.street)
         proposal = None
         if variant.propose is not None:
             options = dict(variant.propose)
             proposal = proposals.propose(
-                street, stations, inputs.demand, candidates=inputs.candidates,
+                study, stations, inputs.demand, candidates=inputs.candidates,
                 model=options.get("model", "mclp"), k=options.get("k", 1),
                 target_share=options.get("target_share", 1.0), travel=variant.travel,
                 minutes=max(variant.minutes),
@@ -407,8 +414,8 @@ def run(spec: ScenarioSpec | str | Path, *,
                     {"id": f"P-{r.id}", "name": f"proposed: {r.name}", "kind": "proposed",
                      "lon": r.geometry.x, "lat": r.geometry.y} for r in proposal.sites.itertuples()
                 ], where=variant.where)
-        result = coverage.analyze(street, stations, inputs.demand, minutes=variant.minutes,
-                                  per_station_isochrones=False)
+        result = coverage.analyze(study.replace(stations=stations),
+                                  options=coverage_options(variant))
         results.append(ScenarioResult(variant, result, proposal, stations))
     return ScenarioRun(title=spec.title, results=tuple(results))
 
