@@ -13,8 +13,7 @@ graph for a mode and speed, with the layers snapped once) is passed to every sta
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
+from planner._version import __version__
 from planner import errors, optimize
 from planner.analysis import coverage, proposals
 from planner.analysis.options import CoverageOptions

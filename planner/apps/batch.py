@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from planner import __version__
+from planner._version import __version__
 from planner import _validate
 from planner.outputs import maps as render
 from planner.errors import PlannerError, ScenarioError

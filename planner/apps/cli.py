@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from planner import __version__
+from planner._version import __version__
 from planner.errors import InputError, NetworkError, PlannerError, SolverError
 
 log = logging.getLogger("planner")
