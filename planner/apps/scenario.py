@@ -55,6 +55,11 @@ class Variant:
     propose: Mapping | None = None
     where: str = "baseline"
 
+    @property
+    def coverage_options(self) -> CoverageOptions:
+        """How this scenario's coverage is checked: its thresholds, no per-station outlines."""
+        return CoverageOptions(minutes=self.minutes, per_station=False)
+
 
 @dataclass(frozen=True)
 class ScenarioSpec:
@@ -77,11 +82,6 @@ class ScenarioResult:
     @property
     def name(self) -> str:
         return self.variant.name
-
-
-def coverage_options(variant: Variant) -> CoverageOptions:
-    """How a scenario's coverage is checked: its thresholds, no per-station outlines."""
-    return CoverageOptions(minutes=variant.minutes, per_station=False)
 
 
 @dataclass(frozen=True)
@@ -415,7 +415,7 @@ def run(spec: ScenarioSpec | str | Path, *,
                      "lon": r.geometry.x, "lat": r.geometry.y} for r in proposal.sites.itertuples()
                 ], where=variant.where)
         result = coverage.analyze(study.replace(stations=stations),
-                                  options=coverage_options(variant))
+                                  options=variant.coverage_options)
         results.append(ScenarioResult(variant, result, proposal, stations))
     return ScenarioRun(title=spec.title, results=tuple(results))
 
