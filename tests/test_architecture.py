@@ -31,13 +31,25 @@ def _group(module: str) -> str:
     return parts[1] if parts[1] in FLOORS else "ground"
 
 
+def _runtime_nodes(tree: ast.AST):
+    """Every node, except those under ``if TYPE_CHECKING:`` (imports for type hints only)."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            stack.extend(node.orelse)
+            continue
+        stack.extend(ast.iter_child_nodes(node))
+
+
 def _imports() -> dict[str, set[str]]:
     """Every planner module and the planner modules it imports (anywhere in the file)."""
     modules = {_module(p): p for p in PACKAGE.rglob("*.py")}
     found: dict[str, set[str]] = {}
     for name, path in modules.items():
         targets = set()
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in _runtime_nodes(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
                 base = node.module
                 for alias in node.names:
