@@ -72,3 +72,27 @@ def rows_text(rows: Sequence[int], limit: int = 5) -> str:
     shown = ", ".join(str(r) for r in rows[:limit])
     more = f" and {len(rows) - limit} more" if len(rows) > limit else ""
     return f"row{'s' if len(rows) > 1 else ''} {shown}{more}"
+
+
+def distance_m(value: object, *, name: str, maximum: float = 100_000.0,
+               allow_zero: bool = False) -> float:
+    """A finite distance in metres, positive (or zero when allowed) and at most ``maximum``."""
+    try:
+        if isinstance(value, bool):
+            raise TypeError
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError):
+        raise InputError(f"{name}={value!r} is not a number of metres") from None
+    low_ok = number >= 0 if allow_zero else number > 0
+    if not (math.isfinite(number) and low_ok and number <= maximum):
+        low = "0 or more" if allow_zero else "above 0"
+        raise InputError(f"{name}={value!r} must be a distance {low} and at most "
+                         f"{maximum:g} m")
+    return number
+
+
+def flag(value: object, *, name: str) -> bool:
+    """A true/false switch (not a number or a string that merely looks like one)."""
+    if not isinstance(value, bool):
+        raise InputError(f"{name}={value!r} must be true or false")
+    return value

@@ -23,6 +23,7 @@ from planner.analysis import coverage
 from planner.data import layers
 from planner import optimize
 from planner.engine import traveltime
+from planner.engine.study import Study, as_study
 from planner.errors import InputError, LayerError
 from planner.data.network import Network, StreetGraph
 from planner.settings import Settings, Travel
@@ -156,7 +157,7 @@ def _xy_bytes(frame: gpd.GeoDataFrame | None) -> bytes:
 
 
 def build_matrices(
-    street: StreetGraph,
+    study: Study | StreetGraph,
     candidates: gpd.GeoDataFrame,
     demand: gpd.GeoDataFrame,
     stations: gpd.GeoDataFrame | None,
@@ -167,9 +168,13 @@ def build_matrices(
     """Candidate x demand and station x demand time matrices, cached by content.
 
     The cache key covers the network file, mode, speeds, limit and every point's
-    coordinates, so a changed layer or setting never reuses a stale matrix.
+    coordinates, so a changed layer or setting never reuses a stale matrix. Points are
+    snapped through the study (``study`` may also be a street graph), so a layer it has
+    snapped already is not snapped again.
     """
     settings = settings or Settings.from_env()
+    study = as_study(study)
+    street = study.street
     travel = street.travel
     key = hashlib.sha256(json.dumps([
         MATRIX_CACHE_VERSION, street.network.fingerprint, travel.mode, travel.speed_kmh,
@@ -189,14 +194,12 @@ def build_matrices(
         except Exception as exc:
             warnings.warn(f"matrix cache {path} is unreadable ({exc}); rebuilding it",
                           RuntimeWarning, stacklevel=2)
-    snap_c = layers.snap(candidates, street)
-    snap_d = layers.snap(demand, street)
-    groups = {"candidates": snap_c, "demand": snap_d}
-    snap_s = None
+    groups = {"candidates": candidates, "demand": demand}
+    snap_c, snap_s = study.snap(candidates), None
     if stations is not None and len(stations):
-        snap_s = layers.snap(stations, street)
-        groups["stations"] = snap_s
-    graph = traveltime.build(street, groups)
+        snap_s = study.snap(stations)
+        groups["stations"] = stations
+    graph = study.travel_graph(groups)
     c_matrix = traveltime.times_to_each(graph, graph.door("candidates"), graph.door("demand"),
                                         limit=limit_s)
     if snap_s is not None:
@@ -284,9 +287,9 @@ class ProposalResult:
 
 
 def propose(
-    network: Network | StreetGraph,
-    stations: gpd.GeoDataFrame | None,
-    demand: gpd.GeoDataFrame,
+    network: Study | Network | StreetGraph,
+    stations: gpd.GeoDataFrame | None = None,
+    demand: gpd.GeoDataFrame | None = None,
     *,
     candidates: gpd.GeoDataFrame | None = None,
     model: str = "mclp",
@@ -313,8 +316,10 @@ def propose(
     Parameters
     ----------
     network
-        A :class:`~planner.data.network.Network` (``travel`` picks the mode) or a street graph
-        already built for one mode (then ``travel`` is ignored).
+        A :class:`~planner.engine.study.Study` (its layers, snapped once and reused; layers
+        given here replace its own), a :class:`~planner.data.network.Network` (``travel``
+        picks the mode) or a street graph already built for one mode (then ``travel`` is
+        ignored).
     model
         ``mclp`` (the ``k`` sites covering the most demand within ``minutes``), ``lscp`` (the
         fewest sites reaching ``target_share``) or ``pmedian`` (``k`` sites minimising the
@@ -332,11 +337,10 @@ def propose(
     if existing not in EXISTING:
         raise InputError(f"existing={existing!r}: choose one of {', '.join(EXISTING)}")
     threshold = _validate.minutes([minutes], name="minutes")[0]
-    if isinstance(network, StreetGraph):
-        street, travel = network, network.travel
-    else:
-        travel = travel or Travel()
-        street = network.graph(travel)
+    study = as_study(network, stations=stations, demand=demand, candidates=candidates,
+                     travel=travel)
+    street, travel = study.street, study.travel
+    stations, demand, candidates = study.stations, study.layer("demand"), study.candidates
     layers.check_area(demand, street, role="demand")
     if stations is not None and len(stations) and existing != "ignore":
         layers.check_area(stations, street, role="stations")
@@ -354,7 +358,7 @@ def propose(
         fixed_stations = stations
     limit_min = threshold if model != "pmedian" else (pmedian_limit_min or 2 * threshold)
     say(f"building the {len(pool)} candidates x {len(demand)} demand travel-time matrix")
-    matrices = build_matrices(street, pool, demand, fixed_stations, limit_s=limit_min * 60,
+    matrices = build_matrices(study, pool, demand, fixed_stations, limit_s=limit_min * 60,
                               settings=settings)
     on = matrices.candidate_on_network
     dropped = int((~on).sum())
@@ -391,11 +395,11 @@ def propose(
         say("checking coverage before and after")
         base = stations if existing == "fixed" else None
         if base is not None and len(base):
-            before = coverage.analyze(street, base, demand, minutes=[threshold],
+            before = coverage.analyze(study.replace(stations=base), minutes=[threshold],
                                       per_station_isochrones=False)
         plan = _plan_stations(base, sites)
         if plan is not None:
-            after = coverage.analyze(street, plan, demand, minutes=[threshold],
+            after = coverage.analyze(study.replace(stations=plan), minutes=[threshold],
                                      per_station_isochrones=False)
     details = {"candidates_off_network": dropped, "matrix_cached": matrices.cached,
                "matrix_nnz": int(cover.nnz)}
