@@ -1,22 +1,22 @@
 """Station-coverage planner: 15-minute service circles for gig-worker rest stations.
 
-A few verbs cover the usual job; the stage modules (network, layers, traveltime,
-isochrones, coverage, render) hold the rest.
+A few verbs cover the usual job; the stage modules (network, layers, study, traveltime,
+isochrones, coverage, render) hold the rest. One prepared :class:`Study` (a network's street
+graph for a mode and speed, with the layers snapped once) is passed to every stage.
 
 >>> import planner
->>> net = planner.load_network("wudaokou")
->>> stations = planner.read_stations("layers/wudaokou/stations.geojson")
->>> demand = planner.read_demand("layers/wudaokou/demand.geojson")
->>> result = planner.check_coverage(net, stations, demand, travel=planner.Travel("ebike"))
+>>> study = planner.prepare("wudaokou", travel=planner.Travel("ebike"))  # the sample's layers
+>>> result = planner.check_coverage(study, options=planner.CoverageOptions(minutes=[10, 15]))
 >>> round(result.covered_share(15), 2)  # doctest: +SKIP
+>>> plan = planner.propose(study, k=2)  # reuses the snapped demand  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
+from planner._version import __version__
 from planner import errors, optimize
 from planner.analysis import coverage, proposals
+from planner.analysis.options import CoverageOptions
 from planner.analysis.coverage import CoverageResult
 from planner.analysis.coverage import analyze as check_coverage
 from planner.analysis.proposals import ProposalResult, propose
@@ -24,7 +24,8 @@ from planner.apps import doctor, scenario
 from planner.data import layers, network, samples
 from planner.data.layers import read_candidates, read_demand, read_stations
 from planner.data.network import load_network
-from planner.engine import isochrones, traveltime
+from planner.engine import isochrones, study, traveltime
+from planner.engine.study import Study, prepare
 from planner.errors import PlannerError
 from planner.outputs import maps as render
 from planner.outputs.maps import coverage_map, save_map
@@ -33,6 +34,7 @@ from planner.settings import Settings, Travel
 __all__ = [
     "__version__",
     # verbs
+    "prepare",
     "load_network",
     "read_stations",
     "read_demand",
@@ -41,8 +43,10 @@ __all__ = [
     "propose",
     "coverage_map",
     "save_map",
-    # inputs and results
+    # the prepared object, inputs and results
+    "Study",
     "Travel",
+    "CoverageOptions",
     "Settings",
     "CoverageResult",
     "ProposalResult",
@@ -50,6 +54,7 @@ __all__ = [
     # stage modules
     "network",
     "layers",
+    "study",
     "traveltime",
     "isochrones",
     "coverage",

@@ -195,16 +195,42 @@ def travel(value: object):
 
 
 def street_source(value: object, *, name: str = "network") -> None:
-    """A network from :func:`planner.load_network` or a street graph built from one."""
+    """A study (:func:`planner.prepare`), a network from :func:`planner.load_network` or a
+    street graph built from one."""
     from planner.data.network import Network, StreetGraph
+    from planner.engine.study import Study
 
-    if not isinstance(value, (Network, StreetGraph)):
-        raise InputError(f"{name}: give a network from planner.load_network(...), not "
-                         f"{type(value).__name__}")
+    if not isinstance(value, (Study, Network, StreetGraph)):
+        raise InputError(f"{name}: give a study from planner.prepare(...) or a network from "
+                         f"planner.load_network(...), not {type(value).__name__}")
 
 
 def choice(value: object, options, *, name: str) -> str:
     """One of ``options`` (strings)."""
     if not isinstance(value, str) or value not in options:
         raise InputError(f"{name}={value!r}: choose one of {', '.join(options)}")
+    return value
+
+
+def distance_m(value: object, *, name: str, maximum: float = 100_000.0,
+               allow_zero: bool = False) -> float:
+    """A finite distance in metres, positive (or zero when allowed) and at most ``maximum``."""
+    try:
+        if isinstance(value, bool):
+            raise TypeError
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError):
+        raise InputError(f"{name}={value!r} is not a number of metres") from None
+    low_ok = number >= 0 if allow_zero else number > 0
+    if not (math.isfinite(number) and low_ok and number <= maximum):
+        low = "0 or more" if allow_zero else "above 0"
+        raise InputError(f"{name}={value!r} must be a distance {low} and at most "
+                         f"{maximum:g} m")
+    return number
+
+
+def flag(value: object, *, name: str) -> bool:
+    """A true/false switch (not a number or a string that merely looks like one)."""
+    if not isinstance(value, bool):
+        raise InputError(f"{name}={value!r} must be true or false")
     return value

@@ -20,17 +20,15 @@ from planner import _validate
 from planner.engine import isochrones
 from planner.data import layers
 from planner.engine import traveltime
+from planner.engine.study import Study, as_study
+from planner.analysis.options import DEFAULT_MINUTES, GAP_LINK_M, CoverageOptions
 from planner.errors import LayerError
 from planner.data.network import Network, StreetGraph
 from planner.settings import Travel
 
-__all__ = ["CoverageResult", "analyze", "is_covered", "unreachable_causes", "DEFAULT_MINUTES", "CAUSES"]
+__all__ = ["CoverageResult", "CoverageOptions", "analyze", "is_covered", "unreachable_causes", "DEFAULT_MINUTES", "CAUSES"]
 
 log = logging.getLogger(__name__)
-
-DEFAULT_MINUTES: tuple[float, ...] = (5.0, 10.0, 15.0)
-#: Uncovered places closer than this (m) to each other form one gap area.
-GAP_LINK_M = 400.0
 
 #: Why a demand place cannot reach any station (the ``unreachable_cause`` column).
 CAUSES: dict[str, str] = {
@@ -183,49 +181,49 @@ def _round(value: float) -> float | None:
 
 
 def analyze(
-    network: Network | StreetGraph,
-    stations: gpd.GeoDataFrame,
-    demand: gpd.GeoDataFrame,
+    study: Study | Network | StreetGraph,
+    stations: gpd.GeoDataFrame | None = None,
+    demand: gpd.GeoDataFrame | None = None,
     *,
+    options: CoverageOptions | None = None,
     travel: Travel | None = None,
-    minutes: Sequence[float] = DEFAULT_MINUTES,
-    with_isochrones: bool = True,
-    per_station_isochrones: bool = True,
-    buffer_m: float = isochrones.BUFFER_M,
-    gap_link_m: float = GAP_LINK_M,
+    minutes: Sequence[float] | None = None,
+    with_isochrones: bool | None = None,
+    per_station_isochrones: bool | None = None,
+    buffer_m: float | None = None,
+    gap_link_m: float | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> CoverageResult:
     """Check which demand reaches a station within each threshold.
 
     Parameters
     ----------
-    network
-        A :class:`~planner.data.network.Network` (then ``travel`` picks the mode) or a street
-        graph already built for one mode.
+    study
+        A :class:`~planner.engine.study.Study` (its stations and demand, snapped once and
+        reused), or a :class:`~planner.data.network.Network` (then ``travel`` picks the mode)
+        or a street graph already built for one mode, with ``stations`` and ``demand``.
     stations, demand
-        Point layers as returned by :mod:`planner.data.layers` (``id``, ``name``, ``weight``).
+        Point layers as returned by :mod:`planner.data.layers` (``id``, ``name``,
+        ``weight``); with a study, they replace the study's own.
+    options
+        Thresholds and outlines (:class:`~planner.analysis.options.CoverageOptions`);
+        the keywords ``minutes``, ``with_isochrones``, ``per_station_isochrones``,
+        ``buffer_m`` and ``gap_link_m``, where given, override its fields.
     travel
-        Mode and speed; defaults to riders on e-bikes.
-    minutes
-        Thresholds; the largest is the main one (gaps, station loads).
+        Mode and speed; defaults to the study's (riders on e-bikes for a bare network).
     """
     say = progress or (lambda message: None)
-    minutes = _validate.minutes(minutes)
-    _validate.street_source(network)
-    travel = _validate.travel(travel) if not isinstance(network, StreetGraph) else travel
-    stations = layers.as_layer(stations, role="stations", id_prefix="S")
-    demand = layers.as_layer(demand, role="demand", id_prefix="D")
-    buffer_m = _validate.number_in(buffer_m, name="buffer_m", unit="metres", maximum=1000)
-    gap_link_m = _validate.number_in(gap_link_m, name="gap_link_m", unit="metres",
-                                     maximum=10_000)
-    if isinstance(network, StreetGraph):
-        street = network
-        travel = street.travel
-    else:
-        travel = travel or Travel()
-        street = network.graph(travel)
-    snap_s, snap_d = _snap_layers(street, stations, demand, say)
-    graph = traveltime.build(street, {"stations": snap_s, "demand": snap_d})
+    options = (options or CoverageOptions()).replace(
+        minutes=minutes, isochrones=with_isochrones, per_station=per_station_isochrones,
+        buffer_m=buffer_m, gap_link_m=gap_link_m)
+    minutes, with_isochrones, per_station_isochrones = (
+        options.minutes, options.isochrones, options.per_station)
+    buffer_m, gap_link_m = options.buffer_m, options.gap_link_m
+    study = as_study(study, stations=stations, demand=demand, travel=travel)
+    street, travel = study.street, study.travel
+    stations, demand = study.layer("stations"), study.layer("demand")
+    snap_s, snap_d = _snap_layers(study, stations, demand, say)
+    graph = study.travel_graph({"stations": stations, "demand": demand})
     s_doors, d_doors = graph.door("stations"), graph.door("demand")
 
     say("computing travel times to the nearest station")
@@ -269,16 +267,16 @@ def analyze(
                           graph_summary=street.summary(), reach_s=within)
 
 
-def _snap_layers(street: StreetGraph, stations, demand, say) -> tuple:
-    """Check and snap both layers once; refuse a run where no station is on the network."""
-    travel = street.travel
+def _snap_layers(study: Study, stations, demand, say) -> tuple:
+    """Check and snap both layers (once per study); refuse a run where no station is on the
+    network."""
+    street, travel = study.street, study.travel
     for frame, role in ((stations, "stations"), (demand, "demand")):
         if len(frame) == 0:
             raise LayerError(f"the {role} layer is empty; give at least one point")
         layers.check_area(frame, street, role=role)
     say(f"snapping {len(stations)} stations and {len(demand)} demand places to the streets")
-    snap_s = layers.snap(stations, street)
-    snap_d = layers.snap(demand, street)
+    snap_s, snap_d = study.snap(stations), study.snap(demand)
     if not snap_s.on_network.any():
         raise LayerError(
             f"all {len(stations)} stations are farther than {travel.max_snap_m:g} m from any "

@@ -24,6 +24,7 @@ from planner.analysis import coverage
 from planner.data import layers
 from planner import optimize
 from planner.engine import traveltime
+from planner.engine.study import Study, as_study
 from planner.errors import InputError, LayerError
 from planner.data.network import Network, StreetGraph
 from planner.settings import Settings, Travel
@@ -157,7 +158,7 @@ def _xy_bytes(frame: gpd.GeoDataFrame | None) -> bytes:
 
 
 def build_matrices(
-    street: StreetGraph,
+    study: Study | StreetGraph,
     candidates: gpd.GeoDataFrame,
     demand: gpd.GeoDataFrame,
     stations: gpd.GeoDataFrame | None,
@@ -168,9 +169,13 @@ def build_matrices(
     """Candidate x demand and station x demand time matrices, cached by content.
 
     The cache key covers the network file, mode, speeds, limit and every point's
-    coordinates, so a changed layer or setting never reuses a stale matrix.
+    coordinates, so a changed layer or setting never reuses a stale matrix. Points are
+    snapped through the study (``study`` may also be a street graph), so a layer it has
+    snapped already is not snapped again.
     """
     settings = settings or Settings.from_env()
+    study = as_study(study)
+    street = study.street
     travel = street.travel
     key = hashlib.sha256(json.dumps([
         MATRIX_CACHE_VERSION, street.network.fingerprint, travel.mode, travel.speed_kmh,
@@ -191,14 +196,12 @@ def build_matrices(
         except Exception as exc:
             warnings.warn(f"matrix cache {path} is unreadable ({exc}); rebuilding it",
                           RuntimeWarning, stacklevel=2)
-    snap_c = layers.snap(candidates, street)
-    snap_d = layers.snap(demand, street)
-    groups = {"candidates": snap_c, "demand": snap_d}
-    snap_s = None
+    groups = {"candidates": candidates, "demand": demand}
+    snap_c, snap_s = study.snap(candidates), None
     if stations is not None and len(stations):
-        snap_s = layers.snap(stations, street)
-        groups["stations"] = snap_s
-    graph = traveltime.build(street, groups)
+        snap_s = study.snap(stations)
+        groups["stations"] = stations
+    graph = study.travel_graph(groups)
     c_matrix = traveltime.times_to_each(graph, graph.door("candidates"), graph.door("demand"),
                                         limit=limit_s)
     if snap_s is not None:
@@ -292,11 +295,13 @@ def _checked_arguments(network, stations, demand, candidates, *, k, target_share
     if isinstance(candidate_sources, str) or not all(
             isinstance(c, str) for c in candidate_sources):
         raise InputError("candidate_sources: give a list such as ['layer', 'intersections']")
-    layer = layers.as_layer
+    def layer(frame, role: str, prefix: str):
+        return None if frame is None else layers.as_layer(frame, role=role, id_prefix=prefix)
+
     return (
-        None if stations is None else layer(stations, role="stations", id_prefix="S"),
-        layer(demand, role="demand", id_prefix="D"),
-        None if candidates is None else layer(candidates, role="candidates", id_prefix="C"),
+        layer(stations, "stations", "S"),
+        layer(demand, "demand", "D"),
+        layer(candidates, "candidates", "C"),
         _validate.whole(k, name="k", maximum=10_000),
         _validate.share(target_share, name="target_share"),
         _validate.number_in(spacing_m, name="spacing_m", unit="metres", minimum=20,
@@ -306,14 +311,14 @@ def _checked_arguments(network, stations, demand, candidates, *, k, target_share
         _validate.whole(curve_k, name="curve_k", minimum=0, maximum=1000),
         _validate.optional_number(pmedian_limit_min, name="pmedian_limit_min", unit="minutes",
                                   maximum=_validate.MAX_MINUTES),
-        travel if isinstance(network, StreetGraph) else _validate.travel(travel),
+        None if travel is None else _validate.travel(travel),
     )
 
 
 def propose(
-    network: Network | StreetGraph,
-    stations: gpd.GeoDataFrame | None,
-    demand: gpd.GeoDataFrame,
+    network: Study | Network | StreetGraph,
+    stations: gpd.GeoDataFrame | None = None,
+    demand: gpd.GeoDataFrame | None = None,
     *,
     candidates: gpd.GeoDataFrame | None = None,
     model: str = "mclp",
@@ -340,8 +345,10 @@ def propose(
     Parameters
     ----------
     network
-        A :class:`~planner.data.network.Network` (``travel`` picks the mode) or a street graph
-        already built for one mode (then ``travel`` is ignored).
+        A :class:`~planner.engine.study.Study` (its layers, snapped once and reused; layers
+        given here replace its own), a :class:`~planner.data.network.Network` (``travel``
+        picks the mode) or a street graph already built for one mode (then ``travel`` is
+        ignored).
     model
         ``mclp`` (the ``k`` sites covering the most demand within ``minutes``), ``lscp`` (the
         fewest sites reaching ``target_share``) or ``pmedian`` (``k`` sites minimising the
@@ -365,11 +372,10 @@ def propose(
         spacing_m=spacing_m, capacity=capacity, time_limit=time_limit, curve_k=curve_k,
         pmedian_limit_min=pmedian_limit_min, travel=travel, method=method,
         unreachable=unreachable, candidate_sources=candidate_sources)
-    if isinstance(network, StreetGraph):
-        street, travel = network, network.travel
-    else:
-        travel = travel or Travel()
-        street = network.graph(travel)
+    study = as_study(network, stations=stations, demand=demand, candidates=candidates,
+                     travel=travel)
+    street, travel = study.street, study.travel
+    stations, demand, candidates = study.stations, study.layer("demand"), study.candidates
     layers.check_area(demand, street, role="demand")
     if stations is not None and len(stations) and existing != "ignore":
         layers.check_area(stations, street, role="stations")
@@ -387,7 +393,7 @@ def propose(
         fixed_stations = stations
     limit_min = threshold if model != "pmedian" else (pmedian_limit_min or 2 * threshold)
     say(f"building the {len(pool)} candidates x {len(demand)} demand travel-time matrix")
-    matrices = build_matrices(street, pool, demand, fixed_stations, limit_s=limit_min * 60,
+    matrices = build_matrices(study, pool, demand, fixed_stations, limit_s=limit_min * 60,
                               settings=settings)
     on = matrices.candidate_on_network
     dropped = int((~on).sum())
@@ -424,11 +430,11 @@ def propose(
         say("checking coverage before and after")
         base = stations if existing == "fixed" else None
         if base is not None and len(base):
-            before = coverage.analyze(street, base, demand, minutes=[threshold],
+            before = coverage.analyze(study.replace(stations=base), minutes=[threshold],
                                       per_station_isochrones=False)
         plan = _plan_stations(base, sites)
         if plan is not None:
-            after = coverage.analyze(street, plan, demand, minutes=[threshold],
+            after = coverage.analyze(study.replace(stations=plan), minutes=[threshold],
                                      per_station_isochrones=False)
     details = {"candidates_off_network": dropped, "matrix_cached": matrices.cached,
                "matrix_nnz": int(cover.nnz)}

@@ -144,7 +144,7 @@ def nearest_minutes(times: sparse.spmatrix, mask: np.ndarray) -> np.ndarray:
 
 
 def analyze_services(
-    network: Network | StreetGraph,
+    network,
     stations: gpd.GeoDataFrame,
     demand: gpd.GeoDataFrame,
     *,
@@ -171,7 +171,10 @@ def analyze_services(
     """
     say = progress or (lambda message: None)
     minutes = _validate.minutes(minutes)
-    street = network if isinstance(network, StreetGraph) else network.graph(travel or Travel())
+    from planner.engine.study import as_study
+
+    study = as_study(network, stations=stations, demand=demand, travel=travel)
+    street = study.street
     if len(stations) == 0 or len(demand) == 0:
         raise LayerError("per-service coverage needs at least one station and one demand place")
     offers = vocab.service_table(stations, vocabulary=vocabulary)
@@ -183,8 +186,8 @@ def analyze_services(
         wanted = [s for s in offers.columns if offers[s].any()]
     wanted = list(dict.fromkeys(wanted))
     say(f"snapping {len(stations)} stations and {len(demand)} demand places")
-    snap_s, snap_d = layers.snap(stations, street), layers.snap(demand, street)
-    graph = traveltime.build(street, {"stations": snap_s, "demand": snap_d})
+    snap_s = study.snap(stations)  # cached per study: demand is snapped once per mode
+    graph = study.travel_graph({"stations": stations, "demand": demand})
     say("computing the station x demand travel times once")
     times = traveltime.times_to_each(graph, graph.door("stations"), graph.door("demand"),
                                      limit=max(minutes) * 60)

@@ -149,7 +149,7 @@ def run_special_propose(inputs, demand_layer, *, model, k, travel, minutes, sour
             k=k, travel=travel, minutes=minutes, candidate_sources=sources,
             progress=lambda m: say("  " + m), **options)
         _write_proposal(result, inputs, say, **outputs)
-        from planner.apps.cli import _print_proposal
+        from planner.apps._console import _print_proposal
 
         _print_proposal(result)
         click.echo(f"  service {result.details['service']}: stations offering it: "

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from planner import __version__
+from planner._version import __version__
 from planner import _io, _paths, _validate
 from planner._config import read_config
 from planner._paths import file_names
@@ -286,6 +286,7 @@ def _analyse(district: District, folder: Path, self_contained: bool) -> tuple[di
     from planner.analysis import proposals
     from planner.data import samples
     from planner.apps._inputs import load_inputs
+    from planner.engine.study import as_study
     from planner.settings import Travel
 
     if district.bbox is not None:
@@ -304,8 +305,9 @@ def _analyse(district: District, folder: Path, self_contained: bool) -> tuple[di
     if inputs.stations is None or inputs.demand is None:
         raise PlannerError("give stations and demand layers for this district")
     travel = Travel(district.mode, speed_kmh=district.speed_kmh)
-    result = coverage.analyze(inputs.network, inputs.stations, inputs.demand, travel=travel,
-                              minutes=district.minutes, per_station_isochrones=False)
+    study = as_study(inputs.network, stations=inputs.stations, demand=inputs.demand,
+                     candidates=inputs.candidates, travel=travel)  # the proposal reuses it
+    result = coverage.analyze(study, minutes=district.minutes, per_station_isochrones=False)
     summary = result.summary()
     main = result.threshold
     row = {
@@ -326,8 +328,7 @@ def _analyse(district: District, folder: Path, self_contained: bool) -> tuple[di
     if "proposals" in district.analysis:
         options = dict(district.propose)
         plan = proposals.propose(
-            inputs.network, inputs.stations, inputs.demand, candidates=inputs.candidates,
-            model=options.get("model", "mclp"), k=options.get("k", 3), travel=travel,
+            study, model=options.get("model", "mclp"), k=int(options.get("k", 3)),
             minutes=main, candidate_sources=tuple(options.get("candidate_sources") or (
                 ("layer",) if inputs.candidates is not None else ("intersections",))),
             spacing_m=options.get("spacing_m", 300.0),

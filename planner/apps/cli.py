@@ -9,8 +9,9 @@ from pathlib import Path
 
 import click
 
-from planner import __version__
+from planner._version import __version__
 from planner.apps import _services_cli
+from planner.apps._console import _print_proposal
 from planner.errors import InputError, NetworkError, PlannerError, SolverError
 
 log = logging.getLogger("planner")
@@ -344,10 +345,12 @@ def coverage(ctx, network_source, place, stations, demand, weight_column, modes,
     from planner.analysis import measures
     from planner.data import layers
     from planner.outputs import exports as export_stage
+    from planner.analysis.options import CoverageOptions
+    from planner.engine.study import Study
     from planner.outputs import maps as render
 
     say = _progress(ctx)
-    thresholds = parse_minutes(minutes)
+    options = CoverageOptions(minutes=parse_minutes(minutes), per_station=per_station)
     travels = parse_travels(modes, speeds, max_snap)
     try:
         wanted = measures.MeasureOptions.parse(measure_items)
@@ -381,15 +384,16 @@ def coverage(ctx, network_source, place, stations, demand, weight_column, modes,
     if additions or close or moves:
         station_layer = layers.edit_stations(station_layer, add=additions, close=close,
                                              move=moves)
+    study = Study(inputs.network, stations=station_layer, demand=demand_layer)
     results = []
     for travel in travels:
         say(f"analysing {travel.label}")
         results.append(coverage_stage.analyze(
-            inputs.network, station_layer, demand_layer, travel=travel, minutes=thresholds,
-            per_station_isochrones=per_station, progress=lambda m: say("  " + m)))
+            study.replace(travel=travel), options=options, progress=lambda m: say("  " + m)))
         results[-1] = measures.apply(results[-1], wanted, areas=areas)
     by_service = _services_cli.coverage_services(inputs.network, station_layer, demand_layer,
-                                                 travels, thresholds, say=say, **service_opts)
+                                                 travels, options.minutes, say=say,
+                                                 **service_opts)
     map_path = map_path or _default_output(inputs.network.name, "coverage", ".html")
     report_path = report_path or map_path.with_suffix(".json")
     policy = _guard([map_path, report_path], run_inputs, force)
@@ -628,39 +632,6 @@ def _propose_numbers(target, k, spacing, capacity, time_limit, curve_k):
         except InputError as exc:
             raise click.BadParameter(str(exc), param_hint=hint) from None
     return tuple(values)
-
-
-def _print_proposal(result) -> None:
-    summary = result.summary()
-    solver = summary["solver"]
-    click.secho(f"\n{result.model.upper()}, {result.travel.label}, "
-                f"{result.minutes:g} min, existing stations {result.existing}", bold=True)
-    gap = "" if solver["gap"] is None else f", gap {solver['gap']:.2%}"
-    click.echo(f"  solver: {solver['method']} ({solver['status']}{gap}) in {solver['seconds']:.2f} s;"
-               f" {summary['candidates']} candidates")
-    if summary["covered_share_before"] is not None:
-        click.echo(f"  covered within {result.minutes:g} min: "
-                   f"{summary['covered_share_before'] * 100:.1f}% -> "
-                   f"{(summary['covered_share_after'] or 0) * 100:.1f}% of demand weight")
-    elif summary["covered_share_after"] is not None:
-        click.echo(f"  covered within {result.minutes:g} min with the plan: "
-                   f"{summary['covered_share_after'] * 100:.1f}% of demand weight")
-    if result.model == "pmedian":
-        click.echo(f"  mean travel time: {solver['mean_seconds_before'] / 60:.1f} -> "
-                   f"{solver['mean_seconds'] / 60:.1f} min")
-    if result.model == "lscp" and solver.get("unreachable_places"):
-        click.echo(f"  {solver['unreachable_places']} demand place(s) (weight "
-                   f"{solver['unreachable_weight']:g}) cannot be reached by any site: excluded")
-    if result.sites.empty:
-        click.echo("  no new site is needed (or none adds coverage)")
-    for row in result.sites.itertuples():
-        where = ", ".join(x for x in (row.street, row.nearest_place) if x)
-        click.echo(f"  #{row.rank} {row.id} {row.name}: +{row.gain_weight:g} weight, "
-                   f"{row.newly_covered_places} places newly in reach"
-                   + (f" ({where})" if where else ""))
-    if result.curve:
-        click.echo("  curve: " + ", ".join(f"{p['k']}:{p['covered_share'] * 100:.0f}%"
-                                           for p in result.curve))
 
 
 @cli.command()

@@ -23,6 +23,8 @@ from planner.outputs import maps as render
 from planner.outputs.maps import markdown_table  # noqa: F401  (batch imports it from here)
 from planner.apps._inputs import layer_options, load_inputs
 from planner.apps import scenario_services
+from planner.analysis.options import CoverageOptions
+from planner.engine.study import Study, as_study
 from planner.errors import InputError, PlannerError, ScenarioError
 from planner.settings import Travel
 
@@ -63,6 +65,11 @@ class Variant:
     #: services, at, station_services, opening_hours, hub (see planner.apps.scenario_services)
     services: Mapping = field(default_factory=dict)
     layer_options: Mapping = field(default_factory=dict)  # load_inputs: input_crs, aggregate
+
+    @property
+    def coverage_options(self) -> CoverageOptions:
+        """How this scenario's coverage is checked: its thresholds, no per-station outlines."""
+        return CoverageOptions(minutes=self.minutes, per_station=False)
 
 
 @dataclass(frozen=True)
@@ -276,7 +283,7 @@ def _variant(raw: dict, base: Variant | None, where: str, allowed: set, base_dir
         raise fail(f"{where}.{key}", str(exc), key=key) from None
     try:
         minutes_raw = raw.get("minutes", base.minutes if base else coverage.DEFAULT_MINUTES)
-        minutes = _validate.minutes(minutes_raw)
+        minutes = CoverageOptions(minutes=minutes_raw).minutes
     except InputError as exc:
         raise fail(f"{where}.minutes", str(exc), key="minutes") from None
 
@@ -423,7 +430,9 @@ def run(spec: ScenarioSpec | str | Path, *,
     if not isinstance(spec, ScenarioSpec):
         spec = load(spec)
     inputs_cache: dict[tuple, object] = {}
-    graphs: dict[tuple, object] = {}
+    # one study per network: every variant derives from it and shares its street graphs,
+    # snapped layers and travel graphs
+    studies: dict[str, Study] = {}
     results = []
     for variant in spec.scenarios:
         say(f"scenario {variant.name!r}")
@@ -441,16 +450,15 @@ def run(spec: ScenarioSpec | str | Path, *,
         if inputs.stations is None or inputs.demand is None:
             raise ScenarioError(f"{variant.where}: give stations and demand layers (the "
                                 "network is not a bundled sample)")
-        graph_key = (variant.network, variant.travel)
-        street = graphs.get(graph_key)
-        if street is None:
-            street = graphs[graph_key] = inputs.network.graph(variant.travel)
-        stations = _edited_stations(variant, inputs, street)
+        root = studies.setdefault(variant.network, as_study(inputs.network))
+        study = root.replace(travel=variant.travel, stations=inputs.stations,
+                             demand=inputs.demand, candidates=inputs.candidates)
+        stations = _edited_stations(variant, inputs, study.street)
         proposal = None
         if variant.propose is not None:
             options = dict(variant.propose)
             proposal = proposals.propose(
-                street, stations, inputs.demand, candidates=inputs.candidates,
+                study, stations, inputs.demand, candidates=inputs.candidates,
                 model=options.get("model", "mclp"), k=options.get("k", 1),
                 target_share=options.get("target_share", 1.0), travel=variant.travel,
                 minutes=max(variant.minutes),
@@ -465,14 +473,15 @@ def run(spec: ScenarioSpec | str | Path, *,
                      "lon": r.geometry.x, "lat": r.geometry.y} for r in proposal.sites.itertuples()
                 ], where=variant.where)
         stations, hub_plan = scenario_services.apply(
-            variant.services, stations, inputs, street, minutes=max(variant.minutes),
+            variant.services, stations, inputs, study.street, minutes=max(variant.minutes),
             where=variant.where)
-        result = coverage.analyze(street, stations, inputs.demand, minutes=variant.minutes,
-                                  per_station_isochrones=False)
+        result = coverage.analyze(study.replace(stations=stations),
+                                  options=variant.coverage_options)
         result = measures.apply(result, variant.measures, areas=measures.read_areas(
             variant.areas) if variant.areas else None)
         by_service = scenario_services.service_coverage(
-            variant.services, stations, inputs.demand, street, minutes=variant.minutes)
+            variant.services, stations, inputs.demand, study.replace(stations=stations),
+            minutes=variant.minutes)
         results.append(ScenarioResult(variant, result, proposal, stations, by_service,
                                       hub_plan))
     return ScenarioRun(title=spec.title, results=tuple(results))

@@ -138,13 +138,13 @@ def apply(extra: Mapping, stations: gpd.GeoDataFrame, inputs, street, *, minutes
     return hubs.plan_stations(stations, plan), plan
 
 
-def service_coverage(extra: Mapping, stations, demand, street, *, minutes):
+def service_coverage(extra: Mapping, stations, demand, study, *, minutes):
     """Per-service coverage of the scenario's stations, or None when they list no services."""
     from planner.analysis.services import analyze_services
 
     if "services" not in stations.columns and not extra.get("services"):
         return None
-    return analyze_services(street, stations, demand, services=extra.get("services"),
+    return analyze_services(study, stations, demand, services=extra.get("services"),
                             at=extra.get("at"), minutes=minutes)
 
 

@@ -48,9 +48,13 @@ _ARRAYS = (
 )
 
 
-def cached(digest, name, source, build, settings: Settings) -> "Network":
-    """The network from the cache, or ``build()`` projected and saved to it."""
-    from planner.data.network import Network
+def cached(digest, name, source, build, settings: Settings, *, network_cls) -> "Network":
+    """The network from the cache, or ``build()`` projected and saved to it.
+
+    ``network_cls`` is :class:`planner.data.network.Network` (passed in, so that this module
+    does not import its caller).
+    """
+    Network = network_cls
 
     fingerprint = f"{digest}-v{CACHE_VERSION}"
     cache_file = settings.cache_dir / "networks" / f"{fingerprint}.npz"
@@ -69,7 +73,8 @@ def cached(digest, name, source, build, settings: Settings) -> "Network":
                 f"network cache {cache_file} is unreadable ({exc}); rebuilding it",
                 RuntimeWarning, stacklevel=3,
             )
-    network = project(build(), name=name, source=source, fingerprint=fingerprint)
+    network = project(build(), name=name, source=source, fingerprint=fingerprint,
+                      network_cls=network_cls)
     try:
         save(network, cache_file)
     except OSError as exc:
@@ -97,10 +102,13 @@ def utm_crs(lon: float, lat: float) -> str:
     return f"EPSG:{(32600 if lat >= 0 else 32700) + zone}"
 
 
-def project(raw: RawStreets, *, name: str, source: str, fingerprint: str) -> "Network":
-    """Project raw streets to their UTM zone and measure the segments."""
-    from planner.data.network import Network
+def project(raw: RawStreets, *, name: str, source: str, fingerprint: str,
+            network_cls) -> "Network":
+    """Project raw streets to their UTM zone and measure the segments (into a
+    ``network_cls``, i.e. :class:`planner.data.network.Network`)."""
     from pyproj import Transformer
+
+    Network = network_cls
 
     crs = utm_crs(float(np.median(raw.node_lon)), float(np.median(raw.node_lat)))
     transformer = Transformer.from_crs("EPSG:4326", crs, always_xy=True)

@@ -269,7 +269,7 @@ def from_file(
         raw = _raw_from_osmnx(graph, str(path))
         return clip(raw, bbox) if bbox is not None else raw
 
-    return _cached(digest, label, str(path), build, settings)
+    return _cached(digest, label, str(path), build, settings, network_cls=Network)
 
 
 def _check_bbox(bbox: Sequence[float]) -> tuple[float, float, float, float]:
@@ -315,7 +315,8 @@ def from_point(
 def from_osmnx(graph, *, name: str = "osmnx graph") -> Network:
     """A network from an osmnx MultiDiGraph already in memory (not cached)."""
     raw = _raw_from_osmnx(graph, name)
-    return _project(raw, name=name, source=name, fingerprint="osmnx-" + name)
+    return _project(raw, name=name, source=name, fingerprint="osmnx-" + name,
+                    network_cls=Network)
 
 
 def _online(kind: str, args: dict, label: str, settings: Settings | None) -> Network:
@@ -349,7 +350,8 @@ def _online(kind: str, args: dict, label: str, settings: Settings | None) -> Net
             raise NetworkError(f"osmnx could not build {label!r}: {exc}") from None
         return _raw_from_osmnx(graph, label)
 
-    return _cached("online-" + digest, label, f"OpenStreetMap ({kind}: {label})", build, settings)
+    return _cached("online-" + digest, label, f"OpenStreetMap ({kind}: {label})", build, settings,
+                   network_cls=Network)
 
 
 def from_segments(

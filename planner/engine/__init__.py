@@ -1,1 +1,2 @@
-"""The travel-time engine: CSR graphs with points inserted, bounded Dijkstra, isochrones."""
+"""The travel-time engine: the prepared study, CSR graphs with points inserted, bounded
+Dijkstra, isochrones."""

@@ -14,7 +14,8 @@ from collections.abc import Sequence
 import geopandas as gpd
 import numpy as np
 
-from planner.outputs.maps import COVERED, STATION, UNCOVERED, _geojson, _import_folium
+from planner.outputs._base import COVERED, STATION, UNCOVERED
+from planner.outputs._base import geojson_dict as _geojson, import_folium as _import_folium
 
 __all__ = ["add", "add_hub_plan", "safe", "HUB", "SATELLITE"]
 
