@@ -194,17 +194,6 @@ def travel(value: object):
                      "mode name")
 
 
-def street_source(value: object, *, name: str = "network") -> None:
-    """A study (:func:`planner.prepare`), a network from :func:`planner.load_network` or a
-    street graph built from one."""
-    from planner.data.network import Network, StreetGraph
-    from planner.engine.study import Study
-
-    if not isinstance(value, (Study, Network, StreetGraph)):
-        raise InputError(f"{name}: give a study from planner.prepare(...) or a network from "
-                         f"planner.load_network(...), not {type(value).__name__}")
-
-
 def choice(value: object, options, *, name: str) -> str:
     """One of ``options`` (strings)."""
     if not isinstance(value, str) or value not in options:

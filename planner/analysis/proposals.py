@@ -289,7 +289,6 @@ def _checked_arguments(network, stations, demand, candidates, *, k, target_share
                        capacity, time_limit, curve_k, pmedian_limit_min, travel, method,
                        unreachable, candidate_sources) -> tuple:
     """The door of :func:`propose`: layers and numbers checked once, with units named."""
-    _validate.street_source(network)
     _validate.choice(method, ("auto", "exact", "greedy"), name="method")
     _validate.choice(unreachable, ("exclude", "error"), name="unreachable")
     if isinstance(candidate_sources, str) or not all(

@@ -23,7 +23,7 @@ import shapely
 from planner.data import layers, samples
 from planner.data.network import Network, StreetGraph, load_network
 from planner.engine import traveltime
-from planner.errors import LayerError
+from planner.errors import InputError, LayerError
 from planner.settings import Settings, Travel
 
 __all__ = ["Study", "prepare", "as_study", "ROLES"]
@@ -194,7 +194,9 @@ def as_study(
     """
     from planner import _validate
 
-    _validate.street_source(source, name="study")
+    if not isinstance(source, (Study, Network, StreetGraph)):
+        raise InputError(f"give a study from planner.prepare(...) or a network from "
+                         f"planner.load_network(...), not {type(source).__name__}")
     travel = None if travel is None else _validate.travel(travel)
     stations, demand, candidates = (
         None if frame is None else layers.as_layer(frame, role=role, id_prefix=prefix)
