@@ -355,6 +355,8 @@ def _print_coverage(results) -> None:
               show_default=True, help="Exact HiGHS model, greedy heuristic, or auto.")
 @click.option("--time-limit", default=60.0, show_default=True, metavar="S",
               help="Solver time limit in seconds.")
+@click.option("--gap", default="0%", show_default=True, metavar="PERCENT",
+              help="Stop the exact solver once proven within this gap, e.g. 0.1%.")
 @click.option("--curve", "curve_k", default=10, show_default=True, metavar="K",
               help="Coverage curve for 1..K added stations (0: none).")
 @click.option("--map", "map_path", type=click.Path(path_type=Path), metavar="PATH",
@@ -368,8 +370,8 @@ def _print_coverage(results) -> None:
 @click.pass_context
 def propose(ctx, network_source, place, stations, demand, weight_column, modes, speeds, minutes,
             max_snap, model, k, target, unreachable, candidates, sources, spacing, exclude_path,
-            existing, capacity, method, time_limit, curve_k, map_path, report_path, sites_path,
-            self_contained, tiles) -> None:
+            existing, capacity, method, time_limit, gap, curve_k, map_path, report_path,
+            sites_path, self_contained, tiles) -> None:
     """Propose where new stations should go (MCLP, LSCP or p-median on travel times).
 
     \b
@@ -403,6 +405,12 @@ def propose(ctx, network_source, place, stations, demand, weight_column, modes, 
         raise click.BadParameter(f"{k} must be at least 1", param_hint="-k/--new-stations")
     if curve_k < 0:
         raise click.BadParameter("must be 0 or more", param_hint="--curve")
+    from planner.optimize import parse_gap
+    from planner.errors import InputError
+    try:
+        gap = parse_gap(gap)
+    except InputError as exc:
+        raise click.BadParameter(str(exc), param_hint="--gap") from None
     say("loading the street network and layers")
     inputs = _load(network_source, place, stations, demand, weight_column, candidates)
     demand_layer = require(inputs.demand, "demand", "--demand")
@@ -413,7 +421,7 @@ def propose(ctx, network_source, place, stations, demand, weight_column, modes, 
         inputs.network, inputs.stations, demand_layer, candidates=inputs.candidates,
         model=model, k=k, target_share=share, travel=travels[0], minutes=thresholds[0],
         existing=existing, candidate_sources=sources, spacing_m=spacing, exclude=exclude,
-        capacity=capacity, method=method, time_limit=time_limit, curve_k=curve_k,
+        capacity=capacity, method=method, time_limit=time_limit, gap=gap, curve_k=curve_k,
         unreachable=unreachable, progress=lambda m: say("  " + m))
     map_path = map_path or _default_output(inputs.network.name, "proposal", ".html")
     report_path = report_path or map_path.with_suffix(".json")
@@ -432,13 +440,16 @@ def propose(ctx, network_source, place, stations, demand, weight_column, modes, 
 
 
 def _print_proposal(result) -> None:
+    from planner.analysis.proposals import gain_text
+
     summary = result.summary()
     solver = summary["solver"]
     click.secho(f"\n{result.model.upper()}, {result.travel.label}, "
                 f"{result.minutes:g} min, existing stations {result.existing}", bold=True)
-    gap = "" if solver["gap"] is None else f", gap {solver['gap']:.2%}"
-    click.echo(f"  solver: {solver['method']} ({solver['status']}{gap}) in {solver['seconds']:.2f} s;"
-               f" {summary['candidates']} candidates")
+    click.echo(f"  {summary['headline']}")
+    off = summary.get("candidates_off_network", 0)
+    click.echo(f"  {summary['candidates']} candidates on the network"
+               + (f", {off} off the network (left out)" if off else ""))
     if summary["covered_share_before"] is not None:
         click.echo(f"  covered within {result.minutes:g} min: "
                    f"{summary['covered_share_before'] * 100:.1f}% -> "
@@ -447,21 +458,40 @@ def _print_proposal(result) -> None:
         click.echo(f"  covered within {result.minutes:g} min with the plan: "
                    f"{summary['covered_share_after'] * 100:.1f}% of demand weight")
     if result.model == "pmedian":
-        click.echo(f"  mean travel time: {solver['mean_seconds_before'] / 60:.1f} -> "
-                   f"{solver['mean_seconds'] / 60:.1f} min")
+        _print_pmedian(summary, solver)
     if result.model == "lscp" and solver.get("unreachable_places"):
         click.echo(f"  {solver['unreachable_places']} demand place(s) (weight "
                    f"{solver['unreachable_weight']:g}) cannot be reached by any site: excluded")
-    if result.sites.empty:
-        click.echo("  no new site is needed (or none adds coverage)")
+    if summary.get("existing_closed"):
+        click.echo("  closed: " + ", ".join(
+            f"{i} {n}" for i, n in zip(summary["existing_closed"],
+                                       summary["existing_closed_names"])))
+    if summary.get("fewer_sites_reason"):
+        click.echo(f"  {len(result.sites)} site(s): {summary['fewer_sites_reason']}")
+    elif result.sites.empty:
+        click.echo("  no new site is needed")
     for row in result.sites.itertuples():
         where = ", ".join(x for x in (row.street, row.nearest_place) if x)
-        click.echo(f"  #{row.rank} {row.id} {row.name}: +{row.gain_weight:g} weight, "
-                   f"{row.newly_covered_places} places newly in reach"
+        click.echo(f"  #{row.rank} {row.id} {row.name}: {gain_text(row)}"
                    + (f" ({where})" if where else ""))
     if result.curve:
-        click.echo("  curve: " + ", ".join(f"{p['k']}:{p['covered_share'] * 100:.0f}%"
-                                           for p in result.curve))
+        click.echo("  greedy curve (each k adds the best next site; a lower bound on the best "
+                   "k sites): " + ", ".join(f"{p['k']}:{p['covered_share'] * 100:.0f}%"
+                                            for p in result.curve))
+
+
+def _print_pmedian(summary, solver) -> None:
+    def minutes(value):
+        return "-" if value is None else f"{value:.2f} min"
+
+    before, share = solver["mean_min_before"], solver["unreachable_share_before"]
+    if "mean_min_existing" in summary:  # closable: before = every existing station open
+        before, share = summary["mean_min_existing"], summary["unreachable_share_existing"]
+    click.echo(f"  mean travel time over the demand reached: {minutes(before)} -> "
+               f"{minutes(solver['mean_min'])}")
+    click.echo(f"  demand no open station reaches: {share * 100:.1f}%"
+               f" -> {solver['unreachable_share'] * 100:.1f}% of the weight "
+               f"({solver['unreachable_weight']:g}; not in the mean)")
 
 
 @cli.command()

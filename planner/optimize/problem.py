@@ -129,7 +129,8 @@ class Solution:
             state = "no bound"
         else:
             state = f"within {self.gap * 100:.2f} % of the bound {self.bound:,.6g}"
-        return f"{label}: {value}, {state} ({self.method}, {self.seconds:.2f} s)"
+        unit = {"weight_s": " weight x s"}.get(self.details.get("objective_unit", ""), "")
+        return f"{label}: {value}{unit}, {state} ({self.method}, {self.seconds:.2f} s)"
 
     def to_dict(self) -> dict:
         return {

@@ -498,6 +498,8 @@ def curve_svg(curve: Sequence[Mapping], *, width: int = 300, height: int = 110) 
 def proposal_map(result, *, network: Network | None = None, self_contained: bool = True,
                  note: str | None = None, tiles: Sequence[str] = ("osm",)):
     """Existing vs proposed stations with before/after coverage bands and the curve."""
+    from planner.analysis.proposals import gain_text
+
     folium = _import_folium()
     results, labels = [], []
     if result.before is not None:
@@ -509,10 +511,9 @@ def proposal_map(result, *, network: Network | None = None, self_contained: bool
     if not results:
         raise ValueError("the proposal has no coverage to draw (with_coverage=False)")
     solver = result.solution
-    gap = "" if solver.gap is None else f", gap {solver.gap:.2%}"
-    text = (f"<div style='margin-top:6px'><b>Proposal</b>: {result.model.upper()} "
-            f"({solver.method}, {solver.status}{gap}): {len(result.sites)} new site(s) from "
-            f"{len(result.candidates)} candidates</div>")
+    text = (f"<div style='margin-top:6px'><b>Proposal</b>: {html.escape(solver.headline())}: "
+            f"{len(result.sites)} new site(s) from {len(result.candidates)} candidates"
+            + (" (curve: greedy, a lower bound)" if result.curve else "") + "</div>")
     fmap = _coverage_layers(results, network=network, labels=labels, self_contained=self_contained,
                         title=f"Proposed stations: {results[0].network}", note=note, tiles=tiles,
                         hide_stations=frozenset(result.sites["id"].astype(str)),
@@ -522,8 +523,7 @@ def proposal_map(result, *, network: Network | None = None, self_contained: bool
         popup = (
             f"<b>#{row.rank} {html.escape(str(row.name))}</b> ({html.escape(str(row.id))})<br>"
             f"{html.escape(str(row.source))}: {html.escape(str(row.kind))}<br>"
-            f"adds {row.gain_weight:g} demand weight ({row.newly_covered_places} places newly "
-            f"within {row.threshold_min:g} min)<br>"
+            f"{html.escape(gain_text(row))}<br>"
             f"street: {html.escape(str(row.street) or '-')}<br>"
             f"near: {html.escape(str(row.nearest_place) or '-')}"
         )
