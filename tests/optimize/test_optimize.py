@@ -230,3 +230,18 @@ def test_bad_p_and_method():
         optimize.mclp(problem, 0)
     with pytest.raises(InputError, match="method"):
         optimize.mclp(problem, 1, method="magic")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=instances(max_candidates=8, max_demand=16), p=st.integers(1, 4))
+def test_mclp_swap_search_ends_at_a_swap_local_optimum(data, p):
+    cover, fixed, weights = data
+    problem = optimize.Problem.from_matrix(to_sparse(cover), weights, fixed=to_sparse(fixed))
+    solution = optimize.mclp(problem, p, method="greedy")
+    chosen = list(solution.selected)
+    value = brute_covered(cover, fixed, weights, chosen)
+    assert solution.objective == pytest.approx(value)
+    for out in range(len(chosen)):
+        for new in set(range(cover.shape[0])) - set(chosen):
+            trial = chosen[:out] + [new] + chosen[out + 1:]
+            assert brute_covered(cover, fixed, weights, trial) <= value + 1e-9
