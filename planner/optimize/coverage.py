@@ -13,8 +13,8 @@ from planner.errors import SolverError
 from planner.optimize import _swap
 from planner.optimize._highs import solve_milp
 from planner.optimize.options import SolverOptions
-from planner.optimize.problem import AUTO_EXACT_NNZ, Problem, Reduced, Solution, reduce, \
-    relative_gap
+from planner.optimize.problem import AUTO_EXACT_NNZ, OPT_TOL, Problem, Reduced, Solution, \
+    reduce, relative_gap
 
 __all__ = ["mclp", "greedy_mclp", "coverage_curve"]
 
@@ -23,6 +23,9 @@ def coverage_solution(problem: Problem, model: str, method: str, status: str, se
                       objective: float, bound: float | None, start: float, gains, stats,
                       **details) -> Solution:
     covered = problem.covered_weight(selected)
+    gap = relative_gap(objective, bound)
+    if gap is not None and gap <= OPT_TOL:
+        status = "optimal"
     return Solution(
         model=model, method=method, status=status, selected=tuple(selected),
         objective=float(objective), bound=None if bound is None else float(bound),
@@ -133,8 +136,16 @@ def mclp(
     heuristic_add = _swap.covered_by(reduced.matrix, reduced.group_weight, chosen)
     details = {"heuristic_objective": fixed_weight + heuristic_add, "heuristic": label}
     status, method_label = "heuristic", label
-    if relative_gap(heuristic_add + fixed_weight, bound_add + fixed_weight) > solver.gap:
-        result = _solve_exact(reduced, p, chosen, solver.time_limit_s, solver.gap)
+    tol = max(solver.gap, OPT_TOL)
+    if relative_gap(heuristic_add + fixed_weight, bound_add + fixed_weight) > tol:
+        chosen, heuristic_add, bound_add, lp_label = _lp_step(reduced, p, chosen,
+                                                              heuristic_add, bound_add)
+        method_label = f"{label}+{lp_label}"
+        details["lp_bound"] = fixed_weight + bound_add
+    remaining = solver.time_limit_s - (time.perf_counter() - start)
+    if relative_gap(heuristic_add + fixed_weight, bound_add + fixed_weight) > tol \
+            and remaining > 0:
+        result = _solve_exact(reduced, p, chosen, remaining, solver.gap)
         if result.x is None:
             if solver.method == "exact":
                 raise SolverError(f"HiGHS found no MCLP solution within "
@@ -149,15 +160,46 @@ def mclp(
                 bound_add = min(bound_add, -result.dual_bound)
             method_label, status = "exact", result.status
     bound_add = max(bound_add, heuristic_add)
-    if status == "optimal" and relative_gap(heuristic_add, bound_add) > 1e-9:
-        status = "within_gap"
-    if relative_gap(heuristic_add, bound_add) <= 1e-9:
-        status = "optimal"
+    gap_now = relative_gap(fixed_weight + heuristic_add, fixed_weight + bound_add)
+    status = "optimal" if gap_now <= OPT_TOL else (
+        "within_gap" if status in ("optimal", "heuristic") and gap_now <= solver.gap else status)
     order, gains = order_by_gain(reduced.matrix, reduced.group_weight, chosen)
     selected = tuple(int(reduced.candidates[c]) for c in order)
     return coverage_solution(problem, "mclp", method_label, status, selected,
                              fixed_weight + heuristic_add, fixed_weight + bound_add, start,
                              gains, reduced.stats, **details, **_short_reason(reduced, p, order))
+
+
+def _lp_step(reduced: Reduced, p: int, chosen, value: float, bound: float):
+    """LP relaxation (HiGHS IPM): a proven bound, and a start from its p largest x + swaps.
+
+    The relaxation of the MCLP is often tight on coverage matrices (then no branching is
+    needed at all); its bound equals the best Lagrangian bound of y <= A x.
+    """
+    n_c, n_g = reduced.matrix.shape
+    a = reduced.matrix.T.tocsr()
+    rows = sparse.vstack([
+        sparse.hstack([-a, sparse.identity(n_g, format="csr")], format="csr"),
+        sparse.csr_matrix(np.concatenate([np.ones(n_c), np.zeros(n_g)])[None, :]),
+    ], format="csr")
+    result = solve_milp(np.concatenate([np.zeros(n_c), -reduced.group_weight]), None, 0.0, 1.0,
+                        rows, np.full(n_g + 1, -np.inf), np.concatenate([np.zeros(n_g), [p]]),
+                        time_limit=3600.0)
+    if result.status != "optimal" or result.x is None:
+        return chosen, value, bound, "no LP bound"
+    lp = -result.objective
+    if np.all(reduced.group_weight == np.round(reduced.group_weight)):
+        lp = math.floor(lp + 1e-6)  # integral weights: so is every solution's value
+    else:
+        lp += OPT_TOL / 10 * max(1.0, abs(lp))  # the LP's own tolerance
+    bound = min(bound, lp)
+    x = result.x[:n_c]
+    start = [int(i) for i in np.argsort(-x, kind="stable")[:p]]
+    rounded = _swap.swap_search(reduced.matrix, reduced.group_weight, start)
+    rounded_value = _swap.covered_by(reduced.matrix, reduced.group_weight, rounded)
+    if rounded_value > value:
+        return rounded, rounded_value, bound, "LP rounding"
+    return list(chosen), value, bound, "LP bound"
 
 
 def _solve_exact(reduced: Reduced, p: int, warm_rows, time_limit: float, gap: float):

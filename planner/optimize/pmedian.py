@@ -22,7 +22,7 @@ from planner.errors import InputError, SolverError
 from planner.optimize import _pmedian_search as search
 from planner.optimize._highs import solve_milp
 from planner.optimize.options import SolverOptions
-from planner.optimize.problem import Problem, Solution, relative_gap
+from planner.optimize.problem import OPT_TOL, Problem, Solution, relative_gap
 
 __all__ = ["pmedian", "DENSE_MAX"]
 
@@ -77,7 +77,7 @@ def pmedian(
     cost, base = times * w[None, :], base_t * w
     chosen, upper, bound, status, method_label, details = _search(cost, base, p, solver,
                                                                   deadline)
-    if relative_gap(upper, bound) is not None and relative_gap(upper, bound) <= 1e-9:
+    if relative_gap(upper, bound) is not None and relative_gap(upper, bound) <= OPT_TOL:
         status = "optimal"
     elif status == "optimal":
         status = "within_gap"

@@ -19,6 +19,8 @@ from planner.errors import InputError
 
 #: Instances whose reduced model has more nonzeros than this are solved heuristically by "auto".
 AUTO_EXACT_NNZ = 3_000_000
+#: Relative gap below which an answer is reported as proven optimal (solver tolerance).
+OPT_TOL = 1e-7
 
 
 @dataclass(frozen=True, eq=False)
@@ -116,7 +118,7 @@ class Solution:
 
     @property
     def proven_optimal(self) -> bool:
-        return self.gap is not None and self.gap <= 1e-9
+        return self.gap is not None and self.gap <= OPT_TOL
 
     def headline(self) -> str:
         """One line: ``p-median: 1,789, optimal`` or ``..., within 0.30 % of the bound``."""
