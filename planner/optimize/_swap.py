@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 from scipy import sparse
 
@@ -83,3 +85,48 @@ def swap_search(matrix: sparse.csr_matrix, weight: np.ndarray, chosen: list[int]
             break
         chosen[r] = int(i)
     return chosen
+
+
+def lagrangian_bound(matrix: sparse.csr_matrix, weight: np.ndarray, p: int, lower: float, *,
+                     deadline: float, target_gap: float = 0.0,
+                     max_iter: int = 600) -> tuple[float, list[int], float]:
+    """Upper bound for max coverage by relaxing "a group counts only if a chosen row covers it".
+
+    With multipliers 0 <= mu <= w: L(mu) = sum(w - mu) + the p largest (A mu)_i, minimised by
+    projected subgradient steps; every L(mu) is a valid bound (as good as the LP at best).
+    The p rows picked at each step are tried as a solution (Lagrangian heuristic).
+    Returns the bound, the best rows found and their value.
+    """
+    n = matrix.shape[0]
+    k = min(p, n)
+    count = np.asarray(matrix.sum(axis=0)).ravel()
+    mu = weight / np.maximum(count, 1.0)
+    best, theta, stall = np.inf, 1.0, 0
+    rows_best: list[int] = []
+    value_best = lower
+    t_mat = matrix.T.tocsr()
+    for _ in range(max_iter):
+        score = matrix @ mu
+        top = np.argpartition(-score, k - 1)[:k] if k < n else np.arange(n)
+        value = float((weight - mu).sum() + score[top].sum())
+        if not np.isfinite(best) or value < best - 1e-12 * max(best, 1.0):
+            best, stall = value, 0
+            trial = covered_by(matrix, weight, top)
+            if trial > value_best:
+                value_best, rows_best = trial, [int(i) for i in top]
+        else:
+            stall += 1
+            if stall >= 15:
+                theta, stall = theta / 2, 0
+        if best - value_best <= target_gap * best + 1e-9 or theta < 1e-4 or \
+                time.perf_counter() > deadline:
+            break
+        hits = np.asarray(t_mat[:, top].sum(axis=1)).ravel()
+        direction = hits - 1.0  # d L / d mu
+        direction[(mu <= 0) & (direction > 0)] = 0.0
+        direction[(mu >= weight) & (direction < 0)] = 0.0
+        norm = float(direction @ direction)
+        if norm == 0:
+            break
+        mu = np.clip(mu - theta * (value - value_best) / norm * direction, 0.0, weight)
+    return best, rows_best, value_best

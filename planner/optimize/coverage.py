@@ -58,24 +58,14 @@ def _heuristic(reduced: Reduced, p: int, solver: SolverOptions) -> tuple[list[in
 
 
 def greedy_mclp(problem: Problem, p: int, *, solver: SolverOptions | None = None) -> Solution:
-    """Greedy maximal covering improved by swaps: at least (1 - 1/e) of the optimum.
+    """Greedy maximal covering improved by swaps, with a proven bound (no branching).
 
-    The bound is f(S) + the p largest gains still available after S (valid for any S and
-    any monotone submodular objective such as coverage); the smaller of the greedy's and the
-    final answer's is reported.
+    The bound is the smaller of f(S) + the p largest gains still available after S (valid
+    for any S and any monotone submodular objective such as coverage) and the Lagrangian
+    bound of the coverage constraints; the answer is at least (1 - 1/e) of the optimum.
     """
-    start = time.perf_counter()
-    p = _validate.positive_int(p, name="p")
-    solver = solver or SolverOptions(method="greedy")
-    reduced = reduce(problem, ~problem.fixed_mask())
-    fixed_weight = float(problem.weights[problem.fixed_mask()].sum())
-    chosen, bound, label = _heuristic(reduced, p, solver)
-    order, gains = order_by_gain(reduced.matrix, reduced.group_weight, chosen)
-    added = float(sum(gains))
-    selected = tuple(int(reduced.candidates[c]) for c in order)
-    return coverage_solution(problem, "mclp", label, "heuristic", selected, fixed_weight + added,
-                             fixed_weight + max(bound, added), start, gains, reduced.stats,
-                             **_short_reason(reduced, p, selected))
+    solver = SolverOptions.coerce(solver, method="greedy")
+    return mclp(problem, p, solver=solver)
 
 
 def _short_reason(reduced: Reduced, p: int, selected) -> dict:
@@ -117,14 +107,10 @@ def mclp(
         from planner.optimize.capacitated import capacitated_mclp
 
         return capacitated_mclp(problem, p, float(capacity), solver)
-    if solver.method == "greedy":
-        return greedy_mclp(problem, p, solver=solver)
     start = time.perf_counter()
     reduced = reduce(problem, ~problem.fixed_mask())
-    if solver.method == "auto" and reduced.matrix.nnz > AUTO_EXACT_NNZ:
-        return greedy_mclp(problem, p, solver=solver)
     fixed_weight = float(problem.weights[problem.fixed_mask()].sum())
-    n_c, n_g = reduced.matrix.shape
+    n_c = reduced.matrix.shape[0]
     if n_c <= p:
         order, gains = order_by_gain(reduced.matrix, reduced.group_weight, list(range(n_c)))
         total = fixed_weight + float(reduced.group_weight.sum())
@@ -133,44 +119,81 @@ def mclp(
                                  start, gains, reduced.stats,
                                  **_short_reason(reduced, p, order))
     chosen, bound_add, label = _heuristic(reduced, p, solver)
-    heuristic_add = _swap.covered_by(reduced.matrix, reduced.group_weight, chosen)
-    details = {"heuristic_objective": fixed_weight + heuristic_add, "heuristic": label}
-    status, method_label = "heuristic", label
+    value = _swap.covered_by(reduced.matrix, reduced.group_weight, chosen)
+    details = {"heuristic_objective": fixed_weight + value, "heuristic": label}
     tol = max(solver.gap, OPT_TOL)
-    if relative_gap(heuristic_add + fixed_weight, bound_add + fixed_weight) > tol:
-        chosen, heuristic_add, bound_add, lp_label = _lp_step(reduced, p, chosen,
-                                                              heuristic_add, bound_add)
-        method_label = f"{label}+{lp_label}"
-        details["lp_bound"] = fixed_weight + bound_add
+    if relative_gap(value + fixed_weight, bound_add + fixed_weight) > tol:
+        chosen, value, bound_add, label = _lagrange_step(
+            reduced, p, chosen, value, bound_add, solver, start, label)
+        details["lagrangian_bound"] = fixed_weight + bound_add
+    status = "heuristic"
+    exact = solver.method == "exact" or (solver.method == "auto"
+                                         and reduced.matrix.nnz <= AUTO_EXACT_NNZ)
+    if exact:
+        chosen, value, bound_add, label, status = _exact_steps(
+            reduced, p, chosen, value, bound_add, label, solver, start, fixed_weight, details)
+    bound_add = max(bound_add, value)
+    gap_now = relative_gap(fixed_weight + value, fixed_weight + bound_add)
+    status = "optimal" if gap_now <= OPT_TOL else (
+        "within_gap" if status in ("optimal", "heuristic") and gap_now <= solver.gap else status)
+    order, gains = order_by_gain(reduced.matrix, reduced.group_weight, chosen)
+    selected = tuple(int(reduced.candidates[c]) for c in order)
+    return coverage_solution(problem, "mclp", label, status, selected, fixed_weight + value,
+                             fixed_weight + bound_add, start, gains, reduced.stats, **details,
+                             **_short_reason(reduced, p, order))
+
+
+def _exact_steps(reduced, p, chosen, value, bound, label, solver, start, fixed_weight,
+                 details):
+    """LP relaxation (bound + rounding), then HiGHS branch and bound, within the time limit."""
+    tol = max(solver.gap, OPT_TOL)
+    status = "heuristic"
+
+    def open_gap() -> bool:
+        return relative_gap(value + fixed_weight, bound + fixed_weight) > tol
+
     remaining = solver.time_limit_s - (time.perf_counter() - start)
-    if relative_gap(heuristic_add + fixed_weight, bound_add + fixed_weight) > tol \
-            and remaining > 0:
-        result = _solve_exact(reduced, p, chosen, remaining, solver.gap)
+    if open_gap() and remaining > 1.0:
+        chosen, value, bound, lp_label = _lp_step(reduced, p, chosen, value, bound,
+                                                  remaining - 0.5)
+        label = f"{label}+{lp_label}"
+        details["lp_bound"] = fixed_weight + bound
+    remaining = solver.time_limit_s - (time.perf_counter() - start)
+    if open_gap() and remaining > 1.0:
+        result = _solve_exact(reduced, p, chosen, remaining - 0.5, solver.gap)
         if result.x is None:
             if solver.method == "exact":
                 raise SolverError(f"HiGHS found no MCLP solution within "
                                   f"{solver.time_limit_s:g} s ({result.message}); raise the "
                                   "time limit or use greedy")
         else:
-            exact = list(np.flatnonzero(result.x[:n_c] > 0.5))
-            exact_add = _swap.covered_by(reduced.matrix, reduced.group_weight, exact)
-            if exact_add >= heuristic_add - 1e-9:
-                chosen, heuristic_add = exact, exact_add
+            found = list(np.flatnonzero(result.x[:reduced.matrix.shape[0]] > 0.5))
+            found_value = _swap.covered_by(reduced.matrix, reduced.group_weight, found)
+            if found_value >= value - 1e-9:
+                chosen, value = found, found_value
             if math.isfinite(result.dual_bound):
-                bound_add = min(bound_add, -result.dual_bound)
-            method_label, status = "exact", result.status
-    bound_add = max(bound_add, heuristic_add)
-    gap_now = relative_gap(fixed_weight + heuristic_add, fixed_weight + bound_add)
-    status = "optimal" if gap_now <= OPT_TOL else (
-        "within_gap" if status in ("optimal", "heuristic") and gap_now <= solver.gap else status)
-    order, gains = order_by_gain(reduced.matrix, reduced.group_weight, chosen)
-    selected = tuple(int(reduced.candidates[c]) for c in order)
-    return coverage_solution(problem, "mclp", method_label, status, selected,
-                             fixed_weight + heuristic_add, fixed_weight + bound_add, start,
-                             gains, reduced.stats, **details, **_short_reason(reduced, p, order))
+                bound = min(bound, -result.dual_bound)
+            label, status = "exact", result.status
+    return chosen, value, bound, label, status
 
 
-def _lp_step(reduced: Reduced, p: int, chosen, value: float, bound: float):
+def _lagrange_step(reduced, p, chosen, value, bound, solver, start, label):
+    """Lagrangian bound (a quarter of the time budget at most) and its heuristic + swaps."""
+    m, w = reduced.matrix, reduced.group_weight
+    deadline = start + solver.time_limit_s / 4
+    lag, rows, lag_value = _swap.lagrangian_bound(m, w, p, value, deadline=deadline,
+                                                  target_gap=solver.gap)
+    if np.all(w == np.round(w)):
+        lag = math.floor(lag + 1e-6)
+    if rows and lag_value > value:
+        rows = _swap.swap_search(m, w, rows) if solver.local_search else rows
+        chosen, value = rows, _swap.covered_by(m, w, rows)
+        label += "+lagrangian heuristic"
+    return chosen, value, min(bound, lag), label + "+lagrangian"
+
+
+def _lp_step(reduced: Reduced, p: int, chosen, value: float, bound: float,
+             time_limit: float):
     """LP relaxation (HiGHS IPM): a proven bound, and a start from its p largest x + swaps.
 
     The relaxation of the MCLP is often tight on coverage matrices (then no branching is
@@ -184,7 +207,7 @@ def _lp_step(reduced: Reduced, p: int, chosen, value: float, bound: float):
     ], format="csr")
     result = solve_milp(np.concatenate([np.zeros(n_c), -reduced.group_weight]), None, 0.0, 1.0,
                         rows, np.full(n_g + 1, -np.inf), np.concatenate([np.zeros(n_g), [p]]),
-                        time_limit=3600.0)
+                        time_limit=time_limit)
     if result.status != "optimal" or result.x is None:
         return chosen, value, bound, "no LP bound"
     lp = -result.objective
