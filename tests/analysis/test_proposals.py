@@ -212,3 +212,19 @@ def test_fewer_sites_than_asked_say_why(sample_network, sample_stations, sample_
                                travel=Travel("walk"), minutes=10, with_coverage=False)
     assert len(result.sites) < 5
     assert "site" in result.details["fewer_sites_reason"]
+
+
+def test_propose_cli_pmedian_speaks_minutes_and_names_closed_stations(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["-q", "propose", "--mode", "walk", "--model", "pmedian",
+                                      "-k", "2", "--minutes", "5", "--existing", "closable",
+                                      "--gap", "0.1%"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "p-median: " in result.output and "weight x s" in result.output
+    assert "mean travel time over the demand reached: " in result.output
+    assert "not in the mean" in result.output and "closed: S" in result.output
+    assert "gain_weight" not in result.output and " weight, " not in result.output
+    report = json.loads((tmp_path / "maps" / "wudaokou-proposal.json").read_text())
+    assert report["summary"]["solver"]["gains_weight_min"]
+    bad = CliRunner().invoke(cli, ["propose", "--gap", "lots"])
+    assert bad.exit_code == 2 and "--gap" in bad.output
