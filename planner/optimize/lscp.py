@@ -72,27 +72,10 @@ def lscp(
         return coverage_solution(problem, "lscp", "greedy", "heuristic", selected,
                                   float(len(selected)), math.ceil(len(selected) / harmonic),
                                   start, tuple(greedy_gains), reduced.stats, **details)
-    a = reduced.matrix.T.tocsr()
     greedy_rows, _, _ = _swap.greedy_cover(reduced.matrix, reduced.group_weight, n_c,
-                                      stop_weight=still)
-    if share >= 1.0 - 1e-12 and abs(still - reduced.group_weight.sum()) < 1e-9:
-        warm = np.zeros(n_c)
-        warm[greedy_rows] = 1
-        result = solve_milp(np.ones(n_c), np.ones(n_c), 0.0, 1.0, a, np.ones(n_g),
-                             np.full(n_g, np.inf), time_limit=time_limit, gap=solver.gap, warm=warm)
-    else:
-        rows = sparse.vstack([
-            sparse.hstack([-a, sparse.identity(n_g, format="csr")], format="csr"),
-            sparse.csr_matrix(np.concatenate([np.zeros(n_c), reduced.group_weight])[None, :]),
-        ], format="csr")
-        warm = np.zeros(n_c + n_g)
-        warm[greedy_rows] = 1
-        warm[n_c:] = np.minimum(1.0, a @ warm[:n_c])
-        result = solve_milp(np.concatenate([np.ones(n_c), np.zeros(n_g)]),
-                             np.concatenate([np.ones(n_c), np.zeros(n_g)]), 0.0, 1.0, rows,
-                             np.concatenate([np.full(n_g, -np.inf), [still - 1e-7]]),
-                             np.concatenate([np.zeros(n_g), [np.inf]]),
-                             time_limit=time_limit, gap=solver.gap, warm=warm)
+                                           stop_weight=still)
+    full = share >= 1.0 - 1e-12 and abs(still - reduced.group_weight.sum()) < 1e-9
+    result = _solve(reduced, still, greedy_rows, full, solver)
     x = None if result.x is None else result.x[:n_c]
     if x is None:
         if method == "auto":
@@ -107,3 +90,27 @@ def lscp(
     return coverage_solution(problem, "lscp", "exact", result.status, selected,
                               float(len(selected)), math.ceil(bound - 1e-6), start, gains,
                               reduced.stats, **details)
+
+
+def _solve(reduced, still: float, warm_rows, full: bool, solver: SolverOptions):
+    """HiGHS set covering (every group) or partial covering (weight >= still), warm-started."""
+    n_c, n_g = reduced.matrix.shape
+    a = reduced.matrix.T.tocsr()
+    if full:
+        warm = np.zeros(n_c)
+        warm[warm_rows] = 1
+        return solve_milp(np.ones(n_c), np.ones(n_c), 0.0, 1.0, a, np.ones(n_g),
+                          np.full(n_g, np.inf), time_limit=solver.time_limit_s, gap=solver.gap,
+                          warm=warm)
+    rows = sparse.vstack([
+        sparse.hstack([-a, sparse.identity(n_g, format="csr")], format="csr"),
+        sparse.csr_matrix(np.concatenate([np.zeros(n_c), reduced.group_weight])[None, :]),
+    ], format="csr")
+    warm = np.zeros(n_c + n_g)
+    warm[warm_rows] = 1
+    warm[n_c:] = np.minimum(1.0, a @ warm[:n_c])
+    return solve_milp(np.concatenate([np.ones(n_c), np.zeros(n_g)]),
+                      np.concatenate([np.ones(n_c), np.zeros(n_g)]), 0.0, 1.0, rows,
+                      np.concatenate([np.full(n_g, -np.inf), [still - 1e-7]]),
+                      np.concatenate([np.zeros(n_g), [np.inf]]),
+                      time_limit=solver.time_limit_s, gap=solver.gap, warm=warm)
