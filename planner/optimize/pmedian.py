@@ -26,6 +26,9 @@ from planner.optimize.problem import OPT_TOL, Problem, Solution, relative_gap
 
 __all__ = ["pmedian", "DENSE_MAX"]
 
+#: Rounds of the iterated local search (a count, not a time: the same input gives the same
+#: plan on any machine unless the time limit stops it first).
+ILS_ROUNDS = 60
 #: Largest number of assignment variables the p-median MIP is tried with.
 MIP_MAX_ASSIGN = 400_000
 #: Largest candidates x reachable-places matrix the p-median holds densely (float64).
@@ -108,10 +111,9 @@ def _search(cost, base, p, solver, deadline):
     bound = min(lag.bound, upper)
     if relative_gap(upper, bound) > solver.gap and solver.local_search:
         allowed = np.setdiff1d(np.arange(n_c), lag.closed)
-        budget = min(10.0, max(1.0, solver.time_limit_s / 10))
         better = search.perturbed_search(cost, base, chosen, allowed=allowed, lower=bound,
-                                         seed=solver.seed,
-                                         deadline=min(deadline, time.perf_counter() + budget))
+                                         seed=solver.seed, deadline=deadline,
+                                         rounds=ILS_ROUNDS)
         if search.cost_of(cost, base, better) < upper:
             chosen, upper = better, search.cost_of(cost, base, better)
             label += "+perturbation"
