@@ -239,7 +239,8 @@ def _solve_exact(reduced: Reduced, p: int, warm_rows, time_limit: float, gap: fl
         np.concatenate([np.zeros(n_c), -reduced.group_weight]),
         np.concatenate([np.ones(n_c), np.zeros(n_g)]), 0.0, 1.0, rows,
         np.full(n_g + 1, -np.inf), np.concatenate([np.zeros(n_g), [p]]),
-        time_limit=time_limit, gap=gap, warm=warm)
+        time_limit=time_limit, gap=gap, warm=warm,
+        interior_point=False)  # the LP step ran already; simplex re-solves nodes faster
 
 
 def coverage_curve(problem: Problem, k_max: int, *, method: str = "greedy",
