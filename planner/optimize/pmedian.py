@@ -32,7 +32,7 @@ ILS_ROUNDS = 60
 #: Largest number of assignment variables the p-median MIP is tried with.
 MIP_MAX_ASSIGN = 400_000
 #: Largest candidates x reachable-places matrix the p-median holds densely (float64).
-DENSE_MAX = 30_000_000
+DENSE_MAX = 12_000_000
 
 
 def pmedian(
@@ -67,9 +67,9 @@ def pmedian(
     w = problem.weights[reach]
     n_c = cover.shape[0]
     if n_c * max(reach.size, 1) > DENSE_MAX:
-        raise InputError(f"the p-median needs a {n_c} x {reach.size} matrix (more than "
-                         f"{DENSE_MAX:,} entries); use fewer candidates or a bounded "
-                         "search (PMedian(limit_min=...))")
+        raise InputError(f"the p-median holds a dense {n_c} x {reach.size} time matrix, more "
+                         f"than {DENSE_MAX:,} entries; use fewer candidates (e.g. a larger "
+                         "--spacing, or a candidates layer) or aggregate the demand places")
     times = np.full((n_c, reach.size), float(penalty_s))
     sub = cover[:, reach].tocoo()
     times[sub.row, sub.col] = sub.data
