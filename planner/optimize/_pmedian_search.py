@@ -191,3 +191,26 @@ def perturbed_search(cost: np.ndarray, base: np.ndarray, chosen: list[int], *,
         if value < best_cost - 1e-9:
             best, best_cost = [int(pool[i]) for i in trial], value
     return best
+
+
+def useful_pairs(cost: np.ndarray, p: int, lag: LagrangeResult, upper: float, integral: bool,
+                 rows: np.ndarray) -> np.ndarray:
+    """Mask (rows x places) of assignments some plan better than ``upper`` may use.
+
+    Forcing place j onto site i lifts the Lagrangian value to L + max(0, c_ij - lam_j), plus
+    rho_i - rho_(p) if i is not among the p sites the relaxation opens; when that exceeds the
+    upper bound, no better plan serves j from i (reduced-cost fixing of the assignments).
+    """
+    if lag.lam is None or not np.isfinite(lag.value):
+        return np.ones((rows.size, cost.shape[1]), dtype=bool)
+    lam = lag.lam
+    rho = np.minimum(cost - lam[None, :], 0.0).sum(axis=1)
+    n = cost.shape[0]
+    k = min(p, n)
+    order = np.argsort(rho, kind="stable")
+    inside = np.zeros(n, dtype=bool)
+    inside[order[:k]] = True
+    forced = lag.value + np.where(inside, 0.0, rho - rho[order[k - 1]])
+    slack = 1.0 - 1e-6 if integral else 1e-9 * max(abs(upper), 1.0)
+    extra = np.maximum(cost[rows] - lam[None, :], 0.0)
+    return forced[rows][:, None] + extra <= upper - slack

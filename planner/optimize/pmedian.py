@@ -145,7 +145,8 @@ def _exact(cost, base, p, chosen, upper, bound, lag, integral, solver, deadline,
             return trial, value, value, "optimal", "lagrangian fixing"
         return chosen, upper, upper, "optimal", "lagrangian fixing"
     sub = cost[free]
-    rows, cols = np.nonzero(sub < base2[None, :])
+    keep = search.useful_pairs(cost, p, lag, upper, integral, free)
+    rows, cols = np.nonzero((sub < base2[None, :]) & keep)
     if rows.size > MIP_MAX_ASSIGN:
         return chosen, upper, bound, "heuristic", label + f" (MIP skipped: {rows.size:,} " \
             "assignment variables)"
