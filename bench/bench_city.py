@@ -31,7 +31,7 @@ import _results  # bench/_results.py (the script's own folder is on sys.path)
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_PBF = HERE.parent.parent / "shared" / "data" / "osm" / "bench" / "heidelberg.osm.pbf"
+DEFAULT_PBF = _results.data_dir() / "heidelberg.osm.pbf"
 
 
 def peak_mb() -> float:
