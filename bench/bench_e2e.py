@@ -2,7 +2,7 @@
 
     python bench/bench_e2e.py                      # Heidelberg case + 200,000 places walk
     python bench/bench_e2e.py --quick              # one timed run, 50,000 places
-    python bench/bench_e2e.py --profile            # + cProfile top-20 (cumulative) of the case
+    python bench/bench_e2e.py --profile            # + cProfile top-20 (cumulative, own time)
     python bench/bench_e2e.py --checkout /work/main --tag before   # measure another checkout
 
 Cases (the Heidelberg extract, inputs generated deterministically into a temp folder the way
@@ -187,7 +187,9 @@ def profile_case(args, paths, folder: Path) -> Path:
         handle.write(f"# planner coverage, Heidelberg case, {args.checkout}; wall "
                      f"{child.wall_s:.2f} s under cProfile; load {_proc.load()}\n")
         if stats_file.exists():
-            pstats.Stats(str(stats_file), stream=handle).sort_stats("cumulative").print_stats(20)
+            stats = pstats.Stats(str(stats_file), stream=handle)
+            stats.sort_stats("cumulative").print_stats(20)
+            stats.sort_stats("tottime").print_stats(20)  # where the time itself goes
         else:
             handle.write(child.stderr[-3000:])
     target = args.out / f"e2e-profile{'-' + args.tag if args.tag else ''}.txt"
