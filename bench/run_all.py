@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -49,7 +50,11 @@ def run_benches(names: list[str], quick: bool) -> dict[str, str]:
         command = [sys.executable, str(path)] + (["--quick", *extra] if quick else [])
         print(f"== {' '.join(command[1:])}", flush=True)
         start = time.perf_counter()
-        done = subprocess.run(command, cwd=str(HERE.parent))
+        # this checkout's planner, not whatever `pip install` put on the path
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(
+            [str(HERE.parent)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
+        done = subprocess.run(command, cwd=str(HERE.parent), env=env)
         took = time.perf_counter() - start
         status[name] = f"exit {done.returncode} after {took:.0f} s"
         print(f"== {name}: {status[name]}", flush=True)
