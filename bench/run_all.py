@@ -77,15 +77,24 @@ def rows_search(data: dict) -> list[list]:
         if r["tool"] == "ours":
             if "vs_scipy" in r:
                 out.append(["search", case, "ours / bare scipy dijkstra (time)", r["vs_scipy"],
-                            f"ours {_fmt(r.get('search_s'))} s, {r.get('peak_mb')} MB"])
+                            f"ours {_fmt(r.get('search_s'))} s, {_mem(r)}"])
             continue
         ratio = r.get("vs_ours")
-        note = (f"{_fmt(r.get('search_s'))} s, {r.get('peak_mb')} MB"
+        note = (f"{_fmt(r.get('search_s'))} s, {_mem(r)}"
                 if "search_s" in r else "")
         if r["status"] != "ok":
             note = f"{note}; {r['status']}".strip("; ")
         out.append(["search", case, f"{r['tool']} / ours (time)", ratio, note])
     return out
+
+
+def _mem(r: dict) -> str:
+    """Peak MB of the tool's process, and over its input-only baseline process."""
+    if r.get("peak_mb") is None:
+        return "-"
+    base = r.get("baseline_mb")
+    extra = f" (+{r['peak_mb'] - base} over its baseline)" if base is not None else ""
+    return f"peak {r['peak_mb']} MB{extra}"
 
 
 def rows_e2e(data: dict, name: str) -> list[list]:
