@@ -442,7 +442,8 @@ def main() -> None:
     print(f"\n{'city':<11} {'task':<8} {'tool':<10} {'search s':>9} {'vs ours':>8} "
           f"{'vs scipy':>8} {'build s':>8} {'peak MB':>8}  status")
     for r in rows:
-        print(f"{r['city']:<11} {r['task']:<8} {r['tool']:<10} {r.get('search_s', float('nan')):>9.4f} "
+        seconds = r.get("search_s", float("nan"))
+        print(f"{r['city']:<11} {r['task']:<8} {r['tool']:<10} {seconds:>9.4f} "
               f"{r.get('vs_ours', '-')!s:>8} {r.get('vs_scipy', '-')!s:>8} "
               f"{r.get('build_s', '-')!s:>8} {r.get('peak_mb', '-')!s:>8}  {r['status']}")
     print(f"machine load: {_proc.load()}")
