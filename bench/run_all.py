@@ -84,6 +84,8 @@ def rows_search(data: dict) -> list[list]:
                 if "search_s" in r else "")
         if r["status"] != "ok":
             note = f"{note}; {r['status']}".strip("; ")
+        if r.get("unverified_s") is not None:
+            note += f" (took {_fmt(r['unverified_s'])} s; no ratio: answers differ)"
         out.append(["search", case, f"{r['tool']} / ours (time)", ratio, note])
     return out
 
