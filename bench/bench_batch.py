@@ -103,7 +103,7 @@ def main() -> None:
     print(f"\n{len(spec.districts)} districts: 1 worker {rows[0]['seconds']} s, "
           f"2 workers {rows[1]['seconds']} s, speed-up {speedup:.2f}x on {os.cpu_count()} cores"
           f" (machine load {_proc.load()})")
-    _results.write(args.out, "batch", rows, speedup=speedup)
+    _results.write(args.out, "batch", rows, speedup=speedup, load=_proc.load())
 
 
 if __name__ == "__main__":

@@ -102,7 +102,8 @@ def _mem(r: dict) -> str:
 def rows_e2e(data: dict, name: str) -> list[list]:
     out = []
     for r in data["rows"]:
-        case = f"{r['case']} {r.get('modes', '')} [{r.get('tag') or name}]"
+        where = r.get("tag") or Path(str(r.get("checkout", name))).name
+        case = f"{r['case']} {r.get('modes', '')} [{where}]"
         if r.get("status") != "ok":
             out.append(["e2e", case, "coverage command", None, r.get("status")])
             continue
