@@ -498,6 +498,8 @@ def _print_coverage(results) -> None:
               show_default=True, help="Exact HiGHS model, greedy heuristic, or auto.")
 @click.option("--time-limit", default="60", show_default=True, metavar="S",
               help="Solver time limit in seconds (0 < S <= 86400).")
+@click.option("--gap", default="0%", show_default=True, metavar="PERCENT",
+              help="Stop the exact solver once proven within this gap, e.g. 0.1%.")
 @click.option("--curve", "curve_k", default="10", show_default=True, metavar="K",
               help="Coverage curve for 1..K added stations (whole number, 0: none).")
 @click.option("--map", "map_path", type=click.Path(path_type=Path), metavar="PATH",
@@ -514,8 +516,9 @@ def _print_coverage(results) -> None:
 @click.pass_context
 def propose(ctx, network_source, place, stations, demand, weight_column, modes, speeds, minutes,
             max_snap, model, k, target, unreachable, candidates, sources, spacing, exclude_path,
-            existing, capacity, method, time_limit, curve_k, map_path, report_path, sites_path,
-            input_crs, output_crs, aggregate, demand_weights, self_contained, tiles, force,
+            existing, capacity, method, time_limit, gap, curve_k, map_path, report_path,
+            sites_path, input_crs, output_crs, aggregate, demand_weights, self_contained, tiles,
+            force,
             **special) -> None:
     """Propose where new stations should go (MCLP, LSCP or p-median on travel times).
 
@@ -543,6 +546,11 @@ def propose(ctx, network_source, place, stations, demand, weight_column, modes, 
         raise click.BadParameter("propose takes one mode", param_hint="--mode")
     share, k, spacing, capacity, time_limit, curve_k = _propose_numbers(
         target, k, spacing, capacity, time_limit, curve_k)
+    from planner.optimize import parse_gap
+    try:
+        gap = parse_gap(gap)
+    except InputError as exc:
+        raise click.BadParameter(str(exc), param_hint="--gap") from None
     source = f"place:{place}" if place else network_source
     run_inputs = _run_inputs(source, stations, demand, candidates, exclude_path,
                              demand_weights)
@@ -578,7 +586,7 @@ def propose(ctx, network_source, place, stations, demand, weight_column, modes, 
         inputs.network, inputs.stations, demand_layer, candidates=candidate_layer,
         model=model, k=k, target_share=share, travel=travels[0], minutes=thresholds[0],
         existing=existing, candidate_sources=sources, spacing_m=spacing, exclude=exclude,
-        capacity=capacity, method=method, time_limit=time_limit, curve_k=curve_k,
+        capacity=capacity, method=method, time_limit=time_limit, gap=gap, curve_k=curve_k,
         unreachable=unreachable, progress=lambda m: say("  " + m))
     map_path = map_path or _default_output(inputs.network.name, "proposal", ".html")
     report_path = report_path or map_path.with_suffix(".json")
