@@ -118,13 +118,13 @@ def test_bad_network_and_travel(grid, stations, demand):
 
 
 @pytest.mark.parametrize("options, message", [
-    ({"k": True}, "whole"), ({"k": -1}, "at least"), ({"k": 2.5}, "whole"),
-    ({"target_share": 95, "model": "lscp"}, "percentage"),
-    ({"target_share": float("nan"), "model": "lscp"}, "finite"),
+    ({"k": True}, "k=True"), ({"k": -1}, "k=-1"), ({"k": 2.5}, "k=2.5"),
+    ({"target_share": float("nan"), "model": "lscp"}, "target_share"),
+    ({"target_share": "", "model": "lscp"}, "target_share"),
     ({"spacing_m": 0}, "spacing_m"), ({"time_limit": float("inf")}, "time_limit"),
-    ({"capacity": float("nan")}, "capacity"), ({"curve_k": -1}, "curve_k"),
-    ({"method": "quick"}, "method"), ({"candidate_sources": "grid"}, "candidate_sources"),
-    ({"pmedian_limit_min": 0, "model": "pmedian"}, "pmedian_limit_min"),
+    ({"capacity": float("nan")}, "capacity"), ({"capacity": ""}, "capacity"),
+    ({"method": "quick"}, "method"), ({"candidate_sources": "bogus"}, "candidate sources"),
+    ({"pmedian_limit_min": 0, "model": "pmedian"}, "limit_min"),
 ])
 def test_bad_proposal_parameters(grid, stations, demand, options, message):
     with pytest.raises(InputError, match=message):
