@@ -38,7 +38,10 @@ def proposal_map(result, *, network: Network | None = None, self_contained: bool
                            self_contained=self_contained,
                            title=f"Proposed stations: {results[0].network}", note=note,
                            tiles=tiles, hide_stations=frozenset(result.sites["id"].astype(str)),
-                           extra_html=text + curve_svg(result.curve))
+                           extra_html=text + curve_svg(result.curve),
+                           baselines=[None, result.before] if len(results) == 2 else None,
+                           change_label=f"{len(result.sites)} proposed station(s)",
+                           drawn={"proposed"} if len(result.sites) else ())
     _add_sites(fmap, result.sites)
     return with_layer_control(fmap)
 
@@ -46,7 +49,8 @@ def proposal_map(result, *, network: Network | None = None, self_contained: bool
 def _add_sites(fmap, sites) -> None:
     """One dashed badge ``P<rank>`` per proposed site, with its popup and tooltip."""
     folium = import_folium()
-    group = feature_group("Proposed stations", show=True)
+    group = feature_group("Proposed stations", show=True, section="Stations",
+                          label="proposed stations")
     for row in sites.itertuples():
         rank = int(row.rank)
         popup = (
