@@ -82,7 +82,7 @@ def add_change_layer(fmap, after: CoverageResult, change: Change, *, section: st
     name = (f"{section + ': ' if section else ''}before/after: {int(gained.sum())} newly "
             f"covered, {int((~gained).sum())} lose service")
     group = feature_group(name, show=show, section=section, label=name.split(": ", 1)[-1]
-                          if section else name, switch=switch)
+                          if section else name, main=True, switch=switch)
     fields = (["scenario"] if context else []) + ["place", "change", "minutes", "at"]
     aliases = (["scenario"] if context else []) + ["", "", "now", "at"]
     geojson(

@@ -118,7 +118,8 @@ def add_station_layer(fmap, marks: Sequence[StationMark], *, name: str, section:
     """One layer group of ``marks``; ``context`` (a scenario name) starts every tooltip;
     ``details`` holds extra popup HTML per station id (already escaped)."""
     folium = import_folium()
-    group = feature_group(name, show=show, section=section, label=label, switch=switch)
+    group = feature_group(name, show=show, section=section, label=label, main=True,
+                          switch=switch)
     lead = f"{context}: " if context else ""
     states = {"open": "", "closed": " (closed in this plan)", "moved": " (moved)",
               "added": " (added in this plan)"}
