@@ -150,7 +150,7 @@ def add_layer_panel(fmap):
                 if isinstance(v, (LayerPanel, folium.LayerControl))]:
         del fmap._children[key]
     sections: dict[str, dict] = {}
-    names: list[str] = []
+    names: dict[str, list[str]] = {}
     for child in list(fmap._children.values()):
         if not isinstance(child, (folium.FeatureGroup, folium.TileLayer)):
             continue
@@ -169,7 +169,9 @@ def add_layer_panel(fmap):
         section["open"] = section["open"] or bool(child.show) and title != "Base map"
         full = label if label.startswith(title) else f"{title}: {label}"
         section["layers"].append({"label": str(label), "full": str(full), "main": bool(main)})
-        names.append(child.get_name())
-    fmap.add_child(LayerPanel(list(sections.values()), names,
+        names.setdefault(title, []).append(child.get_name())
+    # the script pairs the layers with the sections' entries in the sections' order
+    flat = [name for title in sections for name in names[title]]
+    fmap.add_child(LayerPanel(list(sections.values()), flat,
                               getattr(fmap, "planner_bounds", None)), name="planner_layers")
     return fmap

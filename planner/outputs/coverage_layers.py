@@ -119,7 +119,7 @@ def coverage_layers(
     extra_html = measure_layers.add(fmap, results, labels) + extra_html
     fmap.get_root().html.add_child(Element(panels.legend_html(main.minutes, drawn=drawn)))
     fmap.get_root().html.add_child(Element(panels.summary_html(
-        results, labels, title, note, "".join(changes) + extra_html)))
+        results, labels, title, note, extra_html, lead_html="".join(changes))))
     return fmap
 
 

@@ -80,10 +80,11 @@ def legend_html(minutes: Sequence[float], *, drawn: Collection[str] = (
 
 
 def summary_html(results: Sequence[CoverageResult], labels: Sequence[str], title: str | None,
-                 note: str | None, extra_html: str = "") -> str:
-    """The summary panel: title, counts, each result's shares and times, and the note.
+                 note: str | None, extra_html: str = "", *, lead_html: str = "") -> str:
+    """The summary panel: title, counts, ``lead_html`` (before/after lines), each result's
+    shares and times, ``extra_html`` and the note.
 
-    ``labels``, ``title`` and ``note`` are plain text; ``extra_html`` is trusted HTML.
+    ``labels``, ``title`` and ``note`` are plain text; the HTML arguments are trusted HTML.
     """
     first = results[0]
     blocks = []
@@ -110,6 +111,7 @@ def summary_html(results: Sequence[CoverageResult], labels: Sequence[str], title
         f"<div style='font-size:14px'><b>{heading}</b></div>"
         f"<div>{len(first.stations)} stations · {len(first.demand)} demand places "
         f"(weight {first.demand['weight'].sum():g})</div>"
+        + lead_html
         + "".join(blocks)
         + extra_html
         + (f"<div style='margin-top:4px;color:#a33'>{html_text(note)}</div>" if note else "")

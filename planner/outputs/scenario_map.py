@@ -77,8 +77,8 @@ def scenario_map(run, *, network=None, only: Sequence[int] | None = None,
     labels = [results[i].name for i in picked]
     fmap.get_root().html.add_child(Element(panels.summary_html(
         coverages, labels, title or f"Scenarios: {run.title}", None,
-        "<div style='margin-top:6px'><b>Before &rarr; after</b></div>" + "".join(lines)
-        if lines else "")))
+        lead_html="<div style='margin-top:4px'><b>Before &rarr; after</b></div>"
+        + "".join(lines) if lines else "")))
     return with_layer_control(fmap)
 
 

@@ -99,17 +99,20 @@ def _marker(lat: float, lon: float, html: str, badge: str):
 
 
 def _arrow(mark: StationMark) -> list[list[list[float]]]:
-    """The line from the old place to the new one and a small arrow head at the new end."""
-    start, end = (mark.old_lat, mark.old_lon), (mark.lat, mark.lon)
+    """The line from the old place towards the new one, ending short of the new badge, and
+    a small arrow head at its end."""
+    start = (mark.old_lat, mark.old_lon)
     scale = math.cos(math.radians(mark.lat))
-    dx, dy = (end[1] - start[1]) * scale, end[0] - start[0]
-    length = math.hypot(dx, dy) or 1.0
+    dx, dy = (mark.lon - mark.old_lon) * scale, mark.lat - mark.old_lat
+    length = math.hypot(dx, dy) or 1e-9
     ux, uy = dx / length, dy / length
-    size = min(length * 0.3, 0.0012)
-    back = (end[0] - uy * size * 1.6, end[1] - ux * size * 1.6 / scale)
-    wings = [[back[0] + ux * size * 0.8, back[1] - uy * size * 0.8 / scale],
-             [back[0] - ux * size * 0.8, back[1] + uy * size * 0.8 / scale]]
-    return [[list(start), list(end)], [wings[0], list(end), wings[1]]]
+    stop = length - min(length * 0.25, 0.0004)  # leave the new badge readable
+    tip = (start[0] + uy * stop, start[1] + ux * stop / scale)
+    size = min(length * 0.12, 0.00025)  # about 25 m
+    back = (tip[0] - uy * size * 1.5, tip[1] - ux * size * 1.5 / scale)
+    wings = [[back[0] + ux * size, back[1] - uy * size / scale],
+             [back[0] - ux * size, back[1] + uy * size / scale]]
+    return [[list(start), list(tip)], [wings[0], list(tip), wings[1]]]
 
 
 def add_station_layer(fmap, marks: Sequence[StationMark], *, name: str, section: str | None,

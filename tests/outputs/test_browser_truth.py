@@ -173,3 +173,30 @@ def test_maps_before_after_and_panels_clear_of_stations(open_offline, cli_maps, 
     else:
         assert found["gained"] > 0 and "newly covered" in found["summary"]
         assert "→" in found["summary"]
+
+
+def test_each_panel_box_controls_its_own_layer(open_offline, tmp_path):
+    """Sections interleave (measure layers join the mode's section after the stations'):
+    every tick box must still hold the state of, and switch, its own layer."""
+    path = tmp_path / "measures.html"
+    result = CliRunner().invoke(cli, ["-q", "coverage", "--measure", "all", "--by-service",
+                                      "--map", str(path)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    page = _open(open_offline, path).page
+    check = """() => {
+      const map = Object.values(window).find(v => v instanceof L.Map);
+      return window.plannerSections.flatMap(s => s.layers.map(i =>
+        [s.title + ': ' + i.label, i.box.checked, map.hasLayer(i.layer)]));
+    }"""
+    rows = page.evaluate(check)
+    assert len(rows) > 20
+    assert all(checked == shown for _, checked, shown in rows), rows
+    markers = "document.querySelectorAll('.leaflet-marker-icon').length"
+    assert page.evaluate(markers) == 3
+    page.evaluate("""() => {
+      const item = window.plannerSections.find(s => s.title === 'Stations').layers[0];
+      item.box.click();
+    }""")
+    assert page.evaluate(markers) == 0
+    rows = page.evaluate(check)
+    assert all(checked == shown for _, checked, shown in rows), rows

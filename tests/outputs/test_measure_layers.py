@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from planner.apps.cli import cli
 from planner.outputs import measure_layers
 
-from test_browser import CHROMIUM, browser, open_offline  # noqa: F401 (fixture)
+from test_browser import CHROMIUM
 
 
 def test_lorenz_svg_maps_points_into_the_box():
@@ -19,20 +19,22 @@ def test_lorenz_svg_maps_points_into_the_box():
 
 @pytest.mark.browser
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
-def test_measure_layers_draw_offline(browser, tmp_path):  # noqa: F811
+def test_measure_layers_draw_offline(open_offline, tmp_path):
     path = tmp_path / "m.html"
     result = CliRunner().invoke(cli, ["-q", "coverage", "-m", "walk", "--measure", "all",
                                       "--map", str(path)], catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    page, errors, failed, _ = open_offline(browser, path)
-    for name in ("walk: backup", "walk: capacity", "walk: gravity", "walk: equity"):
+    opened = open_offline(path)
+    page = opened.page
+    page.evaluate("document.querySelectorAll('#planner-layers details')"
+                  ".forEach(d => { d.open = true; })")  # sections start collapsed
+    for name in ("backup", "capacity", "gravity", "equity"):
         before = page.screenshot()
         label = page.locator(".leaflet-control-layers label", has_text=name).first
-        label.locator("input").dispatch_event("click")
+        label.locator("input").check()
         page.wait_for_timeout(200)
         assert label.locator("input").is_checked()
         assert page.screenshot() != before, f"ticking {name} drew nothing"
     assert page.locator("#planner-lorenz polyline").is_visible()
     assert page.locator("#planner-measure-legend").is_visible()
-    assert not errors and not failed
-    page.close()
+    assert not opened.errors and not opened.failed
