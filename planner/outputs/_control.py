@@ -51,7 +51,7 @@ _SCRIPT = """
     var list = document.createElement('div');
     list.className = 'leaflet-control-layers-overlays';
     list.style.cssText = 'max-height:' + Math.max(120, window.innerHeight - 140) +
-      'px;overflow-y:auto';
+      'px;overflow-y:auto;overflow-x:hidden';
     sections.forEach(function (s) {
       var det = document.createElement('details');
       det.className = 'planner-section';
@@ -95,6 +95,17 @@ _SCRIPT = """
     return box;
   };
   panel.addTo(map);
+  function fitList() {  // keep the list above the summary panel (it scrolls instead)
+    var box = document.getElementById('planner-layers');
+    var list = box.querySelector('.leaflet-control-layers-overlays');
+    var summary = document.getElementById('planner-summary');
+    var bottom = summary && summary.offsetWidth ? summary.getBoundingClientRect().top - 12
+      : window.innerHeight - 40;
+    var top = list.getBoundingClientRect().top || box.getBoundingClientRect().top + 24;
+    list.style.maxHeight = Math.max(100, bottom - top) + 'px';
+  }
+  fitList();
+  window.addEventListener('resize', fitList);
   window.plannerSections = sections;
   window.plannerShowOnly = function (title) {
     sections.forEach(function (s) { if (s.title === title) { showOnly(s); } });
@@ -167,7 +178,8 @@ def add_layer_panel(fmap):
                                               "layers": []})
         section["switch"] = section["switch"] or switch
         section["open"] = section["open"] or bool(child.show) and title != "Base map"
-        full = label if label.startswith(title) else f"{title}: {label}"
+        full = getattr(child, "planner_name", None) or (
+            label if label.startswith(title) else f"{title}: {label}")
         section["layers"].append({"label": str(label), "full": str(full), "main": bool(main)})
         names.setdefault(title, []).append(child.get_name())
     # the script pairs the layers with the sections' entries in the sections' order

@@ -98,6 +98,7 @@ def feature_group(name: str, *, show: bool, section: str | None = None,
     """
     group = import_folium().FeatureGroup(name=html_text(name), show=show)
     group.planner_section = section
+    group.planner_name = name
     group.planner_label = name if label is None else label
     group.planner_main = show if main is None else main
     group.planner_switch = switch

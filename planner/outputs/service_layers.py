@@ -45,7 +45,7 @@ def add(fmap, results, *, show: bool = False):
             name = (f"{service.replace('_', ' ')} {share * 100:.0f}% within "
                     f"{result.threshold:g} min{when}{suffix}")
             group = feature_group(f"service: {name}", show=show, section="Services",
-                                  label=name, main=False)
+                                  main=False)
             minutes = result.demand[f"minutes_to_{service}"].to_numpy()
             ok = minutes <= result.threshold
             points = gpd.GeoDataFrame({
