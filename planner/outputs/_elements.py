@@ -53,7 +53,7 @@ class HtmlPopup(MacroElement):
 class FeatureDetail(MacroElement):
     """A tooltip or popup table of GeoJSON feature properties, each value set as text.
 
-    An empty alias leaves out the label cell of that row.
+    An empty alias leaves out the label cell of that row; empty values leave out the row.
     """
 
     _template = Template(
@@ -63,12 +63,13 @@ class FeatureDetail(MacroElement):
         " var fields = {{ this.fields_js }}, aliases = {{ this.aliases_js }};"
         " var table = document.createElement('table');"
         " fields.forEach(function (field, i) {"
+        "  var value = props[field];"
+        "  if (value === null || value === undefined || value === '') { return; }"
         "  var row = table.insertRow();"
         "  if (aliases[i]) { var th = document.createElement('th');"
         "   th.textContent = aliases[i]; th.style.textAlign = 'left';"
         "   th.style.paddingRight = '6px'; row.appendChild(th); }"
-        "  var td = row.insertCell(); var value = props[field];"
-        "  td.textContent = (value === null || value === undefined) ? '' : String(value);"
+        "  var td = row.insertCell(); td.textContent = String(value);"
         " });"
         " return table; }, {{ this.options_js }});"
         "{% endmacro %}")

@@ -230,10 +230,13 @@ def add_demand(result: CoverageResult, group, *, context: str = "") -> set[str]:
     minutes = demand["minutes_to_nearest"].to_numpy()
     off = ~demand["on_network"].to_numpy(bool) if "on_network" in demand else \
         np.zeros(len(demand), dtype=bool)
+    labels, kinds = place_labels(demand), kind_texts(demand)
     points = gpd.GeoDataFrame({
         "scenario": context,
-        "place": place_labels(demand),
-        "kind": kind_texts(demand),
+        "place": labels,
+        "kind": kinds,
+        # the tooltip's second line: the kind, unless the label already says it
+        "what": ["" if not k or p.startswith(k) else k for p, k in zip(labels, kinds)],
         "at": coordinates(demand.geometry),
         "weight": demand["weight"].to_numpy(),
         "station": nearest_texts(demand, result.stations),
@@ -257,8 +260,8 @@ def add_demand(result: CoverageResult, group, *, context: str = "") -> set[str]:
             "fillColor": OFF_NETWORK if f["properties"]["off"] else
             COVERED if f["properties"]["ok"] else UNCOVERED,
         },
-        tooltip=FeatureDetail(lead + ["place", "kind", "at", "minutes"],
-                              lead + ["", "", "", "to nearest station"]),
+        tooltip=FeatureDetail(lead + ["place", "what", "minutes"],
+                              lead + ["", "", "to nearest station"]),
         popup=FeatureDetail(lead + ["place", "kind", "at", "weight", "station", "minutes"],
                             lead + ["place", "kind", "at", "weight", "nearest station",
                                     "travel time"], popup=True),

@@ -200,3 +200,37 @@ def test_each_panel_box_controls_its_own_layer(open_offline, tmp_path):
     assert page.evaluate(markers) == 0
     rows = page.evaluate(check)
     assert all(checked == shown for _, checked, shown in rows), rows
+
+
+def test_demand_tooltips_name_places_never_raw_osm_ids(open_offline, tmp_path):
+    """Guixi's places are mostly unnamed OSM buildings: labels fall back to kind (and
+    street) and coordinates; the nearest station is "S2 name"; off-network places and the
+    density layer are in the legend."""
+    import re
+
+    path = tmp_path / "guixi.html"
+    result = CliRunner().invoke(cli, ["-q", "coverage", "-n", "guixi", "--map", str(path)],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    page = _open(open_offline, path).page
+    texts = page.evaluate("""() => {
+      const out = [];
+      for (const layer of Object.values(window)) {
+        if (!(layer instanceof L.GeoJSON)) continue;
+        for (const overlay of [layer.getPopup(), layer.getTooltip()]) {
+          if (overlay && typeof overlay._content === 'function') {
+            layer.eachLayer(sub => out.push(overlay._content(sub).textContent));
+          }
+        }
+      }
+      return out;
+    }""")
+    places = [t for t in texts if "nearest station" in t and "to nearest" not in t]
+    assert len(places) >= 161  # the popups
+    assert not [t for t in texts if re.search(r"(?<![A-Za-z])[nwr]\d{6,}", t)]
+    assert any("building at 28." in t for t in places)
+    bad = [t for t in places if not re.search(r"nearest station(S\d \S|-)", t)]
+    assert not bad, bad[:3]
+    legend = page.inner_text("#planner-legend")
+    assert "off the street network" in legend and "density" in legend
+    assert "proposed" not in legend
