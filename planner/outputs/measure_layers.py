@@ -30,8 +30,10 @@ def _features(frame: gpd.GeoDataFrame) -> dict:
     return geojson_dict(frame)
 
 
-def _group(section: str, name: str):
-    return feature_group(f"{section}: {name}", show=False, section=section, label=name,
+def _group(where: tuple[str, str], name: str):
+    """A hidden layer group in the panel section ``where[0]``, named ``<where[1]>: name``."""
+    section, prefix = where
+    return feature_group(f"{prefix}: {name}", show=False, section=section, label=name,
                          main=False)
 
 
@@ -55,7 +57,7 @@ def _radius(weight: np.ndarray) -> np.ndarray:
     return np.round(2.5 + 2.0 * np.sqrt(np.asarray(weight, dtype=float)), 1)
 
 
-def _backup(folium, fmap, result, prefix: str) -> str:
+def _backup(folium, fmap, result, prefix: tuple[str, str]) -> str:
     demand, stations = result.demand, result.stations
     counts = demand["stations_within"].to_numpy()
     group = _group(prefix, "backup: stations in reach")
@@ -80,7 +82,7 @@ def _backup(folium, fmap, result, prefix: str) -> str:
             + f"<div>{_dot(OVERLOADED)}critical station (large ring)</div>")
 
 
-def _capacity(folium, fmap, result, prefix: str) -> str:
+def _capacity(folium, fmap, result, prefix: tuple[str, str]) -> str:
     stations = result.stations
     load = stations["load_vs_mean"].to_numpy(dtype=float)
     over = stations["overloaded"].to_numpy(dtype=bool)
@@ -100,7 +102,7 @@ def _capacity(folium, fmap, result, prefix: str) -> str:
             f"</div><div>{_dot(LOADED)}within capacity</div>")
 
 
-def _gravity(folium, fmap, result, prefix: str) -> str:
+def _gravity(folium, fmap, result, prefix: tuple[str, str]) -> str:
     demand = result.demand
     access = demand["gravity_access"].to_numpy(dtype=float)
     group = _group(prefix, "gravity access")
@@ -117,7 +119,7 @@ def _gravity(folium, fmap, result, prefix: str) -> str:
         f"<div>{_dot(c)}{t}</div>" for c, t in zip(GRAVITY_COLOURS, labels)))
 
 
-def _equity(folium, fmap, result, prefix: str) -> str:
+def _equity(folium, fmap, result, prefix: tuple[str, str]) -> str:
     equity = result.measures.equity
     table = equity.areas.copy()
     table["covered_pct"] = (table["covered_share"] * 100).round(1)
@@ -199,7 +201,7 @@ def add(fmap, results: Sequence, labels: Sequence[str]) -> str:
     for result, label in zip(results, labels):
         if getattr(result, "measures", None) is None:
             continue
-        prefix = label or result.travel.label
+        prefix = (label or result.travel.label, label or result.travel.mode)
         for name, draw in (("backup", _backup), ("capacity", _capacity),
                            ("gravity", _gravity), ("equity", _equity)):
             if getattr(result.measures, name) is not None:
