@@ -8,6 +8,21 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def _shared_helpers():
+    """Plain helpers of tests/conftest.py, re-exported: this file is imported under the
+    module name ``conftest`` too, and tests elsewhere do ``from conftest import SAMPLE``."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "_planner_tests_conftest", Path(__file__).resolve().parents[1] / "conftest.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.ROOT, module.SAMPLE, module.grid_network, module.lonlat_of
+
+
+ROOT, SAMPLE, grid_network, lonlat_of = _shared_helpers()
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--no-first-run", "--disable-sync"]
 
