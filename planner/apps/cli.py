@@ -381,6 +381,7 @@ def coverage(ctx, network_source, place, stations, demand, weight_column, modes,
                    aggregate=aggregate, demand_weights=demand_weights)
     station_layer = require(inputs.stations, "stations", "--stations")
     demand_layer = require(inputs.demand, "demand", "--demand")
+    original = station_layer
     if additions or close or moves:
         station_layer = layers.edit_stations(station_layer, add=additions, close=close,
                                              move=moves)
@@ -401,8 +402,17 @@ def coverage(ctx, network_source, place, stations, demand, weight_column, modes,
     note = None
     if inputs.sample is not None:
         note = "Sample district: stations are illustrative, not a real station plan."
+    baselines, what_if = None, None
+    if station_layer is not original:  # what-if: the same analysis without the edits
+        say("analysing the stations without the what-if edits (before)")
+        baselines = [coverage_stage.analyze(study.replace(travel=travel, stations=original),
+                                            options=options, per_station_isochrones=False)
+                     for travel in travels]
+        what_if = ", ".join([*(f"{c} closed" for c in close), *(f"{m} moved" for m in moves),
+                             *([f"{len(additions)} added"] if additions else [])])
     fmap = render.coverage_map(results, network=inputs.network, note=note,
-                               self_contained=self_contained, tiles=tiles or ("osm",))
+                               self_contained=self_contained, tiles=tiles or ("osm",),
+                               baselines=baselines, change_label=what_if)
     if by_service:
         from planner.outputs import service_layers
 

@@ -527,16 +527,16 @@ def write_outputs(result: ScenarioRun, out_dir: str | Path, *, network=None,
     texts = {out / "comparison.csv": render.csv_text(table),
              out / "comparison.md": f"# {render.markdown_cell(result.title)}\n\n"
              + markdown_table(table)}
-    labels = [r.name for r in result.results]
-    combined = render.coverage_map([r.coverage for r in result.results], network=network,
-                                   labels=labels, title=f"Scenarios: {result.title}",
-                                   self_contained=self_contained, tiles=tiles, grouped=True)
+    from planner.outputs.scenario_map import scenario_map
+
+    combined = scenario_map(result, network=network, self_contained=self_contained,
+                            tiles=tiles)
     texts[out / "map.html"] = combined.get_root().render()
     if per_scenario_maps:
-        for r in result.results:
-            single = render.coverage_map([r.coverage], network=network,
-                                         title=f"{result.title}: {r.name}",
-                                         self_contained=self_contained, tiles=tiles)
+        for index, r in enumerate(result.results):
+            single = scenario_map(result, network=network, only=[index],
+                                  title=f"{result.title}: {r.name}",
+                                  self_contained=self_contained, tiles=tiles)
             texts[out / names[r.name]] = single.get_root().render()
     inputs = [p for r in result.results for p in (
         r.variant.stations, r.variant.demand, r.variant.candidates, r.variant.network,
