@@ -107,14 +107,10 @@ class LSCP:
     name = "lscp"
 
     def __post_init__(self) -> None:
-        share = _validate.number_in(self.target_share, name="target_share", unit="share",
-                                    maximum=100.0)
-        if share > 1:
-            share /= 100.0
-        if not 0 < share <= 1:
-            raise InputError(f"target_share={self.target_share!r} must be in (0, 1] "
-                             "(or a percentage up to 100)")
-        object.__setattr__(self, "target_share", share)
+        # one rule everywhere in the API: a share in (0, 1]; 95 is refused as a percentage
+        # (the CLI's --target takes per cent and converts)
+        object.__setattr__(self, "target_share",
+                           _validate.share(self.target_share, name="target_share"))
         if self.unreachable not in ("exclude", "error"):
             raise InputError(f"unreachable={self.unreachable!r}: use 'exclude' or 'error'")
 
