@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import logging
 import math
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -194,6 +196,7 @@ def analyze(
     buffer_m: float = isochrones.BUFFER_M,
     gap_link_m: float = GAP_LINK_M,
     progress: Callable[[str], None] | None = None,
+    cache_dir: Path | None = None,
 ) -> CoverageResult:
     """Check which demand reaches a station within each threshold.
 
@@ -208,6 +211,11 @@ def analyze(
         Mode and speed; defaults to riders on e-bikes.
     minutes
         Thresholds; the largest is the main one (gaps, station loads).
+    progress
+        Called with a line of text at each stage (and as per-station outlines advance).
+    cache_dir
+        Keep the outlines in this folder (``outlines/``), keyed by content: a run with the
+        same network, points and settings reads them back.
     """
     say = progress or (lambda message: None)
     minutes = _validate.minutes(minutes)
@@ -247,10 +255,12 @@ def analyze(
                                  max(minutes))
     if with_isochrones:
         say("drawing isochrones")
-        parts = [isochrones.service_area(graph, seconds, minutes, buffer_m=buffer_m)]
+        parts = [isochrones.service_area(graph, seconds, minutes, buffer_m=buffer_m,
+                                         cache_dir=cache_dir)]
         if per_station_isochrones:
-            parts.append(isochrones.station_isochrones(graph, s_doors, station_ids, minutes,
-                                                       buffer_m=buffer_m))
+            parts.append(isochrones.station_isochrones(
+                graph, s_doors, station_ids, minutes, buffer_m=buffer_m, cache_dir=cache_dir,
+                progress=_counter(say, "outlines of stations", int((s_doors >= 0).sum()))))
         iso = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=street.crs)
         iso = iso.to_crs("EPSG:4326")
     else:
@@ -260,6 +270,21 @@ def analyze(
     return CoverageResult(network=street.network.name, travel=travel, minutes=minutes,
                           stations=station_out, demand=demand_out, gaps=gaps, isochrones=iso,
                           graph_summary=street.summary(), reach_s=within)
+
+
+def _counter(say: Callable[[str], None], what: str, total: int, every_s: float = 1.0):
+    """A ``progress(k)`` callback that tells ``say`` "what: done/total", at most once per
+    ``every_s`` seconds and at the end."""
+    state = {"done": 0, "told": time.perf_counter()}
+
+    def advance(count: int) -> None:
+        state["done"] += int(count)
+        now = time.perf_counter()
+        if state["done"] >= total or now - state["told"] >= every_s:
+            state["told"] = now
+            say(f"{what}: {min(state['done'], total)}/{total}")
+
+    return advance
 
 
 def _snap_layers(street: StreetGraph, stations, demand, say) -> tuple:

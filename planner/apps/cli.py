@@ -343,6 +343,7 @@ def coverage(ctx, network_source, place, stations, demand, weight_column, modes,
         moves[station_id.strip()] = _datum_point(parse_lonlat(where, "--move"), crs["stations"])
     say("loading the street network and layers")
     from planner.apps._inputs import require
+    from planner.settings import Settings
 
     inputs = _load(network_source, place, stations, demand, weight_column, input_crs=crs,
                    aggregate=aggregate, demand_weights=demand_weights)
@@ -356,7 +357,8 @@ def coverage(ctx, network_source, place, stations, demand, weight_column, modes,
         say(f"analysing {travel.label}")
         results.append(coverage_stage.analyze(
             inputs.network, station_layer, demand_layer, travel=travel, minutes=thresholds,
-            per_station_isochrones=per_station, progress=lambda m: say("  " + m)))
+            per_station_isochrones=per_station, progress=lambda m: say("  " + m),
+            cache_dir=Settings.from_env().cache_dir))
         results[-1] = measures.apply(results[-1], wanted, areas=areas)
     by_service = _services_cli.coverage_services(inputs.network, station_layer, demand_layer,
                                                  travels, thresholds, say=say, **service_opts)

@@ -209,7 +209,7 @@ def station_isochrones(
     of nearby sources on their local subgraph; each chunk's street pieces are gathered once
     and every source's outline is drawn from them (raster cells grow, up to half the
     buffer, so one outline stays under :data:`STATION_CELLS`). ``progress`` is called with
-    the number of sources finished after each chunk, when given. ``cache_dir``: keep the
+    the number of sources finished (1 after each source; all at once from the cache). ``cache_dir``: keep the
     outlines there, keyed by the graph's content, the sources and the settings.
     """
     minutes = _validate.minutes(minutes)
@@ -254,8 +254,8 @@ def _station_outlines(graph, sources, minutes, buffer_m, method, progress) -> li
             found[int(position)] = _outlines(
                 (*geo, row[la], row[lb], *rest), minutes, buffer_m=buffer_m, method=method,
                 cell_m=cell, max_cells=STATION_CELLS)
-        if progress is not None:
-            progress(len(positions))
+            if progress is not None:
+                progress(1)
     return [g for p in sorted(found) for g in found[p]]
 
 
