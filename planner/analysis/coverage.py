@@ -160,24 +160,45 @@ class CoverageResult:
             **({"measures": self.measures.summary()} if self.measures is not None else {}),
         }
 
-    def to_dict(self) -> dict:
-        """Summary plus per-station, per-gap and per-demand rows."""
-        def records(frame: gpd.GeoDataFrame) -> list[dict]:
-            plain = pd.DataFrame(frame.drop(columns=frame.geometry.name))
-            plain["lon"] = frame.geometry.representative_point().x.round(6)
-            plain["lat"] = frame.geometry.representative_point().y.round(6)
-            return json.loads(plain.to_json(orient="records", force_ascii=False))
-
-        return {
-            "summary": self.summary(),
-            "stations": records(self.stations),
-            "gaps": records(self.gaps) if len(self.gaps) else [],
-            "demand": records(self.demand),
-        }
+    def to_dict(self, *, places: bool = True) -> dict:
+        """Summary plus per-station and per-gap rows, and per-demand rows unless ``places``
+        is False (reports keep those in a table beside the JSON)."""
+        out = {"summary": self.summary(), "stations": _records(self.stations),
+               "gaps": _records(self.gaps) if len(self.gaps) else []}
+        if places:
+            out["demand"] = _records(self.demand)
+        return out
 
     def to_json(self, **kwargs) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=kwargs.pop("indent", 2),
                           **kwargs)
+
+
+def _records(frame: gpd.GeoDataFrame) -> list[dict]:
+    """Rows of a frame as JSON-ready dicts (``lon``/``lat`` of a representative point),
+    built from its column arrays: NaN and infinities become None, numpy scalars Python ones."""
+    columns = {}
+    for name in frame.columns:
+        if name == frame.geometry.name:
+            continue
+        values = frame[name].to_numpy()
+        if values.dtype.kind == "f":
+            values = np.where(np.isfinite(values), values, np.nan).astype(object)
+            values[pd.isna(values)] = None
+        elif values.dtype.kind in "mM":
+            values = frame[name].astype(str).to_numpy()
+        columns[name] = values.tolist()
+    points = frame.geometry.to_numpy()
+    is_point = shapely.get_type_id(points) == 0
+    if not is_point.all():
+        points = np.where(is_point, points, shapely.point_on_surface(points))
+    xy = np.full((len(frame), 2), np.nan)
+    ok = ~shapely.is_empty(points) if len(frame) else np.zeros(0, dtype=bool)
+    xy[ok] = np.round(shapely.get_coordinates(points[ok]), 6)
+    xy = np.where(np.isfinite(xy), xy, None)
+    columns["lon"], columns["lat"] = xy[:, 0].tolist(), xy[:, 1].tolist()
+    names = list(columns)
+    return [dict(zip(names, row)) for row in zip(*columns.values())]
 
 
 def _round(value: float) -> float | None:

@@ -13,6 +13,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from planner import _io
 from planner.analysis.coverage import CoverageResult
@@ -31,10 +32,49 @@ def write_coverage_outputs(
     results: Sequence[CoverageResult], fmap, *, map_path: Path, report_path: Path,
     extra: Mapping[str, object] | None = None, writers: Mapping[Path, object] | None = None,
 ) -> list[Path]:
-    """Write the map and the JSON report (and ``writers``' files) together: all or none."""
-    report = {**(dict(extra) if extra else {}), "results": [r.to_dict() for r in results]}
+    """Write the map, the JSON report and one per-place CSV per result beside the report
+    (``<report>.<mode>.places.csv``, WGS-84 like the report, which names it under
+    ``places_file``), with
+    ``writers``' files: all or none. The JSON keeps the summaries and the per-station and
+    per-gap rows, so it stays small whatever the number of places."""
+    report_path = Path(report_path)
+    base = report_path.with_suffix("")
+    entries, tables = [], {}
+    for result in results:
+        target = base.with_name(f"{base.name}.{_result_key(result, results)}.places.csv")
+        tables[target] = result
+        entries.append({**result.to_dict(places=False), "places_file": target.name})
+    report = {**(dict(extra) if extra else {}), "results": entries}
+    place_writers = {path: (lambda p, r=result: _write_places_csv(p, r))
+                     for path, result in tables.items()}
     return write_bundle(fmap=fmap, map_path=map_path, report=report, report_path=report_path,
-                        extra_writers=writers)
+                        extra_writers={**place_writers, **(writers or {})})
+
+
+def _result_key(result: CoverageResult, results: Sequence[CoverageResult]) -> str:
+    from planner.outputs.exports import _key
+
+    return _key(result, results)
+
+
+def places_table(result: CoverageResult) -> pd.DataFrame:
+    """The per-place rows of a coverage result as a plain table with ``lon``/``lat``, from
+    its arrays (no geometry objects are built)."""
+    demand = result.demand
+    table = pd.DataFrame({c: demand[c].to_numpy() for c in demand.columns
+                          if c != demand.geometry.name})
+    xy = shapely.get_coordinates(demand.geometry.to_numpy())
+    if xy.shape[0] == len(table):
+        table["lon"], table["lat"] = np.round(xy[:, 0], 6), np.round(xy[:, 1], 6)
+    return table
+
+
+def _write_places_csv(path: Path, result: CoverageResult) -> None:
+    """Per-place CSV; text cells a spreadsheet would run as formulas are neutralised."""
+    from planner.outputs._escape import csv_safe
+
+    csv_safe(places_table(result)).to_csv(path, index=False, lineterminator="\r\n",
+                                          encoding="utf-8")
 
 
 def frame_csv(frame: gpd.GeoDataFrame) -> str:
