@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import json
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -107,13 +106,13 @@ def _inline_assets(fmap) -> None:
 
 
 def street_lines(network: Network, *, tolerance_m: float = 2.0) -> gpd.GeoSeries:
-    """The network's streets merged into long lines, simplified, in EPSG:4326."""
-    xy = np.column_stack([network.node_x, network.node_y])
-    segments = shapely.linestrings(np.stack([xy[network.seg_u], xy[network.seg_v]], axis=1))
-    merged = shapely.line_merge(shapely.union_all(segments))
-    parts = shapely.get_parts(merged)
-    lines = gpd.GeoSeries(shapely.simplify(parts, tolerance_m), crs=network.crs)
-    return lines.to_crs("EPSG:4326")
+    """The network's streets merged into long lines, simplified, in EPSG:4326 (kept in the
+    cache folder between runs: see :func:`planner.outputs._geojson.street_lines`)."""
+    from planner.outputs import _geojson
+    from planner.settings import Settings
+
+    return _geojson.street_lines(network, tolerance_m=tolerance_m,
+                                 cache_dir=Settings.from_env().cache_dir)
 
 
 def for_display(geoms: np.ndarray, tolerance_deg: float, *, outline: np.ndarray) -> np.ndarray:
@@ -135,13 +134,11 @@ def for_display(geoms: np.ndarray, tolerance_deg: float, *, outline: np.ndarray)
 
 
 def geojson_dict(frame: gpd.GeoDataFrame, precision: int = 5) -> dict:
-    """GeoJSON mapping with coordinates rounded (1e-5 degrees is about 1 m)."""
-    frame = frame.copy()
-    frame.geometry = shapely.set_precision(frame.geometry.to_numpy(), 10.0 ** -precision)
-    for column in frame.columns:
-        if column != frame.geometry.name and frame[column].dtype.kind not in "biufO":
-            frame[column] = frame[column].astype(str)
-    return json.loads(frame.to_json(drop_id=True, ensure_ascii=False))
+    """GeoJSON mapping with coordinates rounded (1e-5 degrees is about 1 m), built from the
+    frame's arrays (:func:`planner.outputs._geojson.frame_geojson`)."""
+    from planner.outputs._geojson import frame_geojson
+
+    return frame_geojson(frame, precision)
 
 
 def fmt_minutes(value: float) -> str:
