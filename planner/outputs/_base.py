@@ -8,7 +8,6 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
-import shapely
 
 from planner.data.network import Network
 from planner.outputs._page import Page
@@ -117,20 +116,11 @@ def street_lines(network: Network, *, tolerance_m: float = 2.0) -> gpd.GeoSeries
 
 def for_display(geoms: np.ndarray, tolerance_deg: float, *, outline: np.ndarray) -> np.ndarray:
     """Simplify to the map's scale; fill holes smaller than (10 x tolerance)^2, and keep only
-    the outer ring where a polygon is drawn as an outline (per-station areas)."""
-    out = []
-    min_hole = (10 * tolerance_deg) ** 2
-    for geom, outline_only in zip(geoms, outline):
-        parts = []
-        for poly in shapely.get_parts(geom):
-            if poly.is_empty:
-                continue
-            holes = [] if outline_only else [r for r in poly.interiors
-                                             if shapely.Polygon(r).area >= min_hole]
-            parts.append(shapely.Polygon(poly.exterior, holes))
-        merged = shapely.MultiPolygon(parts) if len(parts) != 1 else parts[0] if parts else geom
-        out.append(shapely.simplify(merged, tolerance_deg) if tolerance_deg > 0 else merged)
-    return np.asarray(out, dtype=object)
+    the outer ring where a polygon is drawn as an outline (per-station areas); vectorised in
+    :func:`planner.outputs._geojson.display_polygons`."""
+    from planner.outputs._geojson import display_polygons
+
+    return display_polygons(geoms, tolerance_deg, outline=outline)
 
 
 def geojson_dict(frame: gpd.GeoDataFrame, precision: int = 5) -> dict:

@@ -201,3 +201,37 @@ def square_cells(lon: np.ndarray, lat: np.ndarray, values: dict[str, np.ndarray]
     rings = np.stack([np.reshape(lon_c, corners_x.shape), np.reshape(lat_c, corners_y.shape)],
                      axis=-1)
     return shapely.polygons(rings), sums, count
+
+
+# --------------------------------------------------------------------------- display
+
+
+def display_polygons(geoms: np.ndarray, tolerance_deg: float, *,
+                     outline: np.ndarray) -> np.ndarray:
+    """Polygons simplified to the map's scale, all at once: holes smaller than
+    ``(10 x tolerance)^2`` filled, only the outer rings where ``outline`` (drawn as an
+    outline only, e.g. per-station areas). Same result as a loop per polygon, in a few
+    vectorised GEOS calls."""
+    geoms = np.asarray(geoms, dtype=object)
+    out = geoms.copy()
+    parts, owner = shapely.get_parts(geoms, return_index=True)
+    keep = ~shapely.is_empty(parts) & (shapely.get_type_id(parts) == 3)
+    parts, owner = parts[keep], owner[keep]
+    if parts.size == 0:
+        return out
+    rings, part_of = shapely.get_rings(parts, return_index=True)
+    first = np.ones(rings.size, dtype=bool)
+    first[1:] = part_of[1:] != part_of[:-1]
+    min_hole = (10 * tolerance_deg) ** 2
+    hole_ok = ~np.asarray(outline, dtype=bool)[owner[part_of]]
+    hole_ok &= shapely.area(shapely.polygons(rings)) >= min_hole
+    chosen = first | hole_ok
+    polys = shapely.polygons(rings[chosen], indices=part_of[chosen])
+    owners = np.unique(owner)
+    merged = shapely.multipolygons(polys, indices=np.searchsorted(owners, owner))
+    single = np.bincount(owner, minlength=geoms.size)[owners] == 1
+    merged = np.where(single, shapely.get_geometry(merged, 0), merged)
+    if tolerance_deg > 0:
+        merged = shapely.simplify(merged, tolerance_deg)
+    out[owners] = merged
+    return out

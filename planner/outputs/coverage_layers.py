@@ -17,6 +17,7 @@ import shapely
 from planner.analysis.coverage import CoverageResult
 from planner.data.network import Network
 from planner.outputs import panels
+from planner.outputs._demand_cells import CELLS_ABOVE, add_demand_cells
 from planner.outputs._base import (BAND_COLOURS, COVERED, MAX_DEMAND_MARKERS, STATION, UNCOVERED,
                                    fmt_minutes, for_display, geojson_dict, import_folium,
                                    new_map, street_lines, with_layer_control)
@@ -176,6 +177,8 @@ def _add_bands(result: CoverageResult, iso: gpd.GeoDataFrame, prefix: str, show:
 def _add_demand(result: CoverageResult, group) -> None:
     """Demand places as circle markers sized by weight, coloured by reached / not reached."""
     demand = result.demand
+    if len(demand) > CELLS_ABOVE:  # too many for markers: cells, finer on zoom
+        return add_demand_cells(result, group)
     covered = demand[f"covered_{result.threshold:g}"].to_numpy(dtype=bool)  # the one rule
     if len(demand) > MAX_DEMAND_MARKERS:
         demand = demand[~covered]  # keep the file small: only the places that need action
