@@ -162,9 +162,12 @@ class CoverageResult:
 
     def to_dict(self, *, places: bool = True) -> dict:
         """Summary plus per-station and per-gap rows, and per-demand rows unless ``places``
-        is False (reports keep those in a table beside the JSON)."""
+        is False (reports keep those in a table beside the JSON, and the gap rows then
+        leave out their ``place_ids``)."""
+        gaps = self.gaps if places or "place_ids" not in self.gaps else self.gaps.drop(
+            columns=["place_ids"])
         out = {"summary": self.summary(), "stations": _records(self.stations),
-               "gaps": _records(self.gaps) if len(self.gaps) else []}
+               "gaps": _records(gaps) if len(gaps) else []}
         if places:
             out["demand"] = _records(self.demand)
         return out
