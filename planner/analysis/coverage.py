@@ -408,14 +408,12 @@ def find_gaps(
         return gpd.GeoDataFrame({c: [] for c in columns}, geometry=[], crs="EPSG:4326")
     projected = uncovered.geometry.to_crs(crs)
     xy = shapely.get_coordinates(projected.to_numpy())
-    pairs = cKDTree(xy).query_pairs(r=link_m, output_type="ndarray")
-    n = xy.shape[0]
-    graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
-    _, labels = connected_components(graph, directed=False)
+    labels = link_labels(xy, link_m)
+    groups = np.split(np.argsort(labels, kind="stable"),
+                      np.flatnonzero(np.diff(np.sort(labels))) + 1)
     weight = uncovered["weight"].to_numpy()
     rows = []
-    for label in np.unique(labels):
-        members = np.flatnonzero(labels == label)
+    for members in groups:
         anchor = members[np.argmax(weight[members])]
         hull = shapely.convex_hull(shapely.multipoints(xy[members]))
         rows.append({
@@ -433,3 +431,62 @@ def find_gaps(
         row["gap_id"] = f"G{number}"
     frame = gpd.GeoDataFrame(rows, geometry="geometry", crs=crs)[columns + ["geometry"]]
     return frame.to_crs("EPSG:4326")
+
+
+def link_labels(xy: np.ndarray, link_m: float) -> np.ndarray:
+    """Connected components of the points when points at most ``link_m`` apart are linked
+    (the same partition as all pairs within ``link_m``), without listing those pairs.
+
+    Points share a square cell of side ``link_m / sqrt(2)``: any two in one cell are
+    linked. Two nearby cells are linked when some point of one has a point of the other
+    within ``link_m``: one nearest-neighbour query per point and neighbour cell, in a
+    KD-tree whose third axis keeps cells apart. Memory stays linear in the points.
+    """
+    n = xy.shape[0]
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    side = link_m / np.sqrt(2)
+    cell = np.floor((xy - xy.min(axis=0)) / side).astype(np.int64) + 2
+    width = int(cell[:, 1].max()) + 3
+    key = cell[:, 0] * width + cell[:, 1]
+    cells, inverse = np.unique(key, return_inverse=True)
+    inverse = inverse.ravel()
+    apart = 10.0 * link_m + 1.0
+    tree = cKDTree(np.column_stack([xy, inverse * apart]))
+    bound = np.nextafter(link_m, np.inf)  # pairs at exactly link_m are linked too
+    rows, cols = [inverse], [inverse]
+    for dx in range(0, 3):
+        for dy in range(-2, 3):
+            if dx == 0 and dy <= 0:
+                continue  # each pair of cells once
+            target = key + dx * width + dy
+            pos = np.minimum(np.searchsorted(cells, target), cells.size - 1)
+            ask = np.flatnonzero(cells[pos] == target)
+            # only points within link_m of the other cell's square can link to it
+            low = (cell[ask] + [dx, dy] - 2) * side + xy.min(axis=0)
+            gap = np.maximum(np.maximum(low - xy[ask], xy[ask] - (low + side)), 0.0)
+            near = np.hypot(gap[:, 0], gap[:, 1])
+            keep = near <= link_m
+            ask, near = ask[keep], near[keep]
+            # first the point of each cell nearest the other square, then the rest of the
+            # cells not linked yet
+            order = np.lexsort((near, inverse[ask]))
+            ask = ask[order]
+            first = np.ones(ask.size, dtype=bool)
+            first[1:] = inverse[ask[1:]] != inverse[ask[:-1]]
+            linked = np.zeros(cells.size, dtype=bool)
+            for batch in (ask[first], ask[~first]):
+                batch = batch[~linked[inverse[batch]]]
+                if batch.size == 0:
+                    continue
+                dist, _ = tree.query(np.column_stack([xy[batch], pos[batch] * apart]), k=1,
+                                     distance_upper_bound=bound)
+                hit = batch[np.isfinite(dist)]
+                linked[inverse[hit]] = True
+                rows.append(inverse[hit])
+                cols.append(pos[hit])
+    graph = coo_matrix((np.ones(sum(r.size for r in rows)),
+                        (np.concatenate(rows), np.concatenate(cols))),
+                       shape=(cells.size, cells.size)).tocsr()
+    _, cell_label = connected_components(graph, directed=False)
+    return cell_label[inverse]
