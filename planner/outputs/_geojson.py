@@ -231,7 +231,7 @@ def display_polygons(geoms: np.ndarray, tolerance_deg: float, *,
     merged = shapely.multipolygons(polys, indices=np.searchsorted(owners, owner))
     single = np.bincount(owner, minlength=geoms.size)[owners] == 1
     merged = np.where(single, shapely.get_geometry(merged, 0), merged)
-    if tolerance_deg > 0:
-        merged = shapely.simplify(merged, tolerance_deg)
+    if tolerance_deg > 0:  # plain Douglas-Peucker: ~10x faster, and Leaflet draws any ring
+        merged = shapely.simplify(merged, tolerance_deg, preserve_topology=False)
     out[owners] = merged
     return out

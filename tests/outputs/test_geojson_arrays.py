@@ -66,7 +66,8 @@ def _loop_for_display(geoms, tolerance_deg, outline):
                                              if shapely.Polygon(r).area >= min_hole]
             parts.append(shapely.Polygon(poly.exterior, holes))
         merged = shapely.MultiPolygon(parts) if len(parts) != 1 else parts[0] if parts else geom
-        out.append(shapely.simplify(merged, tolerance_deg) if tolerance_deg > 0 else merged)
+        out.append(shapely.simplify(merged, tolerance_deg, preserve_topology=False)
+                   if tolerance_deg > 0 else merged)
     return out
 
 
