@@ -38,7 +38,7 @@ RASTER_S_PER_SAMPLE = 3e-7
 MAX_CELLS = 6_000_000
 #: Largest raster of one station's outline when many stations are drawn: the cell grows
 #: (up to half the buffer) to stay under it.
-STATION_CELLS = 400_000
+STATION_CELLS = 150_000
 
 _piece_cache: "weakref.WeakKeyDictionary[TravelGraph, tuple]" = weakref.WeakKeyDictionary()
 
