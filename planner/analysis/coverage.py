@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,10 +14,9 @@ import numpy as np
 import pandas as pd
 import shapely
 from scipy.sparse.csgraph import connected_components
-from scipy.sparse import coo_matrix
-from scipy.spatial import cKDTree
 
 from planner import _validate
+from planner.analysis._coverage_arrays import counter, link_labels, records
 from planner.engine import isochrones
 from planner.data import layers
 from planner.engine import traveltime
@@ -166,42 +164,15 @@ class CoverageResult:
         leave out their ``place_ids``)."""
         gaps = self.gaps if places or "place_ids" not in self.gaps else self.gaps.drop(
             columns=["place_ids"])
-        out = {"summary": self.summary(), "stations": _records(self.stations),
-               "gaps": _records(gaps) if len(gaps) else []}
+        out = {"summary": self.summary(), "stations": records(self.stations),
+               "gaps": records(gaps) if len(gaps) else []}
         if places:
-            out["demand"] = _records(self.demand)
+            out["demand"] = records(self.demand)
         return out
 
     def to_json(self, **kwargs) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=kwargs.pop("indent", 2),
                           **kwargs)
-
-
-def _records(frame: gpd.GeoDataFrame) -> list[dict]:
-    """Rows of a frame as JSON-ready dicts (``lon``/``lat`` of a representative point),
-    built from its column arrays: NaN and infinities become None, numpy scalars Python ones."""
-    columns = {}
-    for name in frame.columns:
-        if name == frame.geometry.name:
-            continue
-        values = frame[name].to_numpy()
-        if values.dtype.kind == "f":
-            values = np.where(np.isfinite(values), values, np.nan).astype(object)
-            values[pd.isna(values)] = None
-        elif values.dtype.kind in "mM":
-            values = frame[name].astype(str).to_numpy()
-        columns[name] = values.tolist()
-    points = frame.geometry.to_numpy()
-    is_point = shapely.get_type_id(points) == 0
-    if not is_point.all():
-        points = np.where(is_point, points, shapely.point_on_surface(points))
-    xy = np.full((len(frame), 2), np.nan)
-    ok = ~shapely.is_empty(points) if len(frame) else np.zeros(0, dtype=bool)
-    xy[ok] = np.round(shapely.get_coordinates(points[ok]), 6)
-    xy = np.where(np.isfinite(xy), xy, None)
-    columns["lon"], columns["lat"] = xy[:, 0].tolist(), xy[:, 1].tolist()
-    names = list(columns)
-    return [dict(zip(names, row)) for row in zip(*columns.values())]
 
 
 def _round(value: float) -> float | None:
@@ -284,7 +255,7 @@ def analyze(
         if per_station_isochrones:
             parts.append(isochrones.station_isochrones(
                 graph, s_doors, station_ids, minutes, buffer_m=buffer_m, cache_dir=cache_dir,
-                progress=_counter(say, "outlines of stations", int((s_doors >= 0).sum()))))
+                progress=counter(say, "outlines of stations", int((s_doors >= 0).sum()))))
         iso = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=street.crs)
         iso = iso.to_crs("EPSG:4326")
     else:
@@ -294,21 +265,6 @@ def analyze(
     return CoverageResult(network=street.network.name, travel=travel, minutes=minutes,
                           stations=station_out, demand=demand_out, gaps=gaps, isochrones=iso,
                           graph_summary=street.summary(), reach_s=within)
-
-
-def _counter(say: Callable[[str], None], what: str, total: int, every_s: float = 1.0):
-    """A ``progress(k)`` callback that tells ``say`` "what: done/total", at most once per
-    ``every_s`` seconds and at the end."""
-    state = {"done": 0, "told": time.perf_counter()}
-
-    def advance(count: int) -> None:
-        state["done"] += int(count)
-        now = time.perf_counter()
-        if state["done"] >= total or now - state["told"] >= every_s:
-            state["told"] = now
-            say(f"{what}: {min(state['done'], total)}/{total}")
-
-    return advance
 
 
 def _snap_layers(street: StreetGraph, stations, demand, say) -> tuple:
@@ -431,62 +387,3 @@ def find_gaps(
         row["gap_id"] = f"G{number}"
     frame = gpd.GeoDataFrame(rows, geometry="geometry", crs=crs)[columns + ["geometry"]]
     return frame.to_crs("EPSG:4326")
-
-
-def link_labels(xy: np.ndarray, link_m: float) -> np.ndarray:
-    """Connected components of the points when points at most ``link_m`` apart are linked
-    (the same partition as all pairs within ``link_m``), without listing those pairs.
-
-    Points share a square cell of side ``link_m / sqrt(2)``: any two in one cell are
-    linked. Two nearby cells are linked when some point of one has a point of the other
-    within ``link_m``: one nearest-neighbour query per point and neighbour cell, in a
-    KD-tree whose third axis keeps cells apart. Memory stays linear in the points.
-    """
-    n = xy.shape[0]
-    if n == 0:
-        return np.zeros(0, dtype=np.int64)
-    side = link_m / np.sqrt(2)
-    cell = np.floor((xy - xy.min(axis=0)) / side).astype(np.int64) + 2
-    width = int(cell[:, 1].max()) + 3
-    key = cell[:, 0] * width + cell[:, 1]
-    cells, inverse = np.unique(key, return_inverse=True)
-    inverse = inverse.ravel()
-    apart = 10.0 * link_m + 1.0
-    tree = cKDTree(np.column_stack([xy, inverse * apart]))
-    bound = np.nextafter(link_m, np.inf)  # pairs at exactly link_m are linked too
-    rows, cols = [inverse], [inverse]
-    for dx in range(0, 3):
-        for dy in range(-2, 3):
-            if dx == 0 and dy <= 0:
-                continue  # each pair of cells once
-            target = key + dx * width + dy
-            pos = np.minimum(np.searchsorted(cells, target), cells.size - 1)
-            ask = np.flatnonzero(cells[pos] == target)
-            # only points within link_m of the other cell's square can link to it
-            low = (cell[ask] + [dx, dy] - 2) * side + xy.min(axis=0)
-            gap = np.maximum(np.maximum(low - xy[ask], xy[ask] - (low + side)), 0.0)
-            near = np.hypot(gap[:, 0], gap[:, 1])
-            keep = near <= link_m
-            ask, near = ask[keep], near[keep]
-            # first the point of each cell nearest the other square, then the rest of the
-            # cells not linked yet
-            order = np.lexsort((near, inverse[ask]))
-            ask = ask[order]
-            first = np.ones(ask.size, dtype=bool)
-            first[1:] = inverse[ask[1:]] != inverse[ask[:-1]]
-            linked = np.zeros(cells.size, dtype=bool)
-            for batch in (ask[first], ask[~first]):
-                batch = batch[~linked[inverse[batch]]]
-                if batch.size == 0:
-                    continue
-                dist, _ = tree.query(np.column_stack([xy[batch], pos[batch] * apart]), k=1,
-                                     distance_upper_bound=bound)
-                hit = batch[np.isfinite(dist)]
-                linked[inverse[hit]] = True
-                rows.append(inverse[hit])
-                cols.append(pos[hit])
-    graph = coo_matrix((np.ones(sum(r.size for r in rows)),
-                        (np.concatenate(rows), np.concatenate(cols))),
-                       shape=(cells.size, cells.size)).tocsr()
-    _, cell_label = connected_components(graph, directed=False)
-    return cell_label[inverse]
