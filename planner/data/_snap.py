@@ -52,7 +52,7 @@ class SegmentIndex:
         return np.hypot(px - (ax + t * dx), py - (ay + t * dy)), t
 
     def nearest(self, xy: np.ndarray, limit: float, allowed: np.ndarray | None = None,
-                chunk: int = 200_000):
+                chunk: int = 50_000):
         """``(segment, distance)`` of the nearest (allowed) segment within ``limit`` of each
         point; -1 / inf where there is none."""
         n = xy.shape[0]
