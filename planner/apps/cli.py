@@ -376,6 +376,7 @@ def coverage(ctx, network_source, place, stations, demand, weight_column, modes,
         _guard([map_path, report_path or map_path.with_suffix(".json")], run_inputs, force)
     say("loading the street network and layers")
     from planner.apps._inputs import require
+    from planner.settings import Settings
 
     inputs = _load(network_source, place, stations, demand, weight_column, input_crs=crs,
                    aggregate=aggregate, demand_weights=demand_weights)
@@ -390,7 +391,8 @@ def coverage(ctx, network_source, place, stations, demand, weight_column, modes,
     for travel in travels:
         say(f"analysing {travel.label}")
         results.append(coverage_stage.analyze(
-            study.replace(travel=travel), options=options, progress=lambda m: say("  " + m)))
+            study.replace(travel=travel), options=options, progress=lambda m: say("  " + m),
+            cache_dir=Settings.from_env().cache_dir))
         results[-1] = measures.apply(results[-1], wanted, areas=areas)
     by_service = _services_cli.coverage_services(inputs.network, station_layer, demand_layer,
                                                  travels, options.minutes, say=say,
