@@ -14,13 +14,23 @@ def plan_stations(base, sites) -> gpd.GeoDataFrame | None:
     if base is None or not len(base):
         if sites.empty:
             return None
-        return layers.points_from_lonlat(list(zip(sites.geometry.x, sites.geometry.y)),
+        plan = layers.points_from_lonlat(list(zip(sites.geometry.x, sites.geometry.y)),
                                          ids=sites["id"].astype(str), names=sites["name"],
                                          role="proposal")
+        if "capacity" in sites.columns:
+            plan["capacity"] = sites["capacity"].to_numpy()
+        return plan
     existing_ids = set(base["id"].astype(str))
     fresh = [{"id": r.id, "name": r.name, "kind": "proposed", "lon": r.geometry.x,
               "lat": r.geometry.y} for r in sites.itertuples() if r.id not in existing_ids]
-    return layers.edit_stations(base, add=fresh) if fresh else base
+    plan = layers.edit_stations(base, add=fresh) if fresh else base
+    if fresh and "capacity" in sites.columns:  # the sites' seats count in the measures
+        seats = dict(zip(sites["id"].astype(str), sites["capacity"]))
+        new = plan["id"].astype(str).isin(seats) & ~plan["id"].astype(str).isin(existing_ids)
+        if "capacity" not in plan.columns:
+            plan["capacity"] = None
+        plan.loc[new, "capacity"] = plan.loc[new, "id"].astype(str).map(seats)
+    return plan
 
 
 def describe_sites(street, pool, demand, problem, solution, segments, threshold):
@@ -63,6 +73,8 @@ def describe_sites(street, pool, demand, problem, solution, segments, threshold)
                       if segments[j] >= 0 else "" for j in selected]
     rows["nearest_place"] = _nearest_names(rows, demand, street.crs)
     rows["threshold_min"] = threshold
+    if "capacity" in rows.columns:
+        extra.append("capacity")
     columns = ["rank", "id", "name", "source", "kind", *extra, "newly_covered_places",
                "newly_covered_weight", "street", "nearest_place", "threshold_min",
                "newly_covered_ids"]
