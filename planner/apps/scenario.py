@@ -37,7 +37,7 @@ BASELINE_KEYS = ({"name", "description"} | _LAYER_KEYS | _TRAVEL_KEYS
                  | {"measures", "areas"} | scenario_services.KEYS)
 VARIANT_KEYS = BASELINE_KEYS | {"add", "move", "close", "propose"}
 PROPOSE_KEYS = {"k", "model", "candidate_sources", "spacing_m", "method", "target_share",
-                "existing"}
+                "existing", "min_covered_share", "capacity"}
 TOP_KEYS = {"title", "baseline", "variants"}
 
 
@@ -354,6 +354,11 @@ def _variant(raw: dict, base: Variant | None, where: str, allowed: set, base_dir
         if propose.get("model", "mclp") not in proposals.MODELS:
             raise fail(f"{where}.propose.model", f"choose one of {', '.join(proposals.MODELS)}",
                        key="model")
+        for key in ("min_covered_share", "capacity"):
+            value = propose.get(key)
+            if value is not None and (isinstance(value, bool) or not isinstance(
+                    value, (int, float)) or not value > 0):
+                raise fail(f"{where}.propose.{key}", "must be a positive number", key=key)
     inherit = base if base is not None else None
     measure_items = raw.get("measures", base.measures if base else ())
     if not isinstance(measure_items, (list, tuple)):
@@ -460,7 +465,8 @@ def run(spec: ScenarioSpec | str | Path, *,
                 candidate_sources=tuple(options.get("candidate_sources") or (
                     ("layer",) if inputs.candidates is not None else ("intersections",))),
                 spacing_m=options.get("spacing_m", 300.0), method=options.get("method", "auto"),
-                with_coverage=False)
+                min_covered_share=options.get("min_covered_share"),
+                capacity=options.get("capacity"), with_coverage=False)
             if len(proposal.sites):
                 stations = layers.edit_stations(stations, add=[
                     {"id": f"P-{r.id}", "name": f"proposed: {r.name}", "kind": "proposed",
