@@ -10,7 +10,8 @@ from planner.analysis import measures as measure_stage
 from planner.optimize.problem import Problem, Solution
 
 #: Labels of the measure headline numbers (``measures.comparison_columns``) on the console.
-_LABELS = {"covered_2plus_%": ("covered twice", "%"), "critical_stations": ("critical stations", ""),
+_LABELS = {"covered_2plus_%": ("covered twice", "%"),
+           "critical_stations": ("critical stations", ""),
            "max_riders_per_seat": ("busiest station, riders per seat", ""),
            "overloaded": ("overloaded stations", ""),
            "gravity_mean_access": ("gravity mean access", ""), "gini": ("Gini of travel time", ""),

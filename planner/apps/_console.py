@@ -80,7 +80,7 @@ def _print_model_figures(summary) -> None:
                    f"{summary['worst_min_after']:.2f} min")
 
 
-def propose_extras(measure_items, areas_path, min_covered):
+def propose_extras(measure_items, areas_path, min_covered, *, special: bool = False):
     """propose's --measure, --areas and --min-covered, checked (BadParameter on errors)."""
     from planner.analysis import measures
     from planner.errors import InputError
@@ -89,6 +89,9 @@ def propose_extras(measure_items, areas_path, min_covered):
         wanted = measures.MeasureOptions.parse(measure_items)
     except InputError as exc:
         raise click.BadParameter(str(exc), param_hint="--measure") from None
+    if special and wanted.names:
+        raise click.BadParameter("hub and service proposals do not take measures yet; use "
+                                 "planner coverage --measure on their plan", param_hint="--measure")
     share = None
     if min_covered is not None:
         try:

@@ -430,15 +430,15 @@ def _print_coverage(results) -> None:
 @cli.command()
 @network_options
 @travel_options
-@click.option("--model", type=click.Choice(["mclp", "lscp", "pmedian", "backup", "pcenter", "hub"]),
-              default="mclp", show_default=True,
+@click.option("--model", type=click.Choice(["mclp", "lscp", "pmedian", "backup", "pcenter",
+                                           "hub"]), default="mclp", show_default=True,
               help="mclp: the k sites covering the most demand; lscp: the fewest sites reaching "
                    "--target; pmedian: k sites minimising the mean travel time; backup: k "
                    "sites covering the most demand twice; pcenter: k sites minimising the worst "
                    "time of the covered demand; hub: one hub plus k satellites within "
                    "--hub-minutes of it (1+N).")
 @click.option("-k", "--new-stations", "k", default=3, show_default=True, type=int,
-              help="How many new stations (mclp, pmedian).")
+              help="How many new stations (mclp, pmedian, backup, pcenter).")
 @click.option("--target", default="100", show_default=True, metavar="PERCENT",
               help="lscp: share of demand to reach, in per cent.")
 @click.option("--unreachable", type=click.Choice(["exclude", "error"]), default="exclude",
@@ -491,9 +491,9 @@ def _print_coverage(results) -> None:
 @click.pass_context
 def propose(ctx, network_source, place, stations, demand, weight_column, modes, speeds, minutes,
             max_snap, model, k, target, unreachable, candidates, sources, spacing, exclude_path,
-            existing, capacity, min_covered, measure_items, areas_path, method, time_limit, gap,
-            curve_k, map_path, report_path, sites_path, input_crs, output_crs, aggregate, demand_weights, self_contained, tiles,
-            **special) -> None:
+            existing, capacity, method, time_limit, gap, curve_k, map_path, report_path,
+            sites_path, input_crs, output_crs, aggregate, demand_weights, self_contained, tiles,
+            min_covered, measure_items, areas_path, **special) -> None:
     """Propose where new stations should go (MCLP, LSCP, p-median, backup, p-center).
 
     \b
@@ -538,7 +538,8 @@ def propose(ctx, network_source, place, stations, demand, weight_column, modes, 
         raise click.BadParameter(str(exc), param_hint="--gap") from None
     from planner.apps._console import propose_extras
 
-    wanted, areas, min_covered = propose_extras(measure_items, areas_path, min_covered)
+    wanted, areas, min_covered = propose_extras(
+        measure_items, areas_path, min_covered, special=model == "hub" or special["service_name"])
     say("loading the street network and layers")
     inputs = _load(network_source, place, stations, demand, weight_column, candidates,
                    input_crs=parse_input_crs(input_crs), aggregate=aggregate,
