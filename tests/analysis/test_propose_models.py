@@ -173,3 +173,16 @@ def test_scenario_file_proposes_with_backup_and_pcenter(tmp_path):
                     encoding="utf-8")
     with pytest.raises(ScenarioError, match=r"variants\[0\]\.propose\.min_covered_share"):
         scenario.load(path)
+
+
+def test_backup_sites_sum_to_the_weight_covered_twice(tiny):
+    study, cands, _ = tiny
+    result = planner.propose(study, candidates=cands, model="backup", k=2, minutes=15,
+                             curve_k=0, with_coverage=False)
+    summary = result.summary()
+    total = study.layer("demand")["weight"].sum()
+    added = result.sites["newly_covered_2plus_weight"].sum()
+    assert added == pytest.approx(
+        (summary["covered_2plus_share_after"] - summary["covered_2plus_share_before"]) * total,
+        abs=1e-2)
+    assert "covered twice" in proposals.gain_text(next(result.sites.itertuples()))
