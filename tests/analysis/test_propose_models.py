@@ -186,3 +186,24 @@ def test_backup_sites_sum_to_the_weight_covered_twice(tiny):
         (summary["covered_2plus_share_after"] - summary["covered_2plus_share_before"]) * total,
         abs=1e-2)
     assert "covered twice" in proposals.gain_text(next(result.sites.itertuples()))
+
+
+def test_cli_capacity_column_times_capacity(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    stations = json.loads((SAMPLE / "stations.geojson").read_text(encoding="utf-8"))
+    for feature, seats in zip(stations["features"], (8, 2, "")):
+        feature["properties"]["capacity"] = seats
+    (tmp_path / "st.geojson").write_text(json.dumps(stations), encoding="utf-8")
+    out = CliRunner().invoke(cli, ["-q", "propose", "-m", "walk", "-s", "st.geojson", "-k", "1",
+                                   "--capacity", "20", "--curve", "0", "--map", "c.html"],
+                             catch_exceptions=False)
+    assert out.exit_code == 0, out.output
+    assert "capacitated MCLP:" in out.output and "serves" in out.output
+    solver = json.loads((tmp_path / "c.json").read_text(encoding="utf-8"))["summary"]["solver"]
+    assert solver["fixed_capacity"] == [160.0, 40.0, 20.0]
+    assert all(s <= c + 1e-6 for s, c in zip(solver["fixed_served"], solver["fixed_capacity"]))
+    stations["features"][1]["properties"]["capacity"] = "lots"
+    (tmp_path / "st.geojson").write_text(json.dumps(stations), encoding="utf-8")
+    bad = CliRunner().invoke(cli, ["propose", "-m", "walk", "-s", "st.geojson", "--capacity",
+                                   "20", "--map", "c.html"])
+    assert bad.exit_code == 2 and "S2" in bad.output and "capacity" in bad.output
