@@ -94,12 +94,11 @@ def propose_extras(measure_items, areas_path, min_covered, *, special: bool = Fa
                                  "planner coverage --measure on their plan", param_hint="--measure")
     share = None
     if min_covered is not None:
+        from planner import _validate
+
         try:
-            share = float(str(min_covered).strip().rstrip("%")) / 100.0
-        except ValueError:
-            share = float("nan")
-        if not 0 < share <= 1:
-            raise click.BadParameter(f"{min_covered!r} must be a percentage in (0, 100]",
-                                     param_hint="--min-covered")
+            share = _validate.percent(min_covered, name="--min-covered")
+        except InputError as exc:
+            raise click.BadParameter(str(exc), param_hint="--min-covered") from None
     areas = measures.read_areas(areas_path) if areas_path else None
     return wanted, areas, share
