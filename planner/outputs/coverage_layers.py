@@ -23,6 +23,8 @@ from planner.outputs._base import (BAND_COLOURS, COVERED, MAX_DEMAND_MARKERS, ST
 from planner.outputs._elements import (FeatureDetail, HtmlPopup, TextTooltip, feature_group,
                                        geojson)
 from planner.outputs._escape import html_text
+from planner.i18n import _, fmt_places, fmt_weight, language, travel_label
+from planner.outputs._datum import map_datum
 
 __all__ = ["coverage_map", "coverage_layers"]
 
@@ -37,9 +39,12 @@ def coverage_map(results: Sequence[CoverageResult], **options) -> "folium.Map": 
     ``labels`` (one per result), ``grouped`` (one layer group per result: for scenarios),
     ``self_contained`` (default True: Leaflet inlined from the
     installed ``xstatic-leaflet`` package, tiles start hidden, so the file opens with no
-    network at all). Titles, notes, labels and names are plain text, shown as written.
+    network at all), ``lang`` (``"en"``/``"zh"``: the language of legend, panels, tooltips
+    and layer names; default: the one in effect, see :mod:`planner.i18n`). Titles, notes,
+    labels and names are plain text, shown as written.
     """
-    return with_layer_control(coverage_layers(results, **options))
+    with language(options.pop("lang", None)):
+        return with_layer_control(coverage_layers(results, **options))
 
 
 def coverage_layers(
@@ -89,7 +94,8 @@ def coverage_layers(
     extra_html = measure_layers.add(folium, fmap, results, labels) + extra_html
 
     fmap.fit_bounds([[south, west], [north, east]])
-    fmap.get_root().html.add_child(Element(panels.legend_html(first.minutes)))
+    fmap.get_root().html.add_child(Element(panels.legend_html(first.minutes,
+                                                              datum=map_datum(fmap))))
     fmap.get_root().html.add_child(Element(panels.summary_html(results, labels, title, note,
                                                                extra_html)))
     return fmap
@@ -97,7 +103,7 @@ def coverage_layers(
 
 def _add_streets(fmap, network: Network, tolerance_m: float) -> None:
     lines = street_lines(network, tolerance_m=tolerance_m)
-    layer = feature_group("Streets (OSM network)", show=True)
+    layer = feature_group(_("Streets (OSM network)"), show=True)
     geojson(
         # one MultiLineString feature: no per-street feature overhead in the file
         geojson_dict(gpd.GeoDataFrame(geometry=[shapely.multilinestrings(lines.to_numpy())],
@@ -115,7 +121,7 @@ def _add_result_layers(fmap, result: CoverageResult, *, show: bool, label: str,
     group named ``label`` (one tick box per scenario) and leaves out the optional layers."""
     shared = None
     if grouped:
-        shared = feature_group(label or result.travel.label, show=show)
+        shared = feature_group(label or travel_label(result.travel), show=show)
         shared.add_to(fmap)
 
     def layer(name: str, visible: bool):
@@ -133,13 +139,13 @@ def _add_result_layers(fmap, result: CoverageResult, *, show: bool, label: str,
     _add_bands(result, iso, prefix, show, layer)
     per_station = iso[(iso["station_id"] != "all") & (iso["minutes"] == result.threshold)]
     if len(per_station) and not grouped:
-        group = feature_group(f"{prefix}{result.threshold:g}-min area of each station",
-                              show=False)
+        group = feature_group(prefix + _("{minutes}-min area of each station").format(
+            minutes=f"{result.threshold:g}"), show=False)
         geojson(
             geojson_dict(per_station[["station_id", "minutes", "area_km2", "geometry"]]),
             style_function=lambda _: {"color": STATION, "weight": 2, "fill": False,
                                       "dashArray": "4 4"},
-            tooltip=FeatureDetail(["station_id", "area_km2"], ["station", "area (km²)"]),
+            tooltip=FeatureDetail(["station_id", "area_km2"], [_("station"), _("area (km²)")]),
         ).add_to(group)
         group.add_to(fmap)
     if len(result.gaps):
@@ -149,11 +155,13 @@ def _add_result_layers(fmap, result: CoverageResult, *, show: bool, label: str,
                                       "fillOpacity": 0.15, "dashArray": "6 4"},
             tooltip=FeatureDetail(
                 ["gap_id", "places", "weight", "worst_minutes", "anchor_name"],
-                ["gap", "places", "demand weight", "worst (min)", "largest place"]),
-        ).add_to(layer(f"{prefix}gaps (beyond {result.threshold:g} min)", show))
+                [_("gap"), _("places"), _("demand weight"), _("worst (min)"),
+                 _("largest place")]),
+        ).add_to(layer(prefix + _("gaps (beyond {minutes} min)").format(
+            minutes=f"{result.threshold:g}"), show))
     if not grouped:
         _add_density(fmap, result.demand, prefix, cell_m=density_cell_m)
-    _add_demand(result, layer(f"{prefix}demand (size = weight)", show))
+    _add_demand(result, layer(prefix + _("demand (size = weight)"), show))
 
 
 def _add_bands(result: CoverageResult, iso: gpd.GeoDataFrame, prefix: str, show: bool,
@@ -169,8 +177,9 @@ def _add_bands(result: CoverageResult, iso: gpd.GeoDataFrame, prefix: str, show:
                                           geometry=[row.geometry], crs="EPSG:4326")),
             style_function=lambda _, c=colour: {"color": c, "weight": 1, "fillColor": c,
                                                 "fillOpacity": 0.35},
-            tooltip=FeatureDetail(["minutes", "area_km2"], ["within (min)", "area (km²)"]),
-        ).add_to(layer(f"{prefix}within {row.minutes:g} min", show))
+            tooltip=FeatureDetail(["minutes", "area_km2"], [_("within (min)"), _("area (km²)")]),
+        ).add_to(layer(prefix + _("within {minutes} min").format(minutes=f"{row.minutes:g}"),
+                       show))
 
 
 def _add_demand(result: CoverageResult, group) -> None:
@@ -200,10 +209,10 @@ def _add_demand(result: CoverageResult, group) -> None:
             "color": COVERED if f["properties"]["ok"] else UNCOVERED,
             "fillColor": COVERED if f["properties"]["ok"] else UNCOVERED,
         },
-        tooltip=FeatureDetail(["name", "minutes"], ["", "to nearest station"]),
+        tooltip=FeatureDetail(["name", "minutes"], ["", _("to nearest station")]),
         popup=FeatureDetail(["name", "kind", "weight", "station", "minutes"],
-                            ["place", "kind", "weight", "nearest station", "travel time"],
-                            popup=True),
+                            [_("place"), _("kind"), _("weight"), _("nearest station"),
+                             _("travel time")], popup=True),
     ).add_to(group)
 
 
@@ -226,12 +235,13 @@ def _add_density(fmap, demand: gpd.GeoDataFrame, prefix: str, *, cell_m: float) 
     frame = gpd.GeoDataFrame({"weight": np.round(weight, 2), "places": count,
                               "level": level.astype(int)}, geometry=boxes, crs=crs)
     frame = frame.to_crs("EPSG:4326")
-    group = feature_group(f"{prefix}demand density ({cell_m:.0f} m cells)", show=False)
+    group = feature_group(prefix + _("demand density ({cell} m cells)").format(
+        cell=f"{cell_m:.0f}"), show=False)
     geojson(
         geojson_dict(frame),
         style_function=lambda f: {"color": "#7f2704", "weight": 0.3, "fillOpacity": 0.55,
                                   "fillColor": DENSITY_COLOURS[f["properties"]["level"]]},
-        tooltip=FeatureDetail(["weight", "places"], ["demand weight", "places"]),
+        tooltip=FeatureDetail(["weight", "places"], [_("demand weight"), _("places")]),
     ).add_to(group)
     group.add_to(fmap)
 
@@ -241,7 +251,7 @@ def _add_stations(fmap, results: Sequence[CoverageResult], labels: Sequence[str]
     """Every station of any result (scenarios may add some) as a badge with its id, where it
     first appears; ``hide`` holds ids drawn by another layer (proposed sites)."""
     folium = import_folium()
-    group = feature_group("Stations", show=True)
+    group = feature_group(_("Stations"), show=True)
     everyone = gpd.GeoDataFrame(pd.concat([r.stations for r in results], ignore_index=True),
                                 crs="EPSG:4326").drop_duplicates("id")
     everyone = everyone[~everyone["id"].isin(hide)]
@@ -271,11 +281,13 @@ def _station_popup(row, results: Sequence[CoverageResult], labels: Sequence[str]
         station = match.iloc[0]
         lines.append(
             f"{html_text(label + ', ' if label else '')}"
-            f"{html_text(result.travel.label)}: serves {station.served_weight:g} "
-            f"weight ({station.served_places} places) within {result.threshold:g} min"
+            + html_text(_("{travel}: serves {weight} ({places}) within {minutes} min").format(
+                travel=travel_label(result.travel), weight=fmt_weight(station.served_weight),
+                places=fmt_places(int(station.served_places)),
+                minutes=f"{result.threshold:g}"))
         )
     if not row.on_network:
-        lines.append("<i>off the street network: not used</i>")
+        lines.append("<i>" + html_text(_("off the street network: not used")) + "</i>")
     return f"<b>{html_text(row.name)}</b> ({html_text(row.id)})<br>" + "<br>".join(lines)
 
 

@@ -10,34 +10,45 @@ from collections.abc import Mapping, Sequence
 from planner.analysis.coverage import CoverageResult
 from planner.outputs._base import ATTRIBUTION, BAND_COLOURS, COVERED, PROPOSED, STATION, UNCOVERED
 from planner.outputs._escape import html_text
+from planner.i18n import _, fmt_minutes, fmt_percent, fmt_places, fmt_weight, travel_label
 
 __all__ = ["legend_html", "summary_html", "curve_svg"]
 
 
-def legend_html(minutes: Sequence[float]) -> str:
-    """The legend panel: one row per threshold band, the marker kinds and the attribution."""
+def legend_html(minutes: Sequence[float], *, datum: str | None = None) -> str:
+    """The legend panel: one row per threshold band, the marker kinds, the datum the
+    overlays are drawn in (when not WGS-84) and the attribution."""
+    from planner.outputs._datum import legend_line
+
     rows = "".join(
         f'<div><span style="background:{BAND_COLOURS[min(i, len(BAND_COLOURS) - 1)]};'
         'display:inline-block;width:14px;height:10px;opacity:.7;margin-right:6px"></span>'
-        f"within {m:g} min of a station</div>"
+        + html_text(_("within {minutes} of a station").format(minutes=fmt_minutes(m)))
+        + "</div>"
         for i, m in enumerate(sorted(minutes))
     )
     dot = ('display:inline-block;width:10px;height:10px;border-radius:50%;'
            'margin-right:6px;background:')
+    def row(swatch: str, text: str) -> str:
+        return f"<div>{swatch}{html_text(text)}</div>"
+
+    badge = ('<span style="background:{};color:#fff;font-size:10px;padding:0 3px;'
+             'border-radius:{}px;margin-right:6px">{}</span>')
     return (
         '<div id="planner-legend" style="position:fixed;bottom:28px;left:10px;z-index:9999;'
         'background:rgba(255,255,255,.92);padding:8px 10px;border-radius:6px;'
         'font:12px sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3)">'
-        f"<b>Legend</b>{rows}"
-        f'<div><span style="background:{STATION};color:#fff;font-size:10px;padding:0 3px;'
-        'border-radius:3px;margin-right:6px">S1</span>station</div>'
-        f'<div><span style="background:{PROPOSED};color:#fff;font-size:10px;padding:0 3px;'
-        'border-radius:6px;margin-right:6px">P1</span>proposed station (if any)</div>'
-        f'<div><span style="{dot}{COVERED}"></span>demand reached in time (size = weight)</div>'
-        f'<div><span style="{dot}{UNCOVERED}"></span>demand not reached in time</div>'
-        f'<div><span style="display:inline-block;width:14px;height:10px;border:2px dashed '
-        f'{UNCOVERED};margin-right:6px"></span>gap area</div>'
-        f'<div style="margin-top:4px;color:#555">Map data {ATTRIBUTION}</div></div>'
+        + "<b>" + html_text(_("Legend")) + f"</b>{rows}"
+        + row(badge.format(STATION, 3, "S1"), _("station"))
+        + row(badge.format(PROPOSED, 6, "P1"), _("proposed station (if any)"))
+        + row(f'<span style="{dot}{COVERED}"></span>',
+              _("demand reached in time (size = weight)"))
+        + row(f'<span style="{dot}{UNCOVERED}"></span>', _("demand not reached in time"))
+        + row('<span style="display:inline-block;width:14px;height:10px;border:2px dashed '
+              f'{UNCOVERED};margin-right:6px"></span>', _("gap area"))
+        + legend_line(datum)
+        + '<div style="margin-top:4px;color:#555">' + html_text(_("Map data"))
+        + f" {ATTRIBUTION}</div></div>"
     )
 
 
@@ -53,30 +64,40 @@ def summary_html(results: Sequence[CoverageResult], labels: Sequence[str], title
         summary = result.summary()
         heading = f"{label}: " if label and label != result.travel.mode else ""
         shares = " · ".join(
-            f"{html_text(m)}&nbsp;min&nbsp;<b>{v['share'] * 100:.1f}%</b>"
+            f"{html_text(fmt_minutes(float(m)))}&nbsp;<b>{fmt_percent(v['share'])}</b>"
             for m, v in summary["covered"].items()
         )
         times = summary["minutes_to_nearest"]
         blocks.append(
-            f"<div style='margin-top:4px'><b>{html_text(heading + result.travel.label)}</b><br>"
-            f"covered: {shares}<br>"
-            f"gaps: <b>{summary['gaps']}</b> (weight {summary['gap_weight']:g}); "
-            f"median {times['median']} min, p90 {times['p90']} min</div>"
+            f"<div style='margin-top:4px'>"
+            f"<b>{html_text(heading + travel_label(result.travel))}</b><br>"
+            + html_text(_("covered:")) + f" {shares}<br>"
+            + _("gaps: {gaps} ({weight}); median {median}, p90 {p90}").format(
+                gaps=f"<b>{summary['gaps']}</b>",
+                weight=html_text(fmt_weight(summary["gap_weight"])),
+                median=html_text(_minutes_or_dash(times["median"])),
+                p90=html_text(_minutes_or_dash(times["p90"]))) + "</div>"
         )
-    heading = html_text(title or f"15-minute service circle: {first.network}")
+    heading = html_text(title or _("15-minute service circle: {network}").format(
+        network=first.network))
     return (
         '<div id="planner-summary" style="position:fixed;bottom:28px;right:10px;z-index:9999;'
         'max-width:330px;max-height:45vh;overflow-y:auto;background:rgba(255,255,255,.94);'
         'padding:8px 10px;border-radius:6px;'
         'font:12px sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3)">'
         f"<div style='font-size:14px'><b>{heading}</b></div>"
-        f"<div>{len(first.stations)} stations · {len(first.demand)} demand places "
-        f"(weight {first.demand['weight'].sum():g})</div>"
+        + "<div>" + html_text(_("{stations} stations · {places} ({weight})").format(
+            stations=len(first.stations), places=fmt_places(len(first.demand)),
+            weight=fmt_weight(first.demand["weight"].sum()))) + "</div>"
         + "".join(blocks)
         + extra_html
         + (f"<div style='margin-top:4px;color:#a33'>{html_text(note)}</div>" if note else "")
         + "</div>"
     )
+
+
+def _minutes_or_dash(value) -> str:
+    return "-" if value is None else fmt_minutes(float(value))
 
 
 def curve_svg(curve: Sequence[Mapping], *, width: int = 300, height: int = 110) -> str:
@@ -97,17 +118,22 @@ def curve_svg(curve: Sequence[Mapping], *, width: int = 300, height: int = 110) 
         return bottom - (bottom - top) * (s - low) / span
 
     points = " ".join(f"{x(k):.1f},{y(s):.1f}" for k, s in zip(ks, shares))
+    def tip(k, s) -> str:
+        return html_text(_("{k} new: {share}").format(k=int(k), share=fmt_percent(s)))
+
     dots = "".join(f'<circle cx="{x(k):.1f}" cy="{y(s):.1f}" r="2.5" fill="{PROPOSED}">'
-                   f"<title>{int(k)} new: {s:.1%}</title></circle>" for k, s in zip(ks, shares))
+                   f"<title>{tip(k, s)}</title></circle>" for k, s in zip(ks, shares))
     return (
-        f'<div id="planner-curve" style="margin-top:6px"><b>Coverage curve</b> '
-        f"(share covered as stations are added)<br>"
+        '<div id="planner-curve" style="margin-top:6px">'
+        + "<b>" + html_text(_("Coverage curve")) + "</b> "
+        + html_text(_("(share covered as stations are added)")) + "<br>"
         f'<svg width="{width}" height="{height}" style="font:10px sans-serif">'
         f'<line x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}" stroke="#888"/>'
         f'<line x1="{left}" y1="{top}" x2="{left}" y2="{bottom}" stroke="#888"/>'
         f'<text x="2" y="{top + 8}">100%</text><text x="2" y="{bottom}">{low:.0%}</text>'
         f'<text x="{left}" y="{height - 4}">0</text>'
-        f'<text x="{right - 40}" y="{height - 4}">{int(ks[-1])} new</text>'
+        f'<text x="{right - 40}" y="{height - 4}">'
+        + html_text(_("{k} new").format(k=int(ks[-1]))) + "</text>"
         f'<polyline points="{points}" fill="none" stroke="{PROPOSED}" stroke-width="2"/>'
         f"{dots}</svg></div>"
     )

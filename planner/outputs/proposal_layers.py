@@ -8,6 +8,7 @@ from planner.data.network import Network
 from planner.outputs._base import PROPOSED, import_folium, with_layer_control
 from planner.outputs._elements import HtmlPopup, TextTooltip, feature_group
 from planner.outputs._escape import html_text
+from planner.i18n import _, fmt_weight, language
 from planner.outputs.coverage_layers import coverage_layers
 from planner.outputs.panels import curve_svg
 
@@ -15,28 +16,39 @@ __all__ = ["proposal_map"]
 
 
 def proposal_map(result, *, network: Network | None = None, self_contained: bool = True,
-                 note: str | None = None, tiles: Sequence[str] = ("osm",)):
+                 note: str | None = None, tiles: Sequence[str] = ("osm",),
+                 lang: str | None = None):
     """Existing vs proposed stations with before/after coverage bands and the curve.
 
-    Names from the layers and OSM (sites, streets, places) and ``note`` are shown as text.
+    Names from the layers and OSM (sites, streets, places) and ``note`` are shown as text;
+    ``lang`` is the language of the map's own text (default: the one in effect).
     """
+    with language(lang):
+        return _proposal_map(result, network=network, self_contained=self_contained,
+                             note=note, tiles=tiles)
+
+
+def _proposal_map(result, *, network, self_contained, note, tiles):
     results, labels = [], []
     if result.before is not None:
         results.append(result.before)
-        labels.append("before")
+        labels.append(_("before"))
     if result.after is not None:
         results.append(result.after)
-        labels.append("after")
+        labels.append(_("after"))
     if not results:
         raise ValueError("the proposal has no coverage to draw (with_coverage=False)")
     solver = result.solution
     gap = "" if solver.gap is None else f", gap {solver.gap:.2%}"
-    text = (f"<div style='margin-top:6px'><b>Proposal</b>: {html_text(result.model.upper())} "
+    text = ("<div style='margin-top:6px'><b>" + html_text(_("Proposal")) + "</b>: "
+            f"{html_text(result.model.upper())} "
             f"({html_text(solver.method)}, {html_text(solver.status)}{gap}): "
-            f"{len(result.sites)} new site(s) from {len(result.candidates)} candidates</div>")
+            + html_text(_("{sites} new site(s) from {candidates} candidates").format(
+                sites=len(result.sites), candidates=len(result.candidates))) + "</div>")
     fmap = coverage_layers(results, network=network, labels=labels,
                            self_contained=self_contained,
-                           title=f"Proposed stations: {results[0].network}", note=note,
+                           title=_("Proposed stations: {network}").format(
+                               network=results[0].network), note=note,
                            tiles=tiles, hide_stations=frozenset(result.sites["id"].astype(str)),
                            extra_html=text + curve_svg(result.curve))
     _add_sites(fmap, result.sites)
@@ -46,16 +58,17 @@ def proposal_map(result, *, network: Network | None = None, self_contained: bool
 def _add_sites(fmap, sites) -> None:
     """One dashed badge ``P<rank>`` per proposed site, with its popup and tooltip."""
     folium = import_folium()
-    group = feature_group("Proposed stations", show=True)
+    group = feature_group(_("Proposed stations"), show=True)
     for row in sites.itertuples():
         rank = int(row.rank)
         popup = (
             f"<b>#{rank} {html_text(row.name)}</b> ({html_text(row.id)})<br>"
             f"{html_text(row.source)}: {html_text(row.kind)}<br>"
-            f"adds {row.gain_weight:g} demand weight ({row.newly_covered_places} places newly "
-            f"within {row.threshold_min:g} min)<br>"
-            f"street: {html_text(str(row.street) or '-')}<br>"
-            f"near: {html_text(str(row.nearest_place) or '-')}"
+            + html_text(_("adds {weight} ({places} places newly within {minutes} min)").format(
+                weight=fmt_weight(row.gain_weight), places=row.newly_covered_places,
+                minutes=f"{row.threshold_min:g}")) + "<br>"
+            + html_text(_("street: {street}").format(street=str(row.street) or "-")) + "<br>"
+            + html_text(_("near: {place}").format(place=str(row.nearest_place) or "-"))
         )
         badge = (
             f'<div style="background:{PROPOSED};color:#fff;border:2px dashed #fff;'
@@ -66,6 +79,7 @@ def _add_sites(fmap, sites) -> None:
             [row.geometry.y, row.geometry.x],
             icon=folium.DivIcon(html=badge, icon_size=(30, 18), icon_anchor=(15, 9)))
         marker.add_child(HtmlPopup(popup, max_width=320))
-        marker.add_child(TextTooltip(f"proposed #{rank}: {row.name}"))
+        marker.add_child(TextTooltip(_("proposed #{rank}: {name}").format(rank=rank,
+                                                                         name=row.name)))
         marker.add_to(group)
     group.add_to(fmap)
