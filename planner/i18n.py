@@ -22,7 +22,8 @@ from planner.errors import InputError
 
 __all__ = ["LANGUAGES", "_", "N_", "ngettext", "language", "activate", "current", "resolve_lang",
            "default_lang", "fmt_minutes", "fmt_percent", "fmt_number", "fmt_places",
-           "fmt_speed", "fmt_weight", "travel_label"]
+           "fmt_speed", "fmt_weight", "travel_label",
+           "mode_name"]
 
 #: Languages with a catalog (English is the source language: its catalog is the identity).
 LANGUAGES = ("en", "zh")
@@ -111,12 +112,11 @@ def ngettext(singular: str, plural: str, n: float) -> str:
     return singular if n == 1 else plural
 
 
-def default_lang(*, environ: Mapping[str, str] | None = None,
-                 lonlat: tuple[float, float] | None = None) -> str:
+def default_lang(*, environ: Mapping[str, str] | None = None, in_china: bool = False) -> str:
     """The language when none is asked for: ``PLANNER_LANG`` if set; Chinese when the locale
     (``LC_ALL``, ``LC_MESSAGES``, ``LANG``, the first set) starts with ``zh``, or when the
-    network lies in China (``lonlat``: its centre, e.g. the bundled Wudaokou/Guixi samples);
-    English otherwise."""
+    network lies in China (``in_china``: e.g. the bundled Wudaokou/Guixi samples); English
+    otherwise."""
     env = os.environ if environ is None else environ
     if env.get("PLANNER_LANG"):
         return check_lang(env["PLANNER_LANG"], option="PLANNER_LANG")
@@ -125,23 +125,12 @@ def default_lang(*, environ: Mapping[str, str] | None = None,
             if env[key].lower().startswith("zh"):
                 return "zh"
             break
-    if lonlat is not None:
-        from planner.data.coords import in_china
-
-        if bool(in_china(lonlat[0], lonlat[1])):
-            return "zh"
-    return "en"
+    return "zh" if in_china else "en"
 
 
-def resolve_lang(lang: str | None, *, network=None) -> str:
-    """``lang`` if given, else :func:`default_lang` for ``network`` (its centre decides)."""
-    if lang:
-        return check_lang(lang)
-    lonlat = None
-    if network is not None:
-        west, south, east, north = network.bounds_lonlat
-        lonlat = ((west + east) / 2, (south + north) / 2)
-    return default_lang(lonlat=lonlat)
+def resolve_lang(lang: str | None, *, in_china: bool = False) -> str:
+    """``lang`` if given (checked), else :func:`default_lang`."""
+    return check_lang(lang) if lang else default_lang(in_china=in_china)
 
 
 # ----------------------------------------------------------------------- numbers and units
@@ -181,6 +170,16 @@ def fmt_speed(kmh: float) -> str:
 def fmt_places(n: int) -> str:
     """A count of demand places (``3 places`` / ``3 个地点``)."""
     return ngettext("{n} place", "{n} places", n).format(n=fmt_number(n, 0))
+
+
+#: Mode keys as shown in layer names (the keys themselves stay English in files).
+MODE_NAMES = {"walk": N_("walk"), "bike": N_("bike"), "ebike": N_("ebike"),
+              "drive": N_("drive")}
+
+
+def mode_name(mode: str) -> str:
+    """A travel mode's short name in the current language (``ebike`` / ``电动自行车``)."""
+    return _(MODE_NAMES[mode]) if mode in MODE_NAMES else str(mode)
 
 
 def travel_label(travel) -> str:

@@ -16,7 +16,8 @@ from planner.settings import MODES
 PACKAGE = Path(__file__).resolve().parent.parent / "planner"
 KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
 # also catches _("...") inside f-string expressions, which Babel's extractor cannot see
-CALL = re.compile(r"""(?<![\w.])N?_\(\s*(?P<q>["'])(?P<text>(?:\\.|(?!(?P=q)).)*)(?P=q)\s*[,)]""")
+CALL = re.compile(r"""(?:(?<![\w.])|(?<=i18n\.))N?_\(\s*(?P<q>["'])"""
+                  r"""(?P<text>(?:\\.|(?!(?P=q)).)*)(?P=q)\s*[,)]""")
 
 
 def messages_in_code() -> set[str]:
@@ -35,7 +36,8 @@ def test_every_message_in_the_code_has_a_chinese_translation():
     assert len(found) > 80  # the extractor really sees the map, console and Excel texts
     assert {"Legend", "within {minutes} of a station", "Summary"} <= found
     catalog = i18n.catalog("zh")
-    missing = sorted(m for m in found | {spec.label for spec in MODES.values()}
+    shown = {spec.label for spec in MODES.values()} | set(MODES)  # via travel_label, mode_name
+    missing = sorted(m for m in found | shown
                      if m not in catalog)
     assert not missing, f"add these to planner/locale/zh/LC_MESSAGES/planner.po: {missing}"
 
@@ -73,22 +75,52 @@ def test_language_context_and_units():
 
 
 def test_default_language_from_locale_then_network():
-    beijing, paris = (116.31, 40.0), (2.35, 48.85)
-    assert i18n.default_lang(environ={"LANG": "zh_CN.UTF-8"}, lonlat=paris) == "zh"
+    assert i18n.default_lang(environ={"LANG": "zh_CN.UTF-8"}) == "zh"
     assert i18n.default_lang(environ={"LC_ALL": "zh_TW"}) == "zh"
-    assert i18n.default_lang(environ={"LANG": "C.UTF-8"}, lonlat=beijing) == "zh"
-    assert i18n.default_lang(environ={"LANG": "en_GB.UTF-8"}, lonlat=paris) == "en"
+    assert i18n.default_lang(environ={"LANG": "C.UTF-8"}, in_china=True) == "zh"
+    assert i18n.default_lang(environ={"LANG": "en_GB.UTF-8"}) == "en"
     assert i18n.default_lang(environ={}) == "en"
     assert i18n.default_lang(environ={"PLANNER_LANG": "en", "LANG": "zh_CN"},
-                             lonlat=beijing) == "en"
+                             in_china=True) == "en"
+    assert i18n.resolve_lang("en", in_china=True) == "en"
     with pytest.raises(InputError, match="PLANNER_LANG"):
         i18n.default_lang(environ={"PLANNER_LANG": "klingon"})
     with pytest.raises(InputError, match="--lang"):
         i18n.check_lang("fr")
 
 
-def test_sample_networks_in_china_default_to_chinese(sample_network, monkeypatch):
+def test_excel_labels_follow_the_language(sample_network, sample_stations, sample_demand,
+                                          tmp_path):
+    from openpyxl import load_workbook
+
+    from planner.analysis import coverage
+    from planner.outputs.exports import coverage_writers
+
+    result = coverage.analyze(sample_network, sample_stations, sample_demand)
+    for lang, sheet, header in (("zh", "汇总", "名称"), ("en", "Summary", "Name")):
+        writers = coverage_writers([result], ["xlsx"], base=tmp_path / lang, lang=lang)
+        (path, write), = writers.items()
+        write(path)
+        book = load_workbook(path)
+        assert book.sheetnames[0] == sheet
+        assert header in [c.value for c in book.worksheets[1][1]]
+
+
+def test_cli_speaks_chinese_for_a_chinese_sample_unless_told(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from planner.apps.cli import cli
+
     for key in ("PLANNER_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
         monkeypatch.delenv(key, raising=False)
-    assert i18n.resolve_lang(None, network=sample_network) == "zh"
-    assert i18n.resolve_lang("en", network=sample_network) == "en"
+    runner = CliRunner()
+    chinese = runner.invoke(cli, ["-q", "coverage", "--mode", "walk", "--map",
+                                  str(tmp_path / "a.html")], catch_exceptions=False)
+    assert chinese.exit_code == 0 and "分钟内：覆盖需求的" in chinese.output
+    assert "15 分钟服务圈" in (tmp_path / "a.html").read_text(encoding="utf-8")
+    english = runner.invoke(cli, ["-q", "coverage", "--mode", "walk", "--lang", "en",
+                                  "--map", str(tmp_path / "b.html")], catch_exceptions=False)
+    assert english.exit_code == 0 and "of demand weight" in english.output
+    assert i18n.current() == "en"  # the command's language does not leak out of it
+    wrong = runner.invoke(cli, ["coverage", "--lang", "fr"])
+    assert wrong.exit_code == 2 and "--lang" in wrong.output

@@ -4,7 +4,21 @@ from __future__ import annotations
 
 import click
 
+from planner import i18n
 from planner.i18n import _, fmt_percent, travel_label
+
+
+def use_language(network) -> str:
+    """Set the command's language (``--lang``, else the default for ``network``: Chinese for
+    a network in China) until the click command ends; returns it."""
+    from planner.data.coords import in_china
+
+    ctx = click.get_current_context()
+    west, south, east, north = network.bounds_lonlat
+    lang = i18n.resolve_lang(ctx.meta.get("planner.lang"),
+                             in_china=bool(in_china((west + east) / 2, (south + north) / 2)))
+    ctx.with_resource(i18n.language(lang))
+    return lang
 
 
 def _print_proposal(result) -> None:

@@ -12,10 +12,11 @@ import click
 from planner import i18n
 from planner._version import __version__
 from planner.apps import _services_cli
-from planner.apps._console import _print_proposal
+from planner.apps._console import _print_proposal, use_language
 from planner.errors import InputError, NetworkError, PlannerError, SolverError
 
 log = logging.getLogger("planner")
+SAMPLE_NOTE = i18n.N_("Sample district: stations are illustrative, not a real station plan.")
 
 
 class _PlannerGroup(click.Group):
@@ -255,9 +256,7 @@ def _load(network_source, place, stations, demand, weight_column, candidates=Non
     source = f"place:{place}" if place else network_source
     inputs = load_inputs(source, stations=stations, demand=demand, candidates=candidates,
                          weight_column=weight_column, **kwargs)
-    ctx = click.get_current_context()  # --lang, or the default for this network
-    ctx.with_resource(i18n.language(i18n.resolve_lang(ctx.meta.get("planner.lang"),
-                                                      network=inputs.network)))
+    use_language(inputs.network)  # --lang, or the default for this network
     return inputs
 
 
@@ -384,7 +383,7 @@ def coverage(ctx, network_source, place, stations, demand, weight_column, modes,
     say("rendering the map")
     note = None
     if inputs.sample is not None:
-        note = "Sample district: stations are illustrative, not a real station plan."
+        note = i18n._(SAMPLE_NOTE)
     fmap = render.coverage_map(results, network=inputs.network, note=note,
                                self_contained=self_contained, tiles=tiles or ("osm",))
     if by_service:
@@ -562,7 +561,7 @@ def propose(ctx, network_source, place, stations, demand, weight_column, modes, 
             sources=sources, say=say, **special, outputs=dict(
                 map_path=map_path, report_path=report_path or map_path.with_suffix(".json"),
                 sites_path=sites_path or map_path.with_name(map_path.stem + "-sites.geojson"),
-                note=("Sample district: stations are illustrative, not a real station plan."
+                note=(i18n._(SAMPLE_NOTE)
                       if inputs.sample is not None else None),
                 self_contained=self_contained, tiles=tiles or ("osm",)),
             **(dict(time_limit=time_limit) if model == "hub" else dict(
@@ -582,7 +581,7 @@ def propose(ctx, network_source, place, stations, demand, weight_column, modes, 
     report_path = report_path or map_path.with_suffix(".json")
     sites_path = sites_path or map_path.with_name(map_path.stem + "-sites.geojson")
     say("rendering the map")
-    note = ("Sample district: stations are illustrative, not a real station plan."
+    note = (i18n._(SAMPLE_NOTE)
             if inputs.sample is not None else None)
     fmap = render.proposal_map(result, network=inputs.network, note=note,
                                self_contained=self_contained, tiles=tiles or ("osm",))

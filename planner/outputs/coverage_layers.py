@@ -23,7 +23,7 @@ from planner.outputs._base import (BAND_COLOURS, COVERED, MAX_DEMAND_MARKERS, ST
 from planner.outputs._elements import (FeatureDetail, HtmlPopup, TextTooltip, feature_group,
                                        geojson)
 from planner.outputs._escape import html_text
-from planner.i18n import _, fmt_places, fmt_weight, language, travel_label
+from planner.i18n import _, fmt_places, fmt_weight, language, mode_name, travel_label
 from planner.outputs._datum import map_datum
 
 __all__ = ["coverage_map", "coverage_layers"]
@@ -79,7 +79,7 @@ def coverage_layers(
     if network is not None:
         _add_streets(fmap, network, tolerance_m)
     if labels is None:
-        labels = [r.travel.mode for r in results] if len(results) > 1 else [""]
+        labels = [mode_name(r.travel.mode) for r in results] if len(results) > 1 else [""]
     labels = [str(label) for label in labels]
     if len(labels) != len(results):
         raise ValueError("give one label per result")

@@ -10,7 +10,8 @@ from collections.abc import Mapping, Sequence
 from planner.analysis.coverage import CoverageResult
 from planner.outputs._base import ATTRIBUTION, BAND_COLOURS, COVERED, PROPOSED, STATION, UNCOVERED
 from planner.outputs._escape import html_text
-from planner.i18n import _, fmt_minutes, fmt_percent, fmt_places, fmt_weight, travel_label
+from planner.i18n import (_, fmt_minutes, fmt_percent, fmt_places, fmt_weight, mode_name,
+                          travel_label)
 
 __all__ = ["legend_html", "summary_html", "curve_svg"]
 
@@ -62,7 +63,8 @@ def summary_html(results: Sequence[CoverageResult], labels: Sequence[str], title
     blocks = []
     for result, label in zip(results, labels):
         summary = result.summary()
-        heading = f"{label}: " if label and label != result.travel.mode else ""
+        plain = (result.travel.mode, mode_name(result.travel.mode))
+        heading = f"{label}: " if label and label not in plain else ""
         shares = " · ".join(
             f"{html_text(fmt_minutes(float(m)))}&nbsp;<b>{fmt_percent(v['share'])}</b>"
             for m, v in summary["covered"].items()
