@@ -57,7 +57,8 @@ def new_map(center: Sequence[float], *, self_contained: bool = True, zoom: int =
     ``tiles`` lists online tile layers (``osm``, ``gaode``); in self-contained mode they
     start hidden so an offline page requests nothing. The first one sets the datum the
     overlays are drawn in (GCJ-02 for ``gaode``: see :mod:`planner.outputs._datum`). The
-    map sits in a :class:`Page`, so text from the data is never run as a Jinja template when the page is rendered.
+    map sits in a :class:`Page`, so text from the data is never run as a Jinja template
+    when the page is rendered.
     """
     folium = import_folium()
     from branca.element import MacroElement, Template
