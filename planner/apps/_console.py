@@ -22,14 +22,17 @@ def use_language(network) -> str:
 
 
 def _print_proposal(result) -> None:
+    from planner.analysis.proposals import gain_text
+
     summary = result.summary()
     solver = summary["solver"]
     click.secho(f"\n{result.model.upper()}, {travel_label(result.travel)}, "
                 + _("{minutes} min, existing stations {existing}").format(
                     minutes=f"{result.minutes:g}", existing=result.existing), bold=True)
-    gap = "" if solver["gap"] is None else f", gap {solver['gap']:.2%}"
-    click.echo(f"  solver: {solver['method']} ({solver['status']}{gap}) in {solver['seconds']:.2f} s;"
-               f" {summary['candidates']} candidates")
+    click.echo(f"  {summary['headline']}")
+    off = summary.get("candidates_off_network", 0)
+    click.echo(f"  {summary['candidates']} candidates on the network"
+               + (f", {off} off the network (left out)" if off else ""))
     if summary["covered_share_before"] is not None:
         click.echo("  " + _("covered within {minutes} min: {before} -> {after} of demand "
                             "weight").format(minutes=f"{result.minutes:g}",
@@ -41,19 +44,37 @@ def _print_proposal(result) -> None:
                             "weight").format(minutes=f"{result.minutes:g}",
                                              after=fmt_percent(summary["covered_share_after"])))
     if result.model == "pmedian":
-        click.echo(f"  mean travel time: {solver['mean_seconds_before'] / 60:.1f} -> "
-                   f"{solver['mean_seconds'] / 60:.1f} min")
+        _print_pmedian(summary, solver)
     if result.model == "lscp" and solver.get("unreachable_places"):
         click.echo(f"  {solver['unreachable_places']} demand place(s) (weight "
                    f"{solver['unreachable_weight']:g}) cannot be reached by any site: excluded")
-    if result.sites.empty:
-        click.echo("  " + _("no new site is needed (or none adds coverage)"))
+    if summary.get("existing_closed"):
+        click.echo("  closed: " + ", ".join(
+            f"{i} {n}" for i, n in zip(summary["existing_closed"],
+                                       summary["existing_closed_names"])))
+    if summary.get("fewer_sites_reason"):
+        click.echo(f"  {len(result.sites)} site(s): {summary['fewer_sites_reason']}")
+    elif result.sites.empty:
+        click.echo("  " + _("no new site is needed"))
     for row in result.sites.itertuples():
         where = ", ".join(x for x in (row.street, row.nearest_place) if x)
-        click.echo(f"  #{row.rank} {row.id} {row.name}: "
-                   + _("+{weight} weight, {places} places newly in reach").format(
-                       weight=f"{row.gain_weight:g}", places=row.newly_covered_places)
+        click.echo(f"  #{row.rank} {row.id} {row.name}: {gain_text(row)}"
                    + (f" ({where})" if where else ""))
     if result.curve:
-        click.echo("  curve: " + ", ".join(f"{p['k']}:{p['covered_share'] * 100:.0f}%"
-                                           for p in result.curve))
+        click.echo("  greedy curve (each k adds the best next site; a lower bound on the best "
+                   "k sites): " + ", ".join(f"{p['k']}:{p['covered_share'] * 100:.0f}%"
+                                            for p in result.curve))
+
+
+def _print_pmedian(summary, solver) -> None:
+    def minutes(value):
+        return "-" if value is None else f"{value:.2f} min"
+
+    before, share = solver["mean_min_before"], solver["unreachable_share_before"]
+    if "mean_min_existing" in summary:  # closable: before = every existing station open
+        before, share = summary["mean_min_existing"], summary["unreachable_share_existing"]
+    click.echo(f"  mean travel time over the demand reached: {minutes(before)} -> "
+               f"{minutes(solver['mean_min'])}")
+    click.echo(f"  demand no open station reaches: {share * 100:.1f}%"
+               f" -> {solver['unreachable_share'] * 100:.1f}% of the weight "
+               f"({solver['unreachable_weight']:g}; not in the mean)")

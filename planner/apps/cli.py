@@ -493,6 +493,8 @@ def _dash(minutes, *, missing: str = "-") -> str:
               show_default=True, help="Exact HiGHS model, greedy heuristic, or auto.")
 @click.option("--time-limit", default=60.0, show_default=True, metavar="S",
               help="Solver time limit in seconds.")
+@click.option("--gap", default="0%", show_default=True, metavar="PERCENT",
+              help="Stop the exact solver once proven within this gap, e.g. 0.1%.")
 @click.option("--curve", "curve_k", default=10, show_default=True, metavar="K",
               help="Coverage curve for 1..K added stations (0: none).")
 @click.option("--map", "map_path", type=click.Path(path_type=Path), metavar="PATH",
@@ -508,8 +510,8 @@ def _dash(minutes, *, missing: str = "-") -> str:
 @click.pass_context
 def propose(ctx, network_source, place, stations, demand, weight_column, modes, speeds, minutes,
             max_snap, model, k, target, unreachable, candidates, sources, spacing, exclude_path,
-            existing, capacity, method, time_limit, curve_k, map_path, report_path, sites_path,
-            input_crs, output_crs, aggregate, demand_weights, self_contained, tiles,
+            existing, capacity, method, time_limit, gap, curve_k, map_path, report_path,
+            sites_path, input_crs, output_crs, aggregate, demand_weights, self_contained, tiles,
             **special) -> None:
     """Propose where new stations should go (MCLP, LSCP or p-median on travel times).
 
@@ -546,6 +548,12 @@ def propose(ctx, network_source, place, stations, demand, weight_column, modes, 
         raise click.BadParameter(f"{k} must be at least 1", param_hint="-k/--new-stations")
     if curve_k < 0:
         raise click.BadParameter("must be 0 or more", param_hint="--curve")
+    from planner.optimize import parse_gap
+    from planner.errors import InputError
+    try:
+        gap = parse_gap(gap)
+    except InputError as exc:
+        raise click.BadParameter(str(exc), param_hint="--gap") from None
     say("loading the street network and layers")
     inputs = _load(network_source, place, stations, demand, weight_column, candidates,
                    input_crs=parse_input_crs(input_crs), aggregate=aggregate,
@@ -575,7 +583,7 @@ def propose(ctx, network_source, place, stations, demand, weight_column, modes, 
         inputs.network, inputs.stations, demand_layer, candidates=candidate_layer,
         model=model, k=k, target_share=share, travel=travels[0], minutes=thresholds[0],
         existing=existing, candidate_sources=sources, spacing_m=spacing, exclude=exclude,
-        capacity=capacity, method=method, time_limit=time_limit, curve_k=curve_k,
+        capacity=capacity, method=method, time_limit=time_limit, gap=gap, curve_k=curve_k,
         unreachable=unreachable, progress=lambda m: say("  " + m))
     map_path = map_path or _default_output(inputs.network.name, "proposal", ".html")
     report_path = report_path or map_path.with_suffix(".json")

@@ -8,7 +8,7 @@ from planner.data.network import Network
 from planner.outputs._base import PROPOSED, import_folium, with_layer_control
 from planner.outputs._elements import HtmlPopup, TextTooltip, feature_group
 from planner.outputs._escape import html_text
-from planner.i18n import _, fmt_weight, language
+from planner.i18n import _, language
 from planner.outputs.coverage_layers import coverage_layers
 from planner.outputs.panels import curve_svg
 
@@ -39,12 +39,12 @@ def _proposal_map(result, *, network, self_contained, note, tiles):
     if not results:
         raise ValueError("the proposal has no coverage to draw (with_coverage=False)")
     solver = result.solution
-    gap = "" if solver.gap is None else f", gap {solver.gap:.2%}"
     text = ("<div style='margin-top:6px'><b>" + html_text(_("Proposal")) + "</b>: "
-            f"{html_text(result.model.upper())} "
-            f"({html_text(solver.method)}, {html_text(solver.status)}{gap}): "
+            f"{html_text(solver.headline())}: "
             + html_text(_("{sites} new site(s) from {candidates} candidates").format(
-                sites=len(result.sites), candidates=len(result.candidates))) + "</div>")
+                sites=len(result.sites), candidates=len(result.candidates)))
+            + (html_text(_(" (curve: greedy, a lower bound)")) if result.curve else "")
+            + "</div>")
     fmap = coverage_layers(results, network=network, labels=labels,
                            self_contained=self_contained,
                            title=_("Proposed stations: {network}").format(
@@ -57,6 +57,8 @@ def _proposal_map(result, *, network, self_contained, note, tiles):
 
 def _add_sites(fmap, sites) -> None:
     """One dashed badge ``P<rank>`` per proposed site, with its popup and tooltip."""
+    from planner.analysis.proposals import gain_text
+
     folium = import_folium()
     group = feature_group(_("Proposed stations"), show=True)
     for row in sites.itertuples():
@@ -64,9 +66,7 @@ def _add_sites(fmap, sites) -> None:
         popup = (
             f"<b>#{rank} {html_text(row.name)}</b> ({html_text(row.id)})<br>"
             f"{html_text(row.source)}: {html_text(row.kind)}<br>"
-            + html_text(_("adds {weight} ({places} places newly within {minutes} min)").format(
-                weight=fmt_weight(row.gain_weight), places=row.newly_covered_places,
-                minutes=f"{row.threshold_min:g}")) + "<br>"
+            + html_text(gain_text(row)) + "<br>"
             + html_text(_("street: {street}").format(street=str(row.street) or "-")) + "<br>"
             + html_text(_("near: {place}").format(place=str(row.nearest_place) or "-"))
         )
