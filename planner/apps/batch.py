@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-import tomllib
 import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -19,7 +18,9 @@ from pathlib import Path
 import pandas as pd
 
 from planner._version import __version__
-from planner import _validate
+from planner import _io, _paths, _validate
+from planner._config import read_config
+from planner._paths import file_names
 from planner.outputs import maps as render
 from planner.errors import PlannerError, ScenarioError
 
@@ -94,24 +95,12 @@ class BatchResult:
 
 
 def load(path: str | Path) -> BatchSpec:
-    """Read a batch file (TOML, or YAML with PyYAML): ``[defaults]`` and ``[[districts]]``."""
-    path = Path(path).expanduser()
-    if not path.is_file():
-        raise ScenarioError(f"batch file {path} does not exist")
-    text = path.read_text(encoding="utf-8")
-    try:
-        if path.suffix.lower() == ".toml":
-            data = tomllib.loads(text)
-        elif path.suffix.lower() in (".yaml", ".yml"):
-            import yaml
+    """Read a batch file (TOML, or YAML with PyYAML): ``[defaults]`` and ``[[districts]]``.
 
-            data = yaml.safe_load(text)
-        else:
-            raise ScenarioError(f"batch file {path}: use a .toml or .yaml file")
-    except ScenarioError:
-        raise
-    except Exception as exc:
-        raise ScenarioError(f"batch file {path} cannot be parsed: {exc}") from None
+    Files are read with limits (size, nesting, no YAML aliases): see :mod:`planner._config`.
+    """
+    data, _ = read_config(path, what="batch file")
+    path = Path(path).expanduser()
     return parse(data, base_dir=path.parent, name=str(path))
 
 
@@ -145,6 +134,10 @@ def parse(data: object, *, base_dir: Path | None = None, name: str = "batch") ->
             raise ScenarioError(f"{where}.name: duplicate district name {district.name!r}")
         seen.add(district.name)
         out.append(district)
+    try:
+        folder_names([d.name for d in out])
+    except PlannerError as exc:
+        raise ScenarioError(f"{name}: {exc}") from None
     return BatchSpec(title=str(data.get("title", "batch")), districts=tuple(out))
 
 
@@ -189,6 +182,17 @@ def _district(raw: Mapping, where: str, base_dir: Path) -> District:
     propose = raw.get("propose", {}) or {}
     if not isinstance(propose, Mapping):
         raise ScenarioError(f"{where}.propose: must be a table like {{k = 3}}")
+    from planner.apps.scenario import propose_checks
+
+    checks = propose_checks()
+    for key, value in propose.items():
+        if key not in checks:
+            raise ScenarioError(f"{where}.propose.{key}: unknown key; allowed: "
+                                f"{', '.join(sorted(checks))}")
+        try:
+            checks[key](value)
+        except PlannerError as exc:
+            raise ScenarioError(f"{where}.propose.{key}: {exc}") from None
     from planner.apps._inputs import layer_options
 
     try:
@@ -204,6 +208,15 @@ def _district(raw: Mapping, where: str, base_dir: Path) -> District:
         speed_kmh=raw.get("speed_kmh"), minutes=minutes, analysis=tuple(analysis),
         propose=dict(propose), layer_options=options,
     )
+
+
+#: Files every batch writes into its output folder (beside one folder per district).
+FIXED_OUTPUTS = ("districts.csv", "districts.md", "districts.json")
+
+
+def folder_names(names: list[str]) -> dict[str, str]:
+    """Each district's folder name (one slug each); an error names both sides of a clash."""
+    return file_names(names, reserved=FIXED_OUTPUTS, what="district")
 
 
 # --------------------------------------------------------------------------- one district
@@ -232,9 +245,10 @@ def run_district(district: District | Mapping, out_dir: str | Path, *,
                                 "analysis": tuple(district["analysis"]),
                                 "bbox": tuple(district["bbox"]) if district.get("bbox") else None})
     start = time.perf_counter()
-    folder = Path(out_dir) / district.name
+    folder = Path(out_dir) / folder_names([district.name])[district.name]
     marker = folder / "done.json"
     key = _fingerprint(district)
+    _io.recover(folder)  # a set a killed run left half-moved is completed before reading it
     if not force and marker.is_file():
         try:
             done = json.loads(marker.read_text(encoding="utf-8"))
@@ -243,15 +257,20 @@ def run_district(district: District | Mapping, out_dir: str | Path, *,
         except (OSError, ValueError, KeyError):
             pass  # unreadable marker: run again
     try:
-        row = _analyse(district, folder, self_contained)
+        with _io.output_policy(inputs=_paths.inputs_of(district.network, district.stations,
+                                                       district.demand, district.candidates),
+                               force=force):
+            row, bundle = _analyse(district, folder, self_contained)
+            row["seconds"] = round(time.perf_counter() - start, 2)
+            # the marker is part of the set: it never vouches for a half-written folder
+            bundle["texts"][marker] = json.dumps({"fingerprint": key, "row": row},
+                                                 ensure_ascii=False, default=str)
+            render.write_bundle(**bundle)
     except PlannerError as exc:
         return _failed(district, str(exc), start)
     except Exception as exc:  # a bug must not stop the other districts either
         return _failed(district, f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}",
                        start)
-    row["seconds"] = round(time.perf_counter() - start, 2)
-    render.write_bundle(texts={marker: json.dumps({"fingerprint": key, "row": row},
-                                                  ensure_ascii=False, default=str)})
     return row
 
 
@@ -260,7 +279,8 @@ def _failed(district: District, message: str, start: float) -> dict:
             "mode": district.mode, "seconds": round(time.perf_counter() - start, 2)}
 
 
-def _analyse(district: District, folder: Path, self_contained: bool) -> dict:
+def _analyse(district: District, folder: Path, self_contained: bool) -> tuple[dict, dict]:
+    """The district's summary row and the files to write (``write_bundle`` arguments)."""
     from planner.analysis import coverage
     from planner.data import network as network_stage
     from planner.analysis import proposals
@@ -304,25 +324,23 @@ def _analyse(district: District, folder: Path, self_contained: bool) -> dict:
     fmap = render.coverage_map([result], network=inputs.network, self_contained=self_contained,
                                title=f"{district.name}: {main:g}-minute coverage")
     report = {"district": district.to_dict(), "coverage": result.to_dict()}
-    writes = {"fmap": fmap, "map_path": folder / "coverage.html"}
+    writes: dict = {"fmap": fmap, "map_path": folder / "coverage.html", "texts": {}}
     if "proposals" in district.analysis:
         options = dict(district.propose)
         plan = proposals.propose(
             study, model=options.get("model", "mclp"), k=int(options.get("k", 3)),
             minutes=main, candidate_sources=tuple(options.get("candidate_sources") or (
                 ("layer",) if inputs.candidates is not None else ("intersections",))),
-            spacing_m=float(options.get("spacing_m", 300.0)),
+            spacing_m=options.get("spacing_m", 300.0),
             method=options.get("method", "auto"))
         row["proposed_sites"] = len(plan.sites)
         row["covered_after_%"] = (None if plan.after is None
                                   else round(100 * plan.after.covered_share(), 2))
         report["proposal"] = plan.to_dict()
-        render.write_bundle(fmap=render.proposal_map(plan, network=inputs.network,
-                                                     self_contained=self_contained),
-                            map_path=folder / "proposal.html",
-                            frames={folder / "proposal-sites.geojson": plan.sites})
-    render.write_bundle(report=report, report_path=folder / "report.json", **writes)
-    return row
+        writes["texts"][folder / "proposal.html"] = render.proposal_map(
+            plan, network=inputs.network, self_contained=self_contained).get_root().render()
+        writes["frames"] = {folder / "proposal-sites.geojson": plan.sites}
+    return row, {**writes, "report": report, "report_path": folder / "report.json"}
 
 
 # --------------------------------------------------------------------------- the batch
@@ -340,6 +358,7 @@ def run(
     self_contained: bool = True,
     progress: Callable[[str, dict], None] | None = None,
     on_start: Callable[[object], None] | None = None,
+    connect_timeout: str = "10s",
 ) -> BatchResult:
     """Run every district on Dask and return the per-district rows.
 
@@ -353,6 +372,10 @@ def run(
         Called with ``(district name, row)`` as each district finishes.
     on_start
         Called with the client once it is connected (e.g. to print the dashboard link).
+    connect_timeout
+        How long to try reaching ``scheduler`` before giving up with an error.
+
+    ``scheduler``, ``n_workers`` and ``memory_limit`` are checked before anything starts.
     """
     try:
         from dask.distributed import Client, LocalCluster, as_completed
@@ -361,12 +384,18 @@ def run(
     if not isinstance(spec, BatchSpec):
         spec = load(spec)
     out_dir = Path(out_dir)
+    folder_names([d.name for d in spec.districts])
+    if client is None and scheduler:
+        scheduler = _validate.scheduler_address(scheduler)
+    elif client is None:
+        n_workers = _validate.workers(n_workers, name="n_workers")
+        memory_limit = _validate.memory_limit(memory_limit, name="memory_limit")
     own_client = own_cluster = None
     if client is None:
         if scheduler:
             try:
-                client = own_client = Client(scheduler, timeout="10s")
-            except OSError as exc:
+                client = own_client = Client(scheduler, timeout=connect_timeout)
+            except (OSError, TimeoutError) as exc:
                 raise ScenarioError(f"cannot reach the Dask scheduler {scheduler} ({exc}); "
                                     "check the address or drop --scheduler to run locally") \
                     from None

@@ -151,11 +151,11 @@ def travel_options(func):
                      help="Travel speed in km/h, for all modes or one (e.g. ebike=15 for "
                           "rush hour). E-bikes are capped at 25 km/h by law."),
         click.option("--minutes", "-t", default="5,10,15", show_default=True, metavar="LIST",
-                     help="Travel-time thresholds in minutes, comma separated; the largest "
-                          "is the service-circle promise."),
+                     help="Travel-time thresholds in minutes (0 < T <= 180), comma separated; "
+                          "the largest is the service-circle promise."),
         click.option("--max-snap", default=250.0, show_default=True, metavar="M",
-                     help="Points farther than this (m) from a usable street are reported "
-                          "as off-network."),
+                     help="Metres: points farther than this from a usable street are reported "
+                          "as off-network (0 < M <= 5000)."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -260,6 +260,31 @@ def _load(network_source, place, stations, demand, weight_column, candidates=Non
     return inputs
 
 
+def _run_inputs(source, *paths) -> list[Path]:
+    """Every file a run reads (network file, layers, the sample's own layers)."""
+    from planner._paths import inputs_of
+    from planner.apps._inputs import layer_paths
+
+    sample, layer_files = layer_paths(source)
+    sample_files = [sample.network] if sample is not None else []
+    return inputs_of(source, *paths, *sample_files, mapping=layer_files)
+
+
+def _guard(outputs, inputs, force: bool):
+    """Refuse unsafe outputs before any work; the policy then holds for every write."""
+    from planner import _io
+    from planner._paths import check_outputs
+
+    check_outputs(outputs, inputs=inputs, force=force)
+    return _io.output_policy(inputs=inputs, force=force)
+
+
+force_option = click.option(
+    "--force", is_flag=True,
+    help="Write through an output path that is a symlink (the file it points to is "
+         "replaced). Outputs are never written over inputs, folders or special files.")
+
+
 def _default_output(network_name: str, kind: str, suffix: str) -> Path:
     return Path("maps") / f"{network_name}-{kind}{suffix}"
 
@@ -307,11 +332,12 @@ def networks() -> None:
                    "(repeatable or comma separated).")
 @datum_options
 @map_options
+@force_option
 @click.pass_context
 def coverage(ctx, network_source, place, stations, demand, weight_column, modes, speeds,
              minutes, max_snap, add, close, move, map_path, report_path, per_station,
              measure_items, areas_path, exports, input_crs, output_crs, aggregate,
-             demand_weights, self_contained, tiles, **service_opts) -> None:
+             demand_weights, self_contained, tiles, force, **service_opts) -> None:
     """Check which demand reaches a station within 5/10/15 minutes; map the gaps.
 
     Writes an HTML map and a JSON report and prints the covered share per threshold,
@@ -358,6 +384,10 @@ def coverage(ctx, network_source, place, stations, demand, weight_column, modes,
         if not sep or not station_id.strip():
             raise click.BadParameter(f"{item!r} is not ID=LON,LAT", param_hint="--move")
         moves[station_id.strip()] = _datum_point(parse_lonlat(where, "--move"), crs["stations"])
+    source = f"place:{place}" if place else network_source
+    run_inputs = _run_inputs(source, stations, demand, areas_path, demand_weights)
+    if map_path is not None:  # default paths need the network's name: checked when known
+        _guard([map_path, report_path or map_path.with_suffix(".json")], run_inputs, force)
     say("loading the street network and layers")
     from planner.apps._inputs import require
 
@@ -365,6 +395,7 @@ def coverage(ctx, network_source, place, stations, demand, weight_column, modes,
                    aggregate=aggregate, demand_weights=demand_weights)
     station_layer = require(inputs.stations, "stations", "--stations")
     demand_layer = require(inputs.demand, "demand", "--demand")
+    original = station_layer
     if additions or close or moves:
         station_layer = layers.edit_stations(station_layer, add=additions, close=close,
                                              move=moves)
@@ -380,26 +411,37 @@ def coverage(ctx, network_source, place, stations, demand, weight_column, modes,
                                                  **service_opts)
     map_path = map_path or _default_output(inputs.network.name, "coverage", ".html")
     report_path = report_path or map_path.with_suffix(".json")
+    policy = _guard([map_path, report_path], run_inputs, force)
     say("rendering the map")
     note = None
     if inputs.sample is not None:
         note = i18n._(SAMPLE_NOTE)
+    baselines, what_if = None, None
+    if station_layer is not original:  # what-if: the same analysis without the edits
+        say("analysing the stations without the what-if edits (before)")
+        baselines = [coverage_stage.analyze(study.replace(travel=travel, stations=original),
+                                            options=options, per_station_isochrones=False)
+                     for travel in travels]
+        what_if = ", ".join([*(f"{c} closed" for c in close), *(f"{m} moved" for m in moves),
+                             *([f"{len(additions)} added"] if additions else [])])
     fmap = render.coverage_map(results, network=inputs.network, note=note,
-                               self_contained=self_contained, tiles=tiles or ("osm",))
+                               self_contained=self_contained, tiles=tiles or ("osm",),
+                               baselines=baselines, change_label=what_if)
     if by_service:
         from planner.outputs import service_layers
 
         service_layers.add(fmap, by_service)
-    written = render.write_coverage_outputs(
-        results, fmap, map_path=map_path, report_path=report_path,
-        extra={"network": inputs.network.summary(),
-               "what_if": {"added": additions, "closed": list(close),
-                           "moved": {k: list(v) for k, v in moves.items()}},
-               **({"services": [r.to_dict() for r in by_service]} if by_service else {})},
-        writers=export_stage.coverage_writers(
-            results, formats, base=map_path.with_suffix(""),
-            output_crs=None if output_crs == "wgs84" else output_crs),
-    )
+    with policy:
+        written = render.write_coverage_outputs(
+            results, fmap, map_path=map_path, report_path=report_path,
+            extra={"network": inputs.network.summary(),
+                   "what_if": {"added": additions, "closed": list(close),
+                               "moved": {k: list(v) for k, v in moves.items()}},
+                   **({"services": [r.to_dict() for r in by_service]} if by_service else {})},
+            writers=export_stage.coverage_writers(
+                results, formats, base=map_path.with_suffix(""),
+                output_crs=None if output_crs == "wgs84" else output_crs),
+        )
     _print_coverage(results)
     _services_cli.print_services(by_service)
     for path in written:
@@ -464,10 +506,11 @@ def _dash(minutes, *, missing: str = "-") -> str:
               help="mclp: the k sites covering the most demand; lscp: the fewest sites reaching "
                    "--target; pmedian: k sites minimising the mean travel time; hub: one hub "
                    "plus k satellites within --hub-minutes of it (1+N).")
-@click.option("-k", "--new-stations", "k", default=3, show_default=True, type=int,
-              help="How many new stations (mclp, pmedian).")
+@click.option("-k", "--new-stations", "k", default="3", show_default=True, metavar="N",
+              help="How many new stations (mclp, pmedian, hub): a whole number >= 1.")
 @click.option("--target", default="100", show_default=True, metavar="PERCENT",
-              help="lscp: share of demand to reach, in per cent.")
+              help="lscp: share of demand to reach, in per cent from 1 to 100 (95 or 95%); "
+                   "0.95 is refused as ambiguous.")
 @click.option("--unreachable", type=click.Choice(["exclude", "error"]), default="exclude",
               show_default=True,
               help="lscp: aim at the demand some site can reach (exclude), or fail when some "
@@ -479,24 +522,25 @@ def _dash(minutes, *, missing: str = "-") -> str:
               help="Where candidates come from; repeatable [default: layer if there is one, "
                    "else intersections]. osm:public: community centres, banks, post offices, "
                    "fuel, police, convenience shops... from the network's OSM file.")
-@click.option("--spacing", default=300.0, show_default=True, metavar="M",
-              help="Spacing of intersection / grid candidates.")
+@click.option("--spacing", default="300", show_default=True, metavar="M",
+              help="Spacing of intersection / grid candidates in metres (20..5000).")
 @click.option("--exclude", "exclude_path", type=click.Path(path_type=Path), metavar="PATH",
               help="Polygons where no station may go (GeoJSON/GeoPackage).")
 @click.option("--existing", type=click.Choice(["fixed", "closable", "ignore"]), default="fixed",
               show_default=True,
               help="Existing stations stay (fixed), may be closed (closable: k counts all "
                    "stations of the plan) or are ignored.")
-@click.option("--capacity", type=float, metavar="WEIGHT",
-              help="mclp: each station serves at most this much demand weight.")
+@click.option("--capacity", metavar="WEIGHT",
+              help="mclp: each station serves at most this much demand weight (same unit as "
+                   "the demand weights, > 0).")
 @click.option("--method", type=click.Choice(["auto", "exact", "greedy"]), default="auto",
               show_default=True, help="Exact HiGHS model, greedy heuristic, or auto.")
-@click.option("--time-limit", default=60.0, show_default=True, metavar="S",
-              help="Solver time limit in seconds.")
+@click.option("--time-limit", default="60", show_default=True, metavar="S",
+              help="Solver time limit in seconds (0 < S <= 86400).")
 @click.option("--gap", default="0%", show_default=True, metavar="PERCENT",
               help="Stop the exact solver once proven within this gap, e.g. 0.1%.")
-@click.option("--curve", "curve_k", default=10, show_default=True, metavar="K",
-              help="Coverage curve for 1..K added stations (0: none).")
+@click.option("--curve", "curve_k", default="10", show_default=True, metavar="K",
+              help="Coverage curve for 1..K added stations (whole number, 0: none).")
 @click.option("--map", "map_path", type=click.Path(path_type=Path), metavar="PATH",
               help="HTML map [default: maps/<network>-proposal.html].")
 @click.option("--report", "report_path", type=click.Path(path_type=Path), metavar="PATH",
@@ -507,11 +551,13 @@ def _dash(minutes, *, missing: str = "-") -> str:
 @_services_cli.propose_options
 @datum_options
 @map_options
+@force_option
 @click.pass_context
 def propose(ctx, network_source, place, stations, demand, weight_column, modes, speeds, minutes,
             max_snap, model, k, target, unreachable, candidates, sources, spacing, exclude_path,
             existing, capacity, method, time_limit, gap, curve_k, map_path, report_path,
             sites_path, input_crs, output_crs, aggregate, demand_weights, self_contained, tiles,
+            force,
             **special) -> None:
     """Propose where new stations should go (MCLP, LSCP or p-median on travel times).
 
@@ -537,23 +583,18 @@ def propose(ctx, network_source, place, stations, demand, weight_column, modes, 
     travels = parse_travels(modes or ("ebike",), speeds, max_snap)
     if len(travels) != 1:
         raise click.BadParameter("propose takes one mode", param_hint="--mode")
-    try:
-        share = float(str(target).rstrip("%")) / 100.0
-    except ValueError:
-        raise click.BadParameter(f"{target!r} is not a percentage", param_hint="--target") \
-            from None
-    if not 0 < share <= 1:
-        raise click.BadParameter(f"{target} must be in (0, 100]", param_hint="--target")
-    if k < 1:
-        raise click.BadParameter(f"{k} must be at least 1", param_hint="-k/--new-stations")
-    if curve_k < 0:
-        raise click.BadParameter("must be 0 or more", param_hint="--curve")
+    share, k, spacing, capacity, time_limit, curve_k = _propose_numbers(
+        target, k, spacing, capacity, time_limit, curve_k)
     from planner.optimize import parse_gap
-    from planner.errors import InputError
     try:
         gap = parse_gap(gap)
     except InputError as exc:
         raise click.BadParameter(str(exc), param_hint="--gap") from None
+    source = f"place:{place}" if place else network_source
+    run_inputs = _run_inputs(source, stations, demand, candidates, exclude_path,
+                             demand_weights)
+    if map_path is not None:
+        _guard(_proposal_outputs(map_path, report_path, sites_path), run_inputs, force)
     say("loading the street network and layers")
     inputs = _load(network_source, place, stations, demand, weight_column, candidates,
                    input_crs=parse_input_crs(input_crs), aggregate=aggregate,
@@ -564,18 +605,19 @@ def propose(ctx, network_source, place, stations, demand, weight_column, modes, 
     exclude = layers.read_areas(exclude_path) if exclude_path else None
     if model == "hub" or special["service_name"]:
         map_path = map_path or _default_output(inputs.network.name, "proposal", ".html")
-        _services_cli.run_special_propose(
-            inputs, demand_layer, model=model, k=k, travel=travels[0], minutes=thresholds[0],
-            sources=sources, say=say, **special, outputs=dict(
-                map_path=map_path, report_path=report_path or map_path.with_suffix(".json"),
-                sites_path=sites_path or map_path.with_name(map_path.stem + "-sites.geojson"),
-                note=(i18n._(SAMPLE_NOTE)
-                      if inputs.sample is not None else None),
-                self_contained=self_contained, tiles=tiles or ("osm",)),
-            **(dict(time_limit=time_limit) if model == "hub" else dict(
-                target_share=share, existing=existing, spacing_m=spacing, exclude=exclude,
-                capacity=capacity, method=method, time_limit=time_limit, curve_k=curve_k,
-                unreachable=unreachable)))
+        with _guard(_proposal_outputs(map_path, report_path, sites_path), run_inputs, force):
+            _services_cli.run_special_propose(
+                inputs, demand_layer, model=model, k=k, travel=travels[0], minutes=thresholds[0],
+                sources=sources, say=say, **special, outputs=dict(
+                    map_path=map_path, report_path=report_path or map_path.with_suffix(".json"),
+                    sites_path=sites_path or map_path.with_name(map_path.stem + "-sites.geojson"),
+                    note=(i18n._(SAMPLE_NOTE)
+                          if inputs.sample is not None else None),
+                    self_contained=self_contained, tiles=tiles or ("osm",)),
+                **(dict(time_limit=time_limit) if model == "hub" else dict(
+                    target_share=share, existing=existing, spacing_m=spacing, exclude=exclude,
+                    capacity=capacity, method=method, time_limit=time_limit, curve_k=curve_k,
+                    unreachable=unreachable)))
         return
     candidate_layer, sources = _services_cli.resolve_candidates(inputs.network,
                                                                 inputs.candidates, sources)
@@ -588,6 +630,7 @@ def propose(ctx, network_source, place, stations, demand, weight_column, modes, 
     map_path = map_path or _default_output(inputs.network.name, "proposal", ".html")
     report_path = report_path or map_path.with_suffix(".json")
     sites_path = sites_path or map_path.with_name(map_path.stem + "-sites.geojson")
+    policy = _guard(_proposal_outputs(map_path, report_path, sites_path), run_inputs, force)
     say("rendering the map")
     note = (i18n._(SAMPLE_NOTE)
             if inputs.sample is not None else None)
@@ -598,12 +641,44 @@ def propose(ctx, network_source, place, stations, demand, weight_column, modes, 
         from planner.data.coords import from_wgs84
 
         sites = from_wgs84(sites, output_crs)
-    written = render.write_bundle(
-        fmap=fmap, map_path=map_path, report=result.to_dict(), report_path=report_path,
-        frames={sites_path: sites, sites_path.with_suffix(".csv"): sites})
+    with policy:
+        written = render.write_bundle(
+            fmap=fmap, map_path=map_path, report=result.to_dict(), report_path=report_path,
+            frames={sites_path: sites, sites_path.with_suffix(".csv"): sites})
     _print_proposal(result)
     for path in written:
         click.echo(f"wrote {path}")
+
+
+def _proposal_outputs(map_path: Path, report_path, sites_path) -> list[Path]:
+    report_path = report_path or map_path.with_suffix(".json")
+    sites_path = sites_path or map_path.with_name(map_path.stem + "-sites.geojson")
+    return [map_path, report_path, sites_path, sites_path.with_suffix(".csv")]
+
+
+def _propose_numbers(target, k, spacing, capacity, time_limit, curve_k):
+    """The numeric options of ``propose``, each checked with its unit named."""
+    from planner import _validate
+
+    checks = [
+        ("--target", lambda: _validate.percent(target, name="--target")),
+        ("-k/--new-stations", lambda: _validate.whole(k, name="-k", maximum=10_000)),
+        ("--spacing", lambda: _validate.number_in(spacing, name="--spacing", unit="metres",
+                                                  minimum=20, maximum=5000, open_minimum=False)),
+        ("--capacity", lambda: _validate.optional_number(capacity, name="--capacity",
+                                                         unit="demand weight")),
+        ("--time-limit", lambda: _validate.number_in(time_limit, name="--time-limit",
+                                                     unit="seconds", maximum=86400)),
+        ("--curve", lambda: _validate.whole(curve_k, name="--curve", minimum=0,
+                                            maximum=1000)),
+    ]
+    values = []
+    for hint, check in checks:
+        try:
+            values.append(check())
+        except InputError as exc:
+            raise click.BadParameter(str(exc), param_hint=hint) from None
+    return tuple(values)
 
 
 @cli.command()
@@ -640,11 +715,16 @@ def doctor(network_source, place, stations, demand, weight_column, candidates, m
 @click.option("--out", "-o", "out_dir", type=click.Path(path_type=Path), metavar="DIR",
               help="Output folder [default: maps/<file name>/].")
 @click.option("--scheduler", metavar="tcp://HOST:PORT",
-              help="Run on an existing Dask cluster instead of a local one.")
-@click.option("--workers", default=2, show_default=True, help="Local cluster: worker processes.")
-@click.option("--memory-limit", default="4GiB", show_default=True,
-              help="Local cluster: memory per worker.")
-@click.option("--force", is_flag=True, help="Re-run districts whose outputs are up to date.")
+              help="Run on an existing Dask cluster instead of a local one (gives up after "
+                   "10 s if it cannot be reached).")
+@click.option("--workers", default="2", show_default=True, metavar="N",
+              help="Local cluster: worker processes (1..256).")
+@click.option("--memory-limit", default="4GiB", show_default=True, metavar="SIZE",
+              help="Local cluster: memory per worker in bytes with a unit (e.g. 2GiB, 500MB) "
+                   "or auto; at least 256MiB and at most this machine's memory.")
+@click.option("--force", is_flag=True,
+              help="Re-run districts whose outputs are up to date, and write through output "
+                   "paths that are symlinks.")
 @click.option("--self-contained/--cdn", default=True, show_default=True)
 @click.pass_context
 def batch(ctx, file, out_dir, scheduler, workers, memory_limit, force, self_contained) -> None:
@@ -655,11 +735,22 @@ def batch(ctx, file, out_dir, scheduler, workers, memory_limit, force, self_cont
     the exit code is 3 when some district failed. Districts whose inputs and settings did not
     change since the last run are skipped (--force re-runs them).
     """
+    from planner import _validate
     from planner.apps import batch as batch_stage
 
     say = _progress(ctx)
+    for hint, check in (
+            ("--scheduler", lambda: scheduler and _validate.scheduler_address(scheduler)),
+            ("--workers", lambda: _validate.workers(workers)),
+            ("--memory-limit", lambda: _validate.memory_limit(memory_limit))):
+        try:
+            check()
+        except InputError as exc:
+            raise click.BadParameter(str(exc), param_hint=hint) from None
+    workers = int(workers)
     spec = batch_stage.load(file)
     out_dir = out_dir or Path("maps") / Path(file).stem
+    policy = _guard([out_dir / name for name in batch_stage.FIXED_OUTPUTS], [file], force)
     quiet = ctx.obj.get("quiet")
     bar = None
 
@@ -688,7 +779,8 @@ def batch(ctx, file, out_dir, scheduler, workers, memory_limit, force, self_cont
     finally:
         if bar_context is not None:
             bar_context.__exit__(None, None, None)
-    written = batch_stage.write_table(result, out_dir)
+    with policy:
+        written = batch_stage.write_table(result, out_dir)
     table = result.table()
     shown = [c for c in ("rank", "district", "status", "mode", "stations", "covered_main_%",
                          "gaps", "gap_weight", "median_min", "proposed_sites",
@@ -717,8 +809,9 @@ def scenario() -> None:
 @click.option("--per-scenario-maps/--no-per-scenario-maps", default=True, show_default=True,
               help="Also write one map per scenario.")
 @map_options
+@force_option
 @click.pass_context
-def scenario_run(ctx, file, out_dir, per_scenario_maps, self_contained, tiles) -> None:
+def scenario_run(ctx, file, out_dir, per_scenario_maps, self_contained, tiles, force) -> None:
     """Run every scenario in FILE; print and write the comparison, maps and a JSON report.
 
     Writes comparison.csv, comparison.md, report.json, map.html (each scenario a layer
@@ -731,14 +824,17 @@ def scenario_run(ctx, file, out_dir, per_scenario_maps, self_contained, tiles) -
     say = _progress(ctx)
     spec = scenario_stage.load(file)
     say(f"{len(spec.scenarios)} scenarios in {file}")
-    result = scenario_stage.run(spec, progress=lambda m: say("  " + m))
     out_dir = out_dir or Path("maps") / Path(file).stem
+    policy = _guard(scenario_stage.output_paths(spec, out_dir, per_scenario_maps),
+                    scenario_stage.input_paths(spec), force)
+    result = scenario_stage.run(spec, progress=lambda m: say("  " + m))
     say("writing the comparison and maps")
     network = load_network(spec.scenarios[0].network)
-    written = scenario_stage.write_outputs(result, out_dir, network=network,
-                                           per_scenario_maps=per_scenario_maps,
-                                           self_contained=self_contained,
-                                           tiles=tiles or ("osm",))
+    with policy:
+        written = scenario_stage.write_outputs(result, out_dir, network=network,
+                                               per_scenario_maps=per_scenario_maps,
+                                               self_contained=self_contained,
+                                               tiles=tiles or ("osm",))
     table = result.comparison()
     with_pd = table.rename(columns=lambda c: c.replace("covered_", "").replace("_%", " %"))
     with_pd = with_pd.astype(object).where(with_pd.notna(), "n/a")  # see not_compared

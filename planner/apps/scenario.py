@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +13,9 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from planner import _validate
+from planner import _io, _validate
+from planner._config import read_config
+from planner._paths import file_names, inputs_of
 from planner.analysis import coverage, measures
 from planner.data import layers
 from planner.analysis import proposals
@@ -192,34 +193,12 @@ def _settings(variant: Variant) -> dict:
 
 
 def load(path: str | Path) -> ScenarioSpec:
-    """Read and validate a scenario file (.toml, or .yaml/.yml with PyYAML installed)."""
-    path = Path(path).expanduser()
-    if not path.is_file():
-        raise ScenarioError(f"scenario file {path} does not exist")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise ScenarioError(f"scenario file {path} is not UTF-8 text") from None
-    suffix = path.suffix.lower()
-    try:
-        if suffix == ".toml":
-            data = tomllib.loads(text)
-        elif suffix in (".yaml", ".yml"):
-            try:
-                import yaml
-            except ImportError:
-                raise ScenarioError("YAML scenario files need PyYAML: pip install pyyaml; "
-                                    "or write the file as TOML") from None
-            data = yaml.safe_load(text)
-        else:
-            raise ScenarioError(f"scenario file {path}: use a .toml or .yaml file")
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"scenario file {path} is not valid TOML: {exc}") from None
-    except ScenarioError:
-        raise
-    except Exception as exc:  # yaml errors
-        raise ScenarioError(f"scenario file {path} is not valid YAML: {exc}") from None
-    return parse(data, source=path, text=text)
+    """Read and validate a scenario file (.toml, or .yaml/.yml with PyYAML installed).
+
+    Files are read with limits (size, nesting, no YAML aliases): see :mod:`planner._config`.
+    """
+    data, text = read_config(path, what="scenario file")
+    return parse(data, source=Path(path).expanduser(), text=text)
 
 
 def parse(data: object, *, source: Path | None = None, text: str = "") -> ScenarioSpec:
@@ -255,6 +234,10 @@ def parse(data: object, *, source: Path | None = None, text: str = "") -> Scenar
             raise fail(f"{where}.name", f"duplicate scenario name {variant.name!r}")
         seen.add(variant.name)
         scenarios.append(variant)
+    try:
+        map_names([s.name for s in scenarios])
+    except PlannerError as exc:
+        raise fail("variants", str(exc), key="name") from None
     title = str(data.get("title") or (source.stem if source else "scenarios"))
     return ScenarioSpec(title=title, path=source, scenarios=tuple(scenarios))
 
@@ -354,6 +337,12 @@ def _variant(raw: dict, base: Variant | None, where: str, allowed: set, base_dir
         if propose.get("model", "mclp") not in proposals.MODELS:
             raise fail(f"{where}.propose.model", f"choose one of {', '.join(proposals.MODELS)}",
                        key="model")
+        for key, check in propose_checks().items():
+            if key in propose:
+                try:
+                    check(propose[key])
+                except InputError as exc:
+                    raise fail(f"{where}.propose.{key}", str(exc), key=key) from None
     inherit = base if base is not None else None
     measure_items = raw.get("measures", base.measures if base else ())
     if not isinstance(measure_items, (list, tuple)):
@@ -388,6 +377,23 @@ def _variant(raw: dict, base: Variant | None, where: str, allowed: set, base_dir
         services=scenario_services.check(raw, base.services if base else None, where, fail),
         layer_options=options,
     )
+
+
+def propose_checks() -> dict[str, Callable[[object], object]]:
+    """How each ``propose`` option of a scenario or batch file is checked (units named)."""
+    return {
+        "k": lambda v: _validate.whole(v, name="k", maximum=10_000),
+        "target_share": lambda v: _validate.share(v, name="target_share"),
+        "spacing_m": lambda v: _validate.number_in(v, name="spacing_m", unit="metres",
+                                                   minimum=20, maximum=5000,
+                                                   open_minimum=False),
+        "method": lambda v: _validate.choice(v, ("auto", "exact", "greedy"), name="method"),
+        "existing": lambda v: _validate.choice(v, proposals.EXISTING, name="existing"),
+        "model": lambda v: _validate.choice(v, proposals.MODELS, name="model"),
+        "candidate_sources": lambda v: [
+            _validate.choice(x, ("layer", "intersections", "grid"), name="candidate_sources")
+            for x in (v if isinstance(v, list) else [v])],
+    }
 
 
 def _line_of(text: str, key: str, key_path: str) -> int | None:
@@ -516,25 +522,57 @@ def write_outputs(result: ScenarioRun, out_dir: str | Path, *, network=None,
     """comparison.csv/.md, report.json, map.html (each scenario a layer group) and one map per
     scenario, written together: all replaced, or none."""
     out = Path(out_dir)
+    names = map_names([r.name for r in result.results])
     table = result.comparison()
     texts = {out / "comparison.csv": render.csv_text(table),
              out / "comparison.md": f"# {render.markdown_cell(result.title)}\n\n"
              + markdown_table(table)}
-    labels = [r.name for r in result.results]
-    combined = render.coverage_map([r.coverage for r in result.results], network=network,
-                                   labels=labels, title=f"Scenarios: {result.title}",
-                                   self_contained=self_contained, tiles=tiles, grouped=True)
+    from planner.outputs.scenario_map import scenario_map
+
+    combined = scenario_map(result, network=network, self_contained=self_contained,
+                            tiles=tiles)
     texts[out / "map.html"] = combined.get_root().render()
     if per_scenario_maps:
-        for r in result.results:
-            single = render.coverage_map([r.coverage], network=network,
-                                         title=f"{result.title}: {r.name}",
-                                         self_contained=self_contained, tiles=tiles)
-            texts[out / f"{_slug(r.name)}.html"] = single.get_root().render()
-    return render.write_bundle(report=result.to_dict(), report_path=out / "report.json",
-                               texts=texts)
+        for index, r in enumerate(result.results):
+            single = scenario_map(result, network=network, only=[index],
+                                  title=f"{result.title}: {r.name}",
+                                  self_contained=self_contained, tiles=tiles)
+            texts[out / names[r.name]] = single.get_root().render()
+    inputs = [p for r in result.results for p in (
+        r.variant.stations, r.variant.demand, r.variant.candidates, r.variant.network,
+        r.variant.areas)]
+    with _io.also_inputs(inputs_of(*inputs)):
+        return render.write_bundle(report=result.to_dict(), report_path=out / "report.json",
+                                   texts=texts)
 
 
-def _slug(name: str) -> str:
-    slug = re.sub(r"[^\w\-]+", "-", name.strip().lower(), flags=re.UNICODE).strip("-")
-    return slug or "scenario"
+def output_paths(spec: ScenarioSpec, out_dir: str | Path,
+                 per_scenario_maps: bool = True) -> list[Path]:
+    """Every file ``write_outputs`` writes for ``spec`` (to check them before running)."""
+    out = Path(out_dir)
+    names = map_names([v.name for v in spec.scenarios]) if per_scenario_maps else {}
+    return [out / name for name in (*FIXED_OUTPUTS, *names.values())]
+
+
+def input_paths(spec: ScenarioSpec) -> list[Path]:
+    """Every existing file a run of ``spec`` reads: the scenario file, networks and layers
+    (a bundled sample's own files included)."""
+    from planner._paths import inputs_of
+    from planner.apps._inputs import layer_paths
+
+    found = inputs_of(spec.path)
+    for variant in spec.scenarios:
+        sample, paths = layer_paths(variant.network, stations=variant.stations,
+                                    demand=variant.demand, candidates=variant.candidates)
+        found += inputs_of(variant.network, sample.network if sample else None, variant.areas,
+                           mapping=paths)
+    return found
+
+
+#: Files every scenario run writes into its output folder.
+FIXED_OUTPUTS = ("comparison.csv", "comparison.md", "report.json", "map.html")
+
+
+def map_names(names: list[str]) -> dict[str, str]:
+    """Each scenario's map file name (one slug each); an error names both sides of a clash."""
+    return file_names(names, suffix=".html", reserved=FIXED_OUTPUTS, what="scenario")

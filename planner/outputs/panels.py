@@ -5,59 +5,97 @@ Titles, notes and labels are plain text and are escaped here; numbers are format
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 from planner.analysis.coverage import CoverageResult
 from planner.outputs._base import ATTRIBUTION, BAND_COLOURS, COVERED, PROPOSED, STATION, UNCOVERED
-from planner.outputs._escape import html_text
 from planner.i18n import (_, fmt_minutes, fmt_percent, fmt_places, fmt_weight, mode_name,
                           travel_label)
+from planner.outputs._escape import html_text
 
 __all__ = ["legend_html", "summary_html", "curve_svg"]
 
 
-def legend_html(minutes: Sequence[float], *, datum: str | None = None) -> str:
-    """The legend panel: one row per threshold band, the marker kinds, the datum the
-    overlays are drawn in (when not WGS-84) and the attribution."""
+#: Colours of the before/after highlights (rings around demand places).
+GAINED = "#00a651"
+LOST = "#000000"
+OFF_NETWORK = "#888888"
+_BOX = "display:inline-block;width:14px;height:10px;margin-right:6px;"
+_DOT = "display:inline-block;width:10px;height:10px;border-radius:50%;margin-right:6px;"
+_BADGE = "color:#fff;font-size:10px;padding:0 3px;margin-right:6px;"
+
+
+def _legend_rows(drawn: Collection[str]) -> list[str]:
+    """Legend rows for the marker kinds in ``drawn``, in a fixed order."""
+    rows = {
+        "stations": f'<span style="{_BADGE}background:{STATION};border-radius:3px">S1</span>'
+                    + html_text(_("station")),
+        "proposed": f'<span style="{_BADGE}background:{PROPOSED};border-radius:6px;'
+                    'border:1px dashed #fff">P1</span>'
+                    + html_text(_("proposed or added station")),
+        "closed": '<span style="font-size:10px;padding:0 3px;margin-right:6px;color:#777;'
+                  'border:1px dashed #777;border-radius:3px;text-decoration:line-through">'
+                  "S2</span>closed station (where it was)",
+        "moved": f'<span style="{_BADGE}background:{STATION};opacity:.35;border-radius:3px">'
+                 "S3</span>moved station: old place, arrow to the new one",
+        "demand": f'<span style="{_DOT}background:{COVERED}"></span>'
+                  + html_text(_("demand reached in time (size = weight)")),
+        "uncovered": f'<span style="{_DOT}background:{UNCOVERED}"></span>'
+                     + html_text(_("demand not reached in time")),
+        "off_network": f'<span style="{_DOT}background:{OFF_NETWORK};border:2px solid '
+                       f'{UNCOVERED};width:7px;height:7px"></span>'
+                       "place off the street network (cannot be reached)",
+        "gained": f'<span style="{_DOT}border:3px solid {GAINED};width:7px;height:7px">'
+                  "</span>newly covered by the plan",
+        "lost": f'<span style="{_DOT}border:3px dashed {LOST};width:7px;height:7px">'
+                "</span>loses service (was covered before)",
+        "gaps": f'<span style="{_BOX}border:2px dashed {UNCOVERED};background:rgba(215,25,28,'
+                '.15)"></span>'
+                + html_text(_("gap area: the cells around unreached places (no reached place "
+                              "inside)")),
+        "density": f'<span style="{_BOX}background:linear-gradient(90deg,#fff5eb,#7f2704)">'
+                   "</span>demand density (weight per cell; tick it on)",
+        "hub": '<span style="color:#fff;background:#b2182b;font-size:10px;padding:0 3px;'
+               'border-radius:6px;margin-right:6px">H</span>hub, '
+               '<span style="color:#fff;background:#2166ac;font-size:10px;padding:0 3px;'
+               'border-radius:6px;margin:0 6px 0 2px">N1</span>satellite',
+    }
+    return [f"<div>{html}</div>" for key, html in rows.items() if key in drawn]
+
+
+def legend_html(minutes: Sequence[float], *, drawn: Collection[str] = (
+        "stations", "demand", "uncovered", "gaps"), datum: str | None = None) -> str:
+    """The legend panel: one row per threshold band, a row per kind of mark in ``drawn``
+    (stations, proposed, closed, moved, demand, uncovered, off_network, gained, lost, gaps,
+    density, hub: only what the map draws), the datum of the overlays when it is not WGS-84
+    and the attribution."""
     from planner.outputs._datum import legend_line
 
-    rows = "".join(
+    bands = "".join(
         f'<div><span style="background:{BAND_COLOURS[min(i, len(BAND_COLOURS) - 1)]};'
-        'display:inline-block;width:14px;height:10px;opacity:.7;margin-right:6px"></span>'
+        f'{_BOX}opacity:.7"></span>'
         + html_text(_("within {minutes} of a station").format(minutes=fmt_minutes(m)))
         + "</div>"
         for i, m in enumerate(sorted(minutes))
     )
-    dot = ('display:inline-block;width:10px;height:10px;border-radius:50%;'
-           'margin-right:6px;background:')
-    def row(swatch: str, text: str) -> str:
-        return f"<div>{swatch}{html_text(text)}</div>"
-
-    badge = ('<span style="background:{};color:#fff;font-size:10px;padding:0 3px;'
-             'border-radius:{}px;margin-right:6px">{}</span>')
     return (
         '<div id="planner-legend" style="position:fixed;bottom:28px;left:10px;z-index:9999;'
-        'background:rgba(255,255,255,.92);padding:8px 10px;border-radius:6px;'
-        'font:12px sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3)">'
-        + "<b>" + html_text(_("Legend")) + f"</b>{rows}"
-        + row(badge.format(STATION, 3, "S1"), _("station"))
-        + row(badge.format(PROPOSED, 6, "P1"), _("proposed station (if any)"))
-        + row(f'<span style="{dot}{COVERED}"></span>',
-              _("demand reached in time (size = weight)"))
-        + row(f'<span style="{dot}{UNCOVERED}"></span>', _("demand not reached in time"))
-        + row('<span style="display:inline-block;width:14px;height:10px;border:2px dashed '
-              f'{UNCOVERED};margin-right:6px"></span>', _("gap area"))
+        'max-width:250px;background:rgba(255,255,255,.92);padding:6px 8px;border-radius:6px;'
+        'font:11px sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3)">'
+        + "<details open><summary><b>" + html_text(_("Legend")) + f"</b></summary>{bands}"
+        + "".join(_legend_rows(drawn))
         + legend_line(datum)
         + '<div style="margin-top:4px;color:#555">' + html_text(_("Map data"))
-        + f" {ATTRIBUTION}</div></div>"
+        + f" {ATTRIBUTION}</div></details></div>"
     )
 
 
 def summary_html(results: Sequence[CoverageResult], labels: Sequence[str], title: str | None,
-                 note: str | None, extra_html: str = "") -> str:
-    """The summary panel: title, counts, each result's shares and times, and the note.
+                 note: str | None, extra_html: str = "", *, lead_html: str = "") -> str:
+    """The summary panel: title, counts, ``lead_html`` (before/after lines), each result's
+    shares and times, ``extra_html`` and the note.
 
-    ``labels``, ``title`` and ``note`` are plain text; ``extra_html`` is trusted HTML.
+    ``labels``, ``title`` and ``note`` are plain text; the HTML arguments are trusted HTML.
     """
     first = results[0]
     blocks = []
@@ -91,6 +129,7 @@ def summary_html(results: Sequence[CoverageResult], labels: Sequence[str], title
         + "<div>" + html_text(_("{stations} stations · {places} ({weight})").format(
             stations=len(first.stations), places=fmt_places(len(first.demand)),
             weight=fmt_weight(first.demand["weight"].sum()))) + "</div>"
+        + lead_html
         + "".join(blocks)
         + extra_html
         + (f"<div style='margin-top:4px;color:#a33'>{html_text(note)}</div>" if note else "")
@@ -120,22 +159,17 @@ def curve_svg(curve: Sequence[Mapping], *, width: int = 300, height: int = 110) 
         return bottom - (bottom - top) * (s - low) / span
 
     points = " ".join(f"{x(k):.1f},{y(s):.1f}" for k, s in zip(ks, shares))
-    def tip(k, s) -> str:
-        return html_text(_("{k} new: {share}").format(k=int(k), share=fmt_percent(s)))
-
     dots = "".join(f'<circle cx="{x(k):.1f}" cy="{y(s):.1f}" r="2.5" fill="{PROPOSED}">'
-                   f"<title>{tip(k, s)}</title></circle>" for k, s in zip(ks, shares))
+                   f"<title>{int(k)} new: {s:.1%}</title></circle>" for k, s in zip(ks, shares))
     return (
-        '<div id="planner-curve" style="margin-top:6px">'
-        + "<b>" + html_text(_("Coverage curve")) + "</b> "
-        + html_text(_("(share covered as stations are added)")) + "<br>"
+        f'<div id="planner-curve" style="margin-top:6px"><b>Coverage curve</b> '
+        f"(share covered as stations are added)<br>"
         f'<svg width="{width}" height="{height}" style="font:10px sans-serif">'
         f'<line x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}" stroke="#888"/>'
         f'<line x1="{left}" y1="{top}" x2="{left}" y2="{bottom}" stroke="#888"/>'
         f'<text x="2" y="{top + 8}">100%</text><text x="2" y="{bottom}">{low:.0%}</text>'
         f'<text x="{left}" y="{height - 4}">0</text>'
-        f'<text x="{right - 40}" y="{height - 4}">'
-        + html_text(_("{k} new").format(k=int(ks[-1]))) + "</text>"
+        f'<text x="{right - 40}" y="{height - 4}">{int(ks[-1])} new</text>'
         f'<polyline points="{points}" fill="none" stroke="{PROPOSED}" stroke-width="2"/>'
         f"{dots}</svg></div>"
     )

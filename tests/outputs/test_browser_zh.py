@@ -43,11 +43,12 @@ def test_chinese_legend_summary_and_layers_are_shown_and_drawn(open_offline, chi
     page.set_viewport_size({"width": 1400, "height": 900})
     legend = page.inner_text("#planner-legend")
     summary = page.inner_text("#planner-summary")
-    layers = page.inner_text(".leaflet-control-layers-overlays")
-    assert "电动自行车: 15 分钟内" in layers and "示例街区" in summary
+    layers = page.text_content(".leaflet-control-layers-overlays")  # closed sections too
+    assert "电动自行车" in layers and "15 分钟内" in layers and "示例街区" in summary
+    assert "底图" in layers and "Base map" not in layers
     assert "图例" in legend and "距驿站 15 分钟以内" in legend and "服务空白区" in legend
     assert "15 分钟服务圈" in summary and "个驿站" in summary and "覆盖率" in summary
-    assert "街道（OSM 路网）" in layers and "驿站" in layers and "需求点" in layers
+    assert "街道（OSM 路网）" in layers and "驿站" in layers and "需求点（大小 = 人次）" in layers
     assert "Legend" not in legend and "within" not in summary
     assert page.is_visible("#planner-legend") and page.is_visible("#planner-summary")
     box = page.locator("#planner-legend").bounding_box()
