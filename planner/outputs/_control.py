@@ -47,7 +47,7 @@ _SCRIPT = """
     outer.open = window.innerWidth >= 1000 && window.innerHeight >= 600;
     var head = document.createElement('summary');
     head.style.cssText = 'cursor:pointer;font-weight:bold';
-    head.textContent = 'Layers';
+    head.textContent = {{ this.layers_js }};
     outer.appendChild(head);
     var list = document.createElement('div');
     list.className = 'leaflet-control-layers-overlays';
@@ -67,7 +67,7 @@ _SCRIPT = """
         var only = document.createElement('button');
         only.type = 'button';
         only.className = 'planner-only';
-        only.textContent = 'show only this';
+        only.textContent = {{ this.only_js }};
         only.style.cssText = 'margin-left:6px;font-size:10px;padding:0 3px';
         only.addEventListener('click', function (ev) { ev.preventDefault(); showOnly(s); });
         sum.appendChild(only);
@@ -145,6 +145,7 @@ class LayerPanel(MacroElement):
         super().__init__()
         self._name = "LayerPanel"
         self.sections_js = js_value(sections)
+        self.layers_js, self.only_js = js_value(_("Layers")), js_value(_("show only this"))
         # folium's own variable names (letters, digits, underscores): never from the data
         if not all(name.replace("_", "").isalnum() and name.isascii() for name in layer_names):
             raise ValueError("unexpected layer variable name")

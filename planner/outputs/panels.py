@@ -54,7 +54,7 @@ def _legend_rows(drawn: Collection[str]) -> list[str]:
                 + html_text(_("gap area: the cells around unreached places (no reached place "
                               "inside)")),
         "density": f'<span style="{_BOX}background:linear-gradient(90deg,#fff5eb,#7f2704)">'
-                   "</span>demand density (weight per cell; tick it on)",
+                   "</span>" + html_text(_("demand density (weight per cell; tick it on)")),
         "hub": '<span style="color:#fff;background:#b2182b;font-size:10px;padding:0 3px;'
                'border-radius:6px;margin-right:6px">H</span>hub, '
                '<span style="color:#fff;background:#2166ac;font-size:10px;padding:0 3px;'
