@@ -4,25 +4,45 @@ from __future__ import annotations
 
 import click
 
+from planner import i18n
+from planner.i18n import _, fmt_percent, travel_label
+
+
+def use_language(network) -> str:
+    """Set the command's language (``--lang``, else the default for ``network``: Chinese for
+    a network in China) until the click command ends; returns it."""
+    from planner.data.coords import in_china
+
+    ctx = click.get_current_context()
+    west, south, east, north = network.bounds_lonlat
+    lang = i18n.resolve_lang(ctx.meta.get("planner.lang"),
+                             in_china=bool(in_china((west + east) / 2, (south + north) / 2)))
+    ctx.with_resource(i18n.language(lang))
+    return lang
+
 
 def _print_proposal(result) -> None:
     from planner.analysis.proposals import gain_text
 
     summary = result.summary()
     solver = summary["solver"]
-    click.secho(f"\n{result.model.upper()}, {result.travel.label}, "
-                f"{result.minutes:g} min, existing stations {result.existing}", bold=True)
+    click.secho(f"\n{result.model.upper()}, {travel_label(result.travel)}, "
+                + _("{minutes} min, existing stations {existing}").format(
+                    minutes=f"{result.minutes:g}", existing=result.existing), bold=True)
     click.echo(f"  {summary['headline']}")
     off = summary.get("candidates_off_network", 0)
     click.echo(f"  {summary['candidates']} candidates on the network"
                + (f", {off} off the network (left out)" if off else ""))
     if summary["covered_share_before"] is not None:
-        click.echo(f"  covered within {result.minutes:g} min: "
-                   f"{summary['covered_share_before'] * 100:.1f}% -> "
-                   f"{(summary['covered_share_after'] or 0) * 100:.1f}% of demand weight")
+        click.echo("  " + _("covered within {minutes} min: {before} -> {after} of demand "
+                            "weight").format(minutes=f"{result.minutes:g}",
+                                             before=fmt_percent(summary["covered_share_before"]),
+                                             after=fmt_percent(summary["covered_share_after"]
+                                                               or 0)))
     elif summary["covered_share_after"] is not None:
-        click.echo(f"  covered within {result.minutes:g} min with the plan: "
-                   f"{summary['covered_share_after'] * 100:.1f}% of demand weight")
+        click.echo("  " + _("covered within {minutes} min with the plan: {after} of demand "
+                            "weight").format(minutes=f"{result.minutes:g}",
+                                             after=fmt_percent(summary["covered_share_after"])))
     if result.model == "pmedian":
         _print_pmedian(summary, solver)
     _print_model_figures(summary)
@@ -36,7 +56,7 @@ def _print_proposal(result) -> None:
     if summary.get("fewer_sites_reason"):
         click.echo(f"  {len(result.sites)} site(s): {summary['fewer_sites_reason']}")
     elif result.sites.empty:
-        click.echo("  no new site is needed")
+        click.echo("  " + _("no new site is needed"))
     for row in result.sites.itertuples():
         where = ", ".join(x for x in (row.street, row.nearest_place) if x)
         click.echo(f"  #{row.rank} {row.id} {row.name}: {gain_text(row)}"

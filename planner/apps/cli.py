@@ -9,12 +9,14 @@ from pathlib import Path
 
 import click
 
+from planner import i18n
 from planner._version import __version__
 from planner.apps import _services_cli
-from planner.apps._console import _print_proposal
+from planner.apps._console import _print_proposal, use_language
 from planner.errors import InputError, NetworkError, PlannerError, SolverError
 
 log = logging.getLogger("planner")
+SAMPLE_NOTE = i18n.N_("Sample district: stations are illustrative, not a real station plan.")
 
 
 class _PlannerGroup(click.Group):
@@ -160,11 +162,21 @@ def travel_options(func):
     return func
 
 
+def _remember_lang(ctx: click.Context, _param, value):
+    ctx.meta["planner.lang"] = value
+    return value
+
+
 def map_options(func):
     func = click.option(
+        "--lang", type=click.Choice(["zh", "en"]), default=None, expose_value=False,
+        callback=_remember_lang,
+        help="Language of the map, report labels and console summary [default: zh when "
+             "PLANNER_LANG/LANG says zh or the network is in China, else en].")(func)
+    func = click.option(
         "--tiles", "tiles", multiple=True, type=click.Choice(["osm", "gaode"]),
-        help="Online background tiles offered in the layer control [default: osm]. Gaode "
-             "tiles use China's GCJ-02 datum: overlays appear shifted 100-700 m on them.")(func)
+        help="Online background tiles offered in the layer control [default: osm]. The "
+             "first sets the datum: with gaode first every overlay is drawn in GCJ-02.")(func)
     return click.option(
         "--self-contained/--cdn", default=True, show_default=True,
         help="Inline the map's JavaScript so the HTML opens with no network (tiles start "
@@ -242,8 +254,10 @@ def _load(network_source, place, stations, demand, weight_column, candidates=Non
     from planner.apps._inputs import load_inputs
 
     source = f"place:{place}" if place else network_source
-    return load_inputs(source, stations=stations, demand=demand, candidates=candidates,
-                       weight_column=weight_column, **kwargs)
+    inputs = load_inputs(source, stations=stations, demand=demand, candidates=candidates,
+                         weight_column=weight_column, **kwargs)
+    use_language(inputs.network)  # --lang, or the default for this network
+    return inputs
 
 
 def _run_inputs(source, *paths) -> list[Path]:
@@ -403,7 +417,7 @@ def coverage(ctx, network_source, place, stations, demand, weight_column, modes,
     say("rendering the map")
     note = None
     if inputs.sample is not None:
-        note = "Sample district: stations are illustrative, not a real station plan."
+        note = i18n._(SAMPLE_NOTE)
     baselines, what_if = None, None
     if station_layer is not original:  # what-if: the same analysis without the edits
         say("analysing the stations without the what-if edits (before)")
@@ -437,28 +451,36 @@ def coverage(ctx, network_source, place, stations, demand, weight_column, modes,
 
 
 def _print_coverage(results) -> None:
+    from planner.i18n import _, fmt_minutes, fmt_percent, fmt_places, fmt_weight, travel_label
+
     for result in results:
         summary = result.summary()
-        click.secho(f"\n{summary['network']}: {len(result.stations)} stations, "
-                    f"{summary['demand_places']} demand places, {result.travel.label}",
-                    bold=True)
+        click.secho("\n" + _("{network}: {stations} stations, {places}, {travel}").format(
+            network=summary["network"], stations=len(result.stations),
+            places=fmt_places(summary["demand_places"]), travel=travel_label(result.travel)),
+            bold=True)
         for minutes, row in summary["covered"].items():
-            click.echo(f"  within {minutes:>3} min: {row['share'] * 100:5.1f}% of demand weight "
-                       f"({row['places']}/{summary['demand_places']} places)")
+            click.echo("  " + _("within {minutes}: {share} of demand weight "
+                                "({places}/{total} places)").format(
+                minutes=f"{minutes:>3} " + _("min"), share=f"{fmt_percent(row['share']):>6}",
+                places=row["places"], total=summary["demand_places"]))
         times = summary["minutes_to_nearest"]
-        click.echo(f"  time to nearest station: median {times['median']} min, "
-                   f"p90 {times['p90']} min, max {times['max']} min"
-                   + (f", {times['unreachable_places']} cannot reach any"
+        click.echo("  " + _("time to nearest station: median {median}, p90 {p90}, "
+                            "max {max}").format(**{k: _dash(times[k]) for k in
+                                                   ("median", "p90", "max")})
+                   + (_(", {n} cannot reach any").format(n=times["unreachable_places"])
                       if times["unreachable_places"] else ""))
-        click.echo(f"  gaps beyond {result.threshold:g} min: {summary['gaps']} area(s), "
-                   f"demand weight {summary['gap_weight']:g}")
+        click.echo("  " + _("gaps beyond {minutes} min: {gaps} area(s), {weight}").format(
+            minutes=f"{result.threshold:g}", gaps=summary["gaps"],
+            weight=fmt_weight(summary["gap_weight"])))
         for gap in result.gaps.head(3).itertuples():
-            click.echo(f"    {gap.gap_id}: {gap.places} places, weight {gap.weight:g}, "
-                       f"around {gap.anchor_name} ({gap.anchor_lon:.5f},{gap.anchor_lat:.5f})")
+            click.echo(f"    {gap.gap_id}: " + _("{places}, {weight}, around {name}").format(
+                places=fmt_places(gap.places), weight=fmt_weight(gap.weight),
+                name=gap.anchor_name) + f" ({gap.anchor_lon:.5f},{gap.anchor_lat:.5f})")
         worst = [w for w in summary["worst_served"][:3]]
         if worst:
-            click.echo("  worst served: " + "; ".join(
-                f"{w['name']} ({'cannot reach' if w['minutes'] is None else str(w['minutes']) + ' min'})"
+            click.echo("  " + _("worst served:") + " " + "; ".join(
+                "{} ({})".format(w["name"], _dash(w["minutes"], missing=_("cannot reach")))
                 for w in worst))
         for line in (result.measures.lines() if result.measures is not None else []):
             click.echo("  " + line)
@@ -468,7 +490,14 @@ def _print_coverage(results) -> None:
                            f"{row['weight']:g} ({row['share']:.1%}), {row['meaning']}")
         off = result.stations.loc[~result.stations["on_network"], "id"].tolist()
         if off:
-            click.secho(f"  stations off the network (not used): {', '.join(off)}", fg="yellow")
+            click.secho("  " + _("stations off the network (not used): {ids}").format(
+                ids=", ".join(off)), fg="yellow")
+
+
+def _dash(minutes, *, missing: str = "-") -> str:
+    from planner.i18n import fmt_minutes
+
+    return missing if minutes is None else fmt_minutes(float(minutes), digits=2)
 
 
 @cli.command()
@@ -600,7 +629,7 @@ def propose(ctx, network_source, place, stations, demand, weight_column, modes, 
                 sources=sources, say=say, **special, outputs=dict(
                     map_path=map_path, report_path=report_path or map_path.with_suffix(".json"),
                     sites_path=sites_path or map_path.with_name(map_path.stem + "-sites.geojson"),
-                    note=("Sample district: stations are illustrative, not a real station plan."
+                    note=(i18n._(SAMPLE_NOTE)
                           if inputs.sample is not None else None),
                     self_contained=self_contained, tiles=tiles or ("osm",)),
                 **(dict(time_limit=time_limit) if model == "hub" else dict(
@@ -622,7 +651,7 @@ def propose(ctx, network_source, place, stations, demand, weight_column, modes, 
     sites_path = sites_path or map_path.with_name(map_path.stem + "-sites.geojson")
     policy = _guard(_proposal_outputs(map_path, report_path, sites_path), run_inputs, force)
     say("rendering the map")
-    note = ("Sample district: stations are illustrative, not a real station plan."
+    note = (i18n._(SAMPLE_NOTE)
             if inputs.sample is not None else None)
     fmap = render.proposal_map(result, network=inputs.network, note=note,
                                self_contained=self_contained, tiles=tiles or ("osm",))
