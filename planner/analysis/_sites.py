@@ -7,6 +7,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from planner.data import layers
+from planner.i18n import _, fmt_minutes
 
 
 def plan_stations(base, sites) -> gpd.GeoDataFrame | None:
@@ -93,17 +94,23 @@ def describe_sites(street, pool, demand, problem, solution, segments, threshold)
 
 def gain_text(row) -> str:
     """What one proposed site adds, in words with units (for the console and the map)."""
-    within = f"{row.newly_covered_places} places newly within {row.threshold_min:g} min"
+    within = _("{places} places newly within {minutes}").format(
+        places=row.newly_covered_places, minutes=fmt_minutes(row.threshold_min))
     if hasattr(row, "saving_weight_min"):
         mean = getattr(row, "mean_min_after", None)
-        after = "" if mean is None or mean != mean else f", mean {mean:.2f} min after it"
-        return f"saves {row.saving_weight_min:,.1f} weight x min{after}; {within}"
+        after = "" if mean is None or mean != mean else _(", mean {minutes} after it").format(
+            minutes=fmt_minutes(mean, digits=2))
+        return _("saves {saving} weight x min{after}; {within}").format(
+            saving=f"{row.saving_weight_min:,.1f}", after=after, within=within)
     if hasattr(row, "newly_covered_2plus_weight"):
-        return (f"+{row.newly_covered_2plus_weight:g} demand weight covered twice, "
-                f"+{row.newly_covered_weight:g} covered ({within})")
+        return _("+{twice} demand weight covered twice, +{weight} covered ({within})").format(
+            twice=f"{row.newly_covered_2plus_weight:g}",
+            weight=f"{row.newly_covered_weight:g}", within=within)
     if hasattr(row, "served_weight"):
-        return f"serves {row.served_weight:g} demand weight; {within}"
-    return f"+{row.newly_covered_weight:g} demand weight covered ({within})"
+        return _("serves {weight} demand weight; {within}").format(
+            weight=f"{row.served_weight:g}", within=within)
+    return _("+{weight} demand weight covered ({within})").format(
+        weight=f"{row.newly_covered_weight:g}", within=within)
 
 
 def _nearest_names(sites, demand, crs, radius_m: float = 200.0) -> list[str]:

@@ -12,12 +12,14 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
+from planner import i18n
 from planner.analysis import coverage
 from planner.apps._inputs import layer_paths
 from planner.data import layers
 from planner.data import network as network_stage
 from planner.engine import traveltime
 from planner.errors import PlannerError
+from planner.i18n import N_
 from planner.settings import Travel
 
 __all__ = ["Finding", "check", "LEVELS", "WIDTH"]
@@ -28,12 +30,16 @@ LEVELS = ("error", "warning", "info")
 #: Lines of :meth:`Finding.lines` fit this many terminal columns (wide CJK glyphs count 2).
 WIDTH = 100
 
-_MARKS = {"error": "FAIL", "warning": "WARN", "info": "info"}
+_MARKS = {"error": N_("FAIL"), "warning": N_("WARN"), "info": N_("info")}
+_ROLES = {"network": N_("network"), "stations": N_("stations"), "demand": N_("demand"),
+          "candidates": N_("candidates")}
 _FIX = {
-    "far_from_street": "check their coordinates; if they lie at the extract's edge, widen it",
-    "no_path": "widen the extract so these streets join the rest, or add a station there",
-    "one_way": "check the oneway tags of the streets named, or widen the extract if one-way "
-               "streets leave it (pushing is on by default for e-bikes: Travel(push_oneway))",
+    "far_from_street": N_("check their coordinates; if they lie at the extract's edge, "
+                          "widen it"),
+    "no_path": N_("widen the extract so these streets join the rest, or add a station there"),
+    "one_way": N_("check the oneway tags of the streets named, or widen the extract if "
+                  "one-way streets leave it (pushing is on by default for e-bikes: "
+                  "Travel(push_oneway))"),
 }
 
 
@@ -51,7 +57,8 @@ class Finding:
 
     def lines(self, width: int = WIDTH) -> list[str]:
         """The finding wrapped to ``width`` terminal columns (continuations indented)."""
-        return _wrap(f"[{_MARKS[self.level]}] {self.subject}: {self.message}", width)
+        return _wrap(f"[{i18n._(_MARKS[self.level])}] {_subject(self.subject)}"
+                     f"{i18n._(': ')}{self.message}", width)
 
     def __str__(self) -> str:
         return "\n".join(self.lines())
@@ -66,16 +73,42 @@ def check(
     weight_column: str | None = None,
     modes: Sequence[str] = ("ebike", "walk"),
     max_snap_m: float = 250.0,
+    lang: str | None = None,
 ) -> list[Finding]:
-    """Every problem found in the network and the layers, most important per topic first."""
+    """Every problem found in the network and the layers, most important per topic first;
+    messages in ``lang`` (None: the language in effect; subjects stay machine keys)."""
+    with i18n.language(lang):
+        return _check(source, stations=stations, demand=demand, candidates=candidates,
+                      weight_column=weight_column, modes=modes, max_snap_m=max_snap_m)
+
+
+def _fix(key: str) -> str:
+    """What to do about the problem ``key``, in the current language."""
+    return i18n._(_FIX[key])
+
+
+def _subject(subject: str) -> str:
+    """A finding's subject (``demand (walk)``, ``walk network``) in the current language."""
+    role, _sep, mode = subject.partition(" (")
+    if mode.endswith(")") and role in _ROLES:
+        return i18n._("{role} ({mode})").format(role=i18n._(_ROLES[role]),
+                                                 mode=i18n.mode_name(mode[:-1]))
+    if subject.endswith(" network") and subject != "network":
+        return i18n._("{mode} network").format(mode=i18n.mode_name(subject[:-8]))
+    return i18n._(_ROLES[subject]) if subject in _ROLES else subject
+
+
+def _check(source, *, stations, demand, candidates, weight_column, modes,
+           max_snap_m) -> list[Finding]:
     findings: list[Finding] = []
     try:
         _, paths = layer_paths(source, stations=stations, demand=demand, candidates=candidates)
         net = network_stage.load_network(source)
     except PlannerError as exc:
         return [Finding("error", "network", str(exc))]
-    findings.append(Finding("info", "network", f"{net.name}: {net.n_nodes:,} nodes, "
-                                               f"{net.seg_length.sum() / 1000:,.1f} km of streets"))
+    findings.append(Finding("info", "network", i18n._(
+        "{name}: {nodes} nodes, {km} km of streets").format(
+        name=net.name, nodes=f"{net.n_nodes:,}", km=f"{net.seg_length.sum() / 1000:,.1f}")))
     frames = _read_layers(paths, weight_column, findings, net)
     for mode in modes:
         try:
@@ -94,7 +127,9 @@ def _read_layers(paths, weight_column, findings: list[Finding], net) -> dict:
     for role, path in paths.items():
         if path is None:
             if role != "candidates":
-                findings.append(Finding("error", role, f"no {role} layer given (--{role} PATH)"))
+                findings.append(Finding("error", role, i18n._(
+                    "no {role} layer given (--{option} PATH)").format(
+                    role=i18n._(_ROLES[role]), option=role)))
             continue
         try:
             if role == "demand":  # a layer, osm:pickup|dropoff|all or a population raster
@@ -107,18 +142,19 @@ def _read_layers(paths, weight_column, findings: list[Finding], net) -> dict:
             findings.append(Finding("error", role, str(exc)))
             continue
         frames[role] = frame
-        findings.append(Finding("info", role, f"{len(frame)} points read from {path}"))
+        findings.append(Finding("info", role, i18n._("{n} points read from {path}").format(
+            n=len(frame), path=path)))
         xy = np.round(np.column_stack([frame.geometry.x, frame.geometry.y]), 6)
         _, counts = np.unique(xy, axis=0, return_counts=True)
         if (counts > 1).any():
-            findings.append(Finding("warning", role, f"{int((counts > 1).sum())} location(s) "
-                                                     "hold more than one point"))
+            findings.append(Finding("warning", role, i18n._(
+                "{n} location(s) hold more than one point").format(n=int((counts > 1).sum()))))
     if "demand" in frames:
         weight = frames["demand"]["weight"].to_numpy()
         if weight.max() > 100 * np.median(weight):
-            findings.append(Finding("warning", "demand", f"weights range {weight.min():g}.."
-                                    f"{weight.max():g}: the largest is over 100x the median; "
-                                    "check the units"))
+            findings.append(Finding("warning", "demand", i18n._(
+                "weights range {low}..{high}: the largest is over 100x the median; check the "
+                "units").format(low=f"{weight.min():g}", high=f"{weight.max():g}")))
     return frames
 
 
@@ -126,11 +162,13 @@ def _network_finding(street) -> Finding:
     """How the mode's network hangs together: pieces, and one-way dead ends."""
     travel = street.travel
     stray = float(np.mean(street.node_piece != 0))
-    text = (f"{street.n_nodes:,} nodes usable {travel.spec.label}, all kept; "
-            f"{street.n_pieces - 1:,} stray piece(s) not joined to the main network "
-            f"({stray:.1%} of nodes)")
+    text = i18n._("{nodes} nodes usable {how}, all kept; {pieces} stray piece(s) not joined to "
+                  "the main network ({share} of nodes)").format(
+        nodes=f"{street.n_nodes:,}", how=i18n._(travel.spec.label),
+        pieces=f"{street.n_pieces - 1:,}", share=f"{stray:.1%}")
     if travel.pushes:
-        text += f"; one-way streets may be pushed against at {travel.push_kmh:g} km/h"
+        text += i18n._("; one-way streets may be pushed against at {speed}").format(
+            speed=i18n.fmt_speed(travel.push_kmh))
     elif travel.spec.respects_oneway:
         fwd, bwd = np.isfinite(street.seg_fwd_s), np.isfinite(street.seg_bwd_s)
         u, v = street.seg_u, street.seg_v
@@ -139,8 +177,9 @@ def _network_finding(street) -> Finding:
                           shape=(street.n_nodes, street.n_nodes))
         _, label = connected_components(arcs, directed=True, connection="strong")
         trapped = 1.0 - np.bincount(label).max() / max(1, street.n_nodes)
-        text += (f"; {trapped:.1%} of nodes can be left or entered only against one-way "
-                 "rules (one-way streets cut at the extract's edge end there)")
+        text += i18n._("; {share} of nodes can be left or entered only against one-way rules "
+                       "(one-way streets cut at the extract's edge end there)").format(
+            share=f"{trapped:.1%}")
     return Finding("info", f"{travel.mode} network", text)
 
 
@@ -155,9 +194,10 @@ def _check_mode(street, frames: dict, findings: list[Finding]) -> None:
             continue
         snapped[role] = layers.snap(frame, street)
     if "stations" in snapped and not snapped["stations"].on_network.any():
-        findings.append(Finding("error", f"stations ({mode})", f"all {len(frames['stations'])} "
-                                f"are farther than {street.travel.max_snap_m:g} m from a "
-                                "street usable by this mode; check their coordinates"))
+        findings.append(Finding("error", f"stations ({mode})", i18n._(
+            "all {n} are farther than {metres} m from a street usable by this mode; check "
+            "their coordinates").format(n=len(frames["stations"]),
+                                        metres=f"{street.travel.max_snap_m:g}")))
         return
     graph = traveltime.build(street, snapped)
     for role in snapped:
@@ -175,18 +215,22 @@ def _placement_finding(street, role: str, frame, snapped, findings: list[Finding
     if off.size:
         findings.append(Finding(
             "warning", f"{role} ({mode})",
-            f"{off.size} of {len(frame)} farther than {street.travel.max_snap_m:g} m from a "
-            f"usable street, left out: {_names(frame, off)}; {_FIX['far_from_street']}"))
+            i18n._("{n} of {total} farther than {metres} m from a usable street, left out: "
+                   "{names}; {fix}").format(
+                n=off.size, total=len(frame), metres=f"{street.travel.max_snap_m:g}",
+                names=_names(frame, off), fix=_fix("far_from_street"))))
     if stray.size:
         findings.append(Finding(
             "warning", f"{role} ({mode})",
-            f"{stray.size} of {len(frame)} on stray pieces of network: "
-            f"{_names(frame, stray)} (near {_streets(street, snapped, stray)}); "
-            f"{_FIX['no_path']}"))
+            i18n._("{n} of {total} on stray pieces of network: {names} (near {streets}); "
+                   "{fix}").format(n=stray.size, total=len(frame), names=_names(frame, stray),
+                                   streets=_streets(street, snapped, stray),
+                                   fix=_fix("no_path"))))
     if not off.size and not stray.size:
         far = float(np.max(snapped.offset_m)) if len(frame) else 0.0
-        findings.append(Finding("info", f"{role} ({mode})", f"all {len(frame)} on the "
-                                f"network (farthest {far:.0f} m from a street)"))
+        findings.append(Finding("info", f"{role} ({mode})", i18n._(
+            "all {n} on the network (farthest {metres} m from a street)").format(
+            n=len(frame), metres=f"{far:.0f}")))
 
 
 def _demand_findings(street, graph, frame, snapped, findings: list[Finding]) -> None:
@@ -200,16 +244,20 @@ def _demand_findings(street, graph, frame, snapped, findings: list[Finding]) -> 
         rows = np.flatnonzero(cause == key)
         if not rows.size:
             continue
-        near = "" if key == "far_from_street" else f" (near {_streets(street, snapped, rows)})"
+        near = "" if key == "far_from_street" else i18n._(" (near {streets})").format(
+            streets=_streets(street, snapped, rows))
         findings.append(Finding(
             "warning", f"demand ({mode})",
-            f"{rows.size} of {len(frame)} places ({weight[rows].sum() / weight.sum():.1%} of "
-            f"the weight) cannot reach a station, {meaning}: {_names(frame, rows)}{near}; "
-            f"{_FIX[key]}"))
+            i18n._("{n} of {total} places ({share} of the weight) cannot reach a station, "
+                   "{meaning}: {names}{near}; {fix}").format(
+                n=rows.size, total=len(frame), share=f"{weight[rows].sum() / weight.sum():.1%}",
+                meaning=i18n._(meaning), names=_names(frame, rows), near=near,
+                fix=_fix(key))))
     if not (cause != "").any():
         far = float(np.max(snapped.offset_m))
-        findings.append(Finding("info", f"demand ({mode})", f"all {len(frame)} places reach a "
-                                f"station (farthest {far:.0f} m from a street)"))
+        findings.append(Finding("info", f"demand ({mode})", i18n._(
+            "all {n} places reach a station (farthest {metres} m from a street)").format(
+            n=len(frame), metres=f"{far:.0f}")))
 
 
 def _names(frame, rows: np.ndarray, most: int = 4) -> str:
@@ -217,16 +265,17 @@ def _names(frame, rows: np.ndarray, most: int = 4) -> str:
     counts = Counter(frame["name"].astype(str).iloc[rows])
     parts = [name if n == 1 else f"{name} x{n}" for name, n in counts.most_common(most)]
     rest = len(counts) - most
-    return ", ".join(parts) + (f" and {rest} more" if rest > 0 else "")
+    return i18n._(", ").join(parts) + (i18n._(" and {n} more").format(n=rest) if rest > 0
+                                        else "")
 
 
 def _streets(street, snapped, rows: np.ndarray, most: int = 3) -> str:
     """Names of the streets the points are snapped to ('unnamed street' when untagged)."""
     segs = snapped.segment[rows]
-    names = [street.network.street_name(int(street.seg_index[s])) or "unnamed street"
+    names = [street.network.street_name(int(street.seg_index[s])) or i18n._("unnamed street")
              for s in segs[segs >= 0]]
     common = [name for name, _ in Counter(names).most_common(most)]
-    return ", ".join(common) if common else "no street"
+    return i18n._(", ").join(common) if common else i18n._("no street")
 
 
 def _width(text: str) -> int:

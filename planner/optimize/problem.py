@@ -16,6 +16,7 @@ import numpy as np
 from scipy import sparse
 
 from planner.errors import InputError
+from planner.i18n import N_, _
 
 #: Instances whose reduced model has more nonzeros than this are solved heuristically by "auto".
 AUTO_EXACT_NNZ = 3_000_000
@@ -122,20 +123,21 @@ class Solution:
 
     def headline(self) -> str:
         """One line: ``p-median: 1,789, optimal`` or ``..., within 0.30 % of the bound``."""
-        label = {"pmedian": "p-median", "mclp": "MCLP", "lscp": "LSCP",
-                 "mclp-capacitated": "capacitated MCLP", "backup": "maximal backup coverage",
-                 "pcenter": "p-center"}.get(self.model, self.model)
+        label = _(_MODEL_LABELS.get(self.model, self.model))
         value = f"{self.objective:,.0f}" if abs(self.objective) >= 100 else f"{self.objective:,.4g}"
         if self.proven_optimal:
-            state = "optimal"
+            state = _("optimal")
         elif self.gap is None:
-            state = "no bound"
+            state = _("no bound")
         else:
-            state = f"within {self.gap * 100:.2f} % of the bound {self.bound:,.6g}"
-        unit = {"weight_s": " weight x s", "s": " s worst time",
-                "weight_2plus": " weight covered twice"}.get(
+            state = _("within {gap} % of the bound {bound}").format(
+                gap=f"{self.gap * 100:.2f}", bound=f"{self.bound:,.6g}")
+        unit = {"weight_s": _(" weight x s"), "s": _(" s worst time"),
+                "weight_2plus": _(" weight covered twice")}.get(
             self.details.get("objective_unit", ""), "")
-        return f"{label}: {value}{unit}, {state} ({self.method}, {self.seconds:.2f} s)"
+        return _("{model}: {value}{unit}, {state} ({method}, {seconds} s)").format(
+            model=label, value=value, unit=unit, state=state, method=self.method,
+            seconds=f"{self.seconds:.2f}")
 
     def to_dict(self) -> dict:
         return {
@@ -148,6 +150,12 @@ class Solution:
             f"gains_{self.gain_unit}": [_clean(g) for g in self.gains],
             **self.details,
         }
+
+
+#: How each model reads in a headline.
+_MODEL_LABELS = {"pmedian": N_("p-median"), "mclp": N_("MCLP"), "lscp": N_("LSCP"),
+                 "mclp-capacitated": N_("capacitated MCLP"),
+                 "backup": N_("maximal backup coverage"), "pcenter": N_("p-center")}
 
 
 def relative_gap(objective: float, bound: float | None) -> float | None:

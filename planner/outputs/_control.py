@@ -172,7 +172,7 @@ def add_layer_panel(fmap):
         if isinstance(child, folium.TileLayer):
             title, label, main, switch = _("Base map"), child.layer_name, child.show, False
         else:
-            title = getattr(child, "planner_section", None) or "Map layers"
+            title = getattr(child, "planner_section", None) or _("Map layers")
             label = getattr(child, "planner_label", child.layer_name)
             main = getattr(child, "planner_main", child.show)
             switch = getattr(child, "planner_switch", False)

@@ -8,6 +8,8 @@ import re
 import geopandas as gpd
 import numpy as np
 
+from planner.i18n import _
+
 __all__ = ["place_labels", "kind_texts", "coordinates", "station_labels"]
 
 _OSM_ID = re.compile(r"^(node|way|relation|[nwr])[/ ]?\d+$", re.IGNORECASE)
@@ -31,14 +33,20 @@ def coordinates(geometry) -> list[str]:
 
 def kind_texts(frame: gpd.GeoDataFrame) -> list[str]:
     """Kind and street of each place (``restaurant on 成府路``), empty when unknown."""
+    return [_on_street(kind, street) if street else kind for kind, street in _kinds(frame)]
+
+
+def _kinds(frame: gpd.GeoDataFrame) -> list[tuple[str, str]]:
+    """(kind text, street or "") of each place."""
     kinds = frame["kind"] if "kind" in frame else [""] * len(frame)
     streets = frame["street"] if "street" in frame else [""] * len(frame)
-    out = []
-    for kind, street in zip(kinds, streets):
-        text = _kind_text(kind)
-        street = "" if street is None or str(street).lower() in _EMPTY else str(street)
-        out.append(f"{text or 'place'} on {street}" if street else text)
-    return out
+    return [(_kind_text(kind),
+             "" if street is None or str(street).lower() in _EMPTY else str(street))
+            for kind, street in zip(kinds, streets)]
+
+
+def _on_street(kind: str, street: str) -> str:
+    return _("{kind} on {street}").format(kind=kind or _("place"), street=street)
 
 
 def _is_name(name: object, kind: str) -> bool:
@@ -50,17 +58,16 @@ def _is_name(name: object, kind: str) -> bool:
 def place_labels(frame: gpd.GeoDataFrame) -> list[str]:
     """The label of each place: its name; else its kind and street; else its kind (or
     "place") at its coordinates."""
-    kinds = kind_texts(frame)
     coords = coordinates(frame.geometry)
     names = frame["name"] if "name" in frame else [""] * len(frame)
     out = []
-    for name, kind, where in zip(names, kinds, coords):
-        if _is_name(name, _kind_text(kind.split(" on ")[0]) if kind else ""):
+    for name, (kind, street), where in zip(names, _kinds(frame), coords):
+        if _is_name(name, kind):
             out.append(str(name))
-        elif " on " in kind:
-            out.append(kind)
+        elif street:
+            out.append(_on_street(kind, street))
         else:
-            out.append(f"{kind or 'place'} at {where}")
+            out.append(_("{kind} at {where}").format(kind=kind or _("place"), where=where))
     return out
 
 

@@ -14,6 +14,7 @@ from planner.outputs._elements import FeatureDetail, feature_group, geojson
 from planner.outputs._escape import html_text
 from planner.outputs._places import coordinates, place_labels
 from planner.outputs.panels import GAINED, LOST
+from planner.i18n import _, fmt_minutes, fmt_percent, mode_name
 
 __all__ = ["Change", "compare", "change_line", "add_change_layer"]
 
@@ -49,13 +50,17 @@ def compare(before: CoverageResult | None, after: CoverageResult) -> Change | No
 
 def change_line(change: Change, label: str) -> str:
     """One summary line (HTML, ``label`` escaped)."""
-    parts = [f"{change.gained.sum()} places newly covered"] if change.gained.any() else []
+    parts = [_("{n} places newly covered").format(n=int(change.gained.sum()))] \
+        if change.gained.any() else []
     if change.lost.any() or not parts:
-        parts.append(f"{change.lost.sum()} places lose service")
-    return (f"<div class='planner-change' style='margin-top:3px'><b>{html_text(label)}</b>: "
-            f"{change.threshold_min:g}-min {html_text(change.mode)} coverage "
-            f"{change.before_share * 100:.1f}&nbsp;% &rarr; "
-            f"<b>{change.after_share * 100:.1f}&nbsp;%</b>, {', '.join(parts)}</div>")
+        parts.append(_("{n} places lose service").format(n=int(change.lost.sum())))
+    text = html_text(_("{minutes}-min {mode} coverage {before} → {after}"))
+    return (f"<div class='planner-change' style='margin-top:3px'><b>{html_text(label)}</b>"
+            + html_text(_(": ")) + text.format(
+                minutes=f"{change.threshold_min:g}", mode=html_text(mode_name(change.mode)),
+                before=f"{change.before_share * 100:.1f}&nbsp;%",
+                after=f"<b>{change.after_share * 100:.1f}&nbsp;%</b>")
+            + html_text(_(", ") + _(", ").join(parts)) + "</div>")
 
 
 def add_change_layer(fmap, after: CoverageResult, change: Change, *, section: str | None,
@@ -71,20 +76,21 @@ def add_change_layer(fmap, after: CoverageResult, change: Change, *, section: st
     frame = gpd.GeoDataFrame({
         "scenario": context,
         "place": place_labels(demand),
-        "change": np.where(gained, "newly covered by the plan",
-                           "loses service (was covered before)"),
-        "minutes": [f"{m:.1f} min" if np.isfinite(m) else "cannot reach" for m in minutes],
+        "change": np.where(gained, _("newly covered by the plan"),
+                           _("loses service (was covered before)")),
+        "minutes": [fmt_minutes(m) if np.isfinite(m) else _("cannot reach") for m in minutes],
         "at": coordinates(demand.geometry),
         "gained": gained,
         "r": np.round(6.5 + 2.0 * np.sqrt(demand["weight"].to_numpy(float)), 1),
     }, geometry=demand.geometry.to_numpy(), crs="EPSG:4326")
     folium = import_folium()
-    name = (f"{section + ': ' if section else ''}before/after: {int(gained.sum())} newly "
-            f"covered, {int((~gained).sum())} lose service")
-    group = feature_group(name, show=show, section=section, label=name.split(": ", 1)[-1]
-                          if section else name, main=True, switch=switch)
+    label = _("before/after: {gained} newly covered, {lost} lose service").format(
+        gained=int(gained.sum()), lost=int((~gained).sum()))
+    name = f"{section}: {label}" if section else label
+    group = feature_group(name, show=show, section=section, label=label, main=True,
+                          switch=switch)
     fields = (["scenario"] if context else []) + ["place", "change", "minutes", "at"]
-    aliases = (["scenario"] if context else []) + ["", "", "now", "at"]
+    aliases = ([_("scenario")] if context else []) + ["", "", _("now"), _("at")]
     geojson(
         geojson_dict(frame),
         marker=folium.CircleMarker(radius=8, weight=3, fill=False),

@@ -112,7 +112,8 @@ def coverage_layers(
                                    density_cell_m=max(150.0, extent_m / 40), change=change)
         if change is not None:
             changes.append(change_layers.change_line(
-                change, change_label or (f"{label}: plan" if label else "plan")))
+                change, change_label or (_("{label}: plan").format(label=label) if label
+                                         else _("plan"))))
     main = results[show]
     before = baselines[show].stations if baselines[show] is not None else None
     marks = station_marks(before, main.stations, hide=hide_stations)

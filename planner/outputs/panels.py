@@ -35,20 +35,20 @@ def _legend_rows(drawn: Collection[str]) -> list[str]:
                     + html_text(_("proposed or added station")),
         "closed": '<span style="font-size:10px;padding:0 3px;margin-right:6px;color:#777;'
                   'border:1px dashed #777;border-radius:3px;text-decoration:line-through">'
-                  "S2</span>closed station (where it was)",
+                  "S2</span>" + html_text(_("closed station (where it was)")),
         "moved": f'<span style="{_BADGE}background:{STATION};opacity:.35;border-radius:3px">'
-                 "S3</span>moved station: old place, arrow to the new one",
+                 "S3</span>" + html_text(_("moved station: old place, arrow to the new one")),
         "demand": f'<span style="{_DOT}background:{COVERED}"></span>'
                   + html_text(_("demand reached in time (size = weight)")),
         "uncovered": f'<span style="{_DOT}background:{UNCOVERED}"></span>'
                      + html_text(_("demand not reached in time")),
         "off_network": f'<span style="{_DOT}background:{OFF_NETWORK};border:2px solid '
                        f'{UNCOVERED};width:7px;height:7px"></span>'
-                       "place off the street network (cannot be reached)",
+                       + html_text(_("place off the street network (cannot be reached)")),
         "gained": f'<span style="{_DOT}border:3px solid {GAINED};width:7px;height:7px">'
-                  "</span>newly covered by the plan",
+                  "</span>" + html_text(_("newly covered by the plan")),
         "lost": f'<span style="{_DOT}border:3px dashed {LOST};width:7px;height:7px">'
-                "</span>loses service (was covered before)",
+                "</span>" + html_text(_("loses service (was covered before)")),
         "gaps": f'<span style="{_BOX}border:2px dashed {UNCOVERED};background:rgba(215,25,28,'
                 '.15)"></span>'
                 + html_text(_("gap area: the cells around unreached places (no reached place "
@@ -56,9 +56,9 @@ def _legend_rows(drawn: Collection[str]) -> list[str]:
         "density": f'<span style="{_BOX}background:linear-gradient(90deg,#fff5eb,#7f2704)">'
                    "</span>" + html_text(_("demand density (weight per cell; tick it on)")),
         "hub": '<span style="color:#fff;background:#b2182b;font-size:10px;padding:0 3px;'
-               'border-radius:6px;margin-right:6px">H</span>hub, '
+               'border-radius:6px;margin-right:6px">H</span>' + html_text(_("hub")) + ", "
                '<span style="color:#fff;background:#2166ac;font-size:10px;padding:0 3px;'
-               'border-radius:6px;margin:0 6px 0 2px">N1</span>satellite',
+               'border-radius:6px;margin:0 6px 0 2px">N1</span>' + html_text(_("satellite")),
     }
     return [f"<div>{html}</div>" for key, html in rows.items() if key in drawn]
 
@@ -160,16 +160,19 @@ def curve_svg(curve: Sequence[Mapping], *, width: int = 300, height: int = 110) 
 
     points = " ".join(f"{x(k):.1f},{y(s):.1f}" for k, s in zip(ks, shares))
     dots = "".join(f'<circle cx="{x(k):.1f}" cy="{y(s):.1f}" r="2.5" fill="{PROPOSED}">'
-                   f"<title>{int(k)} new: {s:.1%}</title></circle>" for k, s in zip(ks, shares))
+                   "<title>" + html_text(_("{k} new: {share}").format(
+                       k=int(k), share=fmt_percent(s))) + "</title></circle>"
+                   for k, s in zip(ks, shares))
     return (
-        f'<div id="planner-curve" style="margin-top:6px"><b>Coverage curve</b> '
-        f"(share covered as stations are added)<br>"
+        '<div id="planner-curve" style="margin-top:6px"><b>' + html_text(_("Coverage curve"))
+        + "</b> " + html_text(_("(share covered as stations are added)")) + "<br>"
         f'<svg width="{width}" height="{height}" style="font:10px sans-serif">'
         f'<line x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}" stroke="#888"/>'
         f'<line x1="{left}" y1="{top}" x2="{left}" y2="{bottom}" stroke="#888"/>'
         f'<text x="2" y="{top + 8}">100%</text><text x="2" y="{bottom}">{low:.0%}</text>'
         f'<text x="{left}" y="{height - 4}">0</text>'
-        f'<text x="{right - 40}" y="{height - 4}">{int(ks[-1])} new</text>'
+        f'<text x="{right - 40}" y="{height - 4}">'
+        + html_text(_("{k} new").format(k=int(ks[-1]))) + "</text>"
         f'<polyline points="{points}" fill="none" stroke="{PROPOSED}" stroke-width="2"/>'
         f"{dots}</svg></div>"
     )

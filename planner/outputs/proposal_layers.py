@@ -52,7 +52,7 @@ def _proposal_map(result, *, network, self_contained, note, tiles):
                            tiles=tiles, hide_stations=frozenset(result.sites["id"].astype(str)),
                            extra_html=text + curve_svg(result.curve),
                            baselines=[None, result.before] if len(results) == 2 else None,
-                           change_label=f"{len(result.sites)} proposed station(s)",
+                           change_label=_("{n} proposed station(s)").format(n=len(result.sites)),
                            drawn={"proposed"} if len(result.sites) else ())
     _add_sites(fmap, result.sites)
     return with_layer_control(fmap)
@@ -63,16 +63,16 @@ def _add_sites(fmap, sites) -> None:
     from planner.analysis.proposals import gain_text
 
     folium = import_folium()
-    group = feature_group("Proposed stations", show=True, section="Stations",
-                          label="proposed stations")
+    group = feature_group(_("Proposed stations"), show=True, section=_("Stations"),
+                          label=_("proposed stations"))
     for row in sites.itertuples():
         rank = int(row.rank)
         popup = (
             f"<b>#{rank} {html_text(row.name)}</b> ({html_text(row.id)})<br>"
             f"{html_text(row.source)}: {html_text(row.kind)}<br>"
             f"{html_text(gain_text(row))}<br>"
-            f"street: {html_text(str(row.street) or '-')}<br>"
-            f"near: {html_text(str(row.nearest_place) or '-')}"
+            + html_text(_("street: {street}").format(street=str(row.street) or "-")) + "<br>"
+            + html_text(_("near: {place}").format(place=str(row.nearest_place) or "-"))
         )
         badge = (
             f'<div style="background:{PROPOSED};color:#fff;border:2px dashed #fff;'
@@ -83,6 +83,7 @@ def _add_sites(fmap, sites) -> None:
             [row.geometry.y, row.geometry.x],
             icon=folium.DivIcon(html=badge, icon_size=(30, 18), icon_anchor=(15, 9)))
         marker.add_child(HtmlPopup(popup, max_width=320))
-        marker.add_child(TextTooltip(f"proposed #{rank}: {row.name}"))
+        marker.add_child(TextTooltip(_("proposed #{rank}: {name}").format(rank=rank,
+                                                                          name=row.name)))
         marker.add_to(group)
     group.add_to(fmap)

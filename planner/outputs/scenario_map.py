@@ -8,8 +8,10 @@ from collections.abc import Sequence
 
 from branca.element import Element
 
+from planner.i18n import _, fmt_minutes, fmt_places, fmt_weight, language, travel_label
 from planner.outputs import change_layers, panels
 from planner.outputs._base import with_layer_control
+from planner.outputs._escape import html_text
 from planner.outputs.coverage_layers import add_result_layers, add_streets, map_frame
 from planner.outputs.station_marks import add_station_layer, station_marks
 
@@ -34,14 +36,21 @@ def _badges(result, base_ids: set[str]) -> dict[str, str]:
 
 def scenario_map(run, *, network=None, only: Sequence[int] | None = None,
                  self_contained: bool = True, tiles: Sequence[str] = ("osm",),
-                 title: str | None = None):
+                 title: str | None = None, lang: str | None = None):
     """The map of a :class:`planner.apps.scenario.ScenarioRun`: each scenario (or the
     scenarios at the indices in ``only``) as its own section; the first drawn is shown.
 
+    ``lang`` (``"zh"``/``"en"``, None: the language in effect) sets the map's language.
     Every scenario but the baseline is compared with a reference (see :func:`_reference`):
     its stations drawn against the reference's (closed, moved, added), before/after
     highlights and a summary line. Tooltips start with the scenario's name.
     """
+    with language(lang):
+        return _scenario_map(run, network=network, only=only, self_contained=self_contained,
+                             tiles=tiles, title=title)
+
+
+def _scenario_map(run, *, network, only, self_contained, tiles, title):
     results = list(run.results)
     picked = list(range(len(results))) if only is None else list(only)
     base = results[0]
@@ -67,17 +76,20 @@ def scenario_map(run, *, network=None, only: Sequence[int] | None = None,
                               badges=_badges(result, base_ids))
         drawn |= {"stations"} | {m.state for m in marks if m.state in ("closed", "moved")}
         drawn |= {"proposed"} if any(m.state == "added" for m in marks) else set()
-        add_station_layer(fmap, marks, name=f"{name}: stations", section=name, show=show,
+        add_station_layer(fmap, marks, name=_("{name}: stations").format(name=name), section=name,
+                          label=_("stations"), show=show,
                           context=name, switch=len(picked) > 1,
                           details=_details(result.coverage))
         if change is not None:
-            lines.append(change_layers.change_line(change, f"{name} (vs {ref.name})"))
+            lines.append(change_layers.change_line(
+                change, _("{name} (vs {reference})").format(name=name, reference=ref.name)))
     shown = coverages[0]
     fmap.get_root().html.add_child(Element(panels.legend_html(shown.minutes, drawn=drawn)))
     labels = [results[i].name for i in picked]
     fmap.get_root().html.add_child(Element(panels.summary_html(
-        coverages, labels, title or f"Scenarios: {run.title}", None,
-        lead_html="<div style='margin-top:4px'><b>Before &rarr; after</b></div>"
+        coverages, labels, title or _("Scenarios: {title}").format(title=run.title), None,
+        lead_html="<div style='margin-top:4px'><b>" + html_text(_("Before → after"))
+        + "</b></div>"
         + "".join(lines) if lines else "")))
     return with_layer_control(fmap)
 
@@ -99,6 +111,9 @@ def _reference(results, index: int):
 
 
 def _details(result) -> dict[str, str]:
-    return {str(row.id): f"{result.travel.label}: serves {row.served_weight:g} weight "
-            f"({row.served_places} places) within {result.threshold:g} min"
+    text = _("{travel}: serves {weight} ({places}) within {minutes}")
+    return {str(row.id): html_text(text.format(
+                travel=travel_label(result.travel), weight=fmt_weight(row.served_weight),
+                places=fmt_places(int(row.served_places)),
+                minutes=fmt_minutes(result.threshold)))
             for row in result.stations.itertuples()}

@@ -17,6 +17,7 @@ from planner.outputs._base import (COVERED, STATION, UNCOVERED, geojson_dict, im
 from planner.outputs._elements import FeatureDetail, HtmlPopup, TextTooltip, feature_group, \
     geojson
 from planner.outputs._escape import html_text
+from planner.i18n import _, fmt_minutes, fmt_percent, fmt_places, fmt_weight, mode_name
 
 __all__ = ["add", "add_hub_plan", "safe", "HUB", "SATELLITE"]
 
@@ -38,20 +39,21 @@ def add(fmap, results, *, show: bool = False):
     results = [results] if not isinstance(results, Sequence) else list(results)
     many = len(results) > 1
     for result in results:
-        suffix = f" ({result.travel.mode})" if many else ""
-        when = f" at {result.at}" if result.at else ""
+        suffix = _(" ({mode})").format(mode=mode_name(result.travel.mode)) if many else ""
+        when = _(" at {time}").format(time=result.at) if result.at else ""
         for service in result.services[1:]:
             share = result.covered_share(service)
-            name = (f"{service.replace('_', ' ')} {share * 100:.0f}% within "
-                    f"{result.threshold:g} min{when}{suffix}")
-            group = feature_group(f"service: {name}", show=show, section="Services",
-                                  main=False)
+            name = _("{service} {share} within {minutes}").format(
+                service=service_name(service), share=fmt_percent(share, 0),
+                minutes=fmt_minutes(result.threshold)) + when + suffix
+            group = feature_group(_("service: {name}").format(name=name), show=show,
+                                  section=_("Services"), main=False)
             minutes = result.demand[f"minutes_to_{service}"].to_numpy()
             ok = minutes <= result.threshold
             points = gpd.GeoDataFrame({
                 "name": result.demand["name"].astype(str).to_numpy(),
-                "minutes": [f"{m:.1f} min" if np.isfinite(m) else
-                            f"> {result.threshold:g} min" for m in minutes],
+                "minutes": [fmt_minutes(m) if np.isfinite(m) else
+                            "> " + fmt_minutes(result.threshold) for m in minutes],
                 "ok": ok, "r": np.round(2.5 + 2.0 * np.sqrt(result.demand["weight"]), 1),
             }, geometry=result.demand.geometry.to_numpy(), crs="EPSG:4326")
             geojson(
@@ -61,19 +63,32 @@ def add(fmap, results, *, show: bool = False):
                     "radius": f["properties"]["r"],
                     "color": COVERED if f["properties"]["ok"] else UNCOVERED,
                     "fillColor": COVERED if f["properties"]["ok"] else UNCOVERED},
-                tooltip=FeatureDetail(["name", "minutes"], ["", f"to {service}"]),
+                tooltip=FeatureDetail(["name", "minutes"], [
+                    "", _("to {service}").format(service=service_name(service))]),
             ).add_to(group)
             offering = result.stations[result.stations[service].to_numpy(bool)]
             for row in offering.itertuples():
                 colour = STATION if row.open else CLOSED
-                state = "open" if row.open else f"closed{when}"
+                state = _("open") if row.open else _("closed") + when
                 marker = folium.CircleMarker(
                     [row.geometry.y, row.geometry.x], radius=9, color=colour, weight=3,
                     fill=True, fill_opacity=0.9 if row.open else 0.3)
-                marker.add_child(TextTooltip(f"{row.name} ({row.id}): {service}, {state}"))
+                marker.add_child(TextTooltip(f"{row.name} ({row.id}): "
+                                             f"{service_name(service)}, {state}"))
                 marker.add_to(group)
             group.add_to(fmap)
     return with_layer_control(fmap)
+
+
+def service_name(service: str) -> str:
+    """A service key as shown (``battery_swap`` -> ``battery swap`` / ``换电``)."""
+    return _(service.replace("_", " "))
+
+
+def _services(text: str) -> str:
+    """``rest;battery_swap`` as ``rest, battery swap`` in the current language."""
+    names = [service_name(s.strip()) for s in str(text or "").split(";") if s.strip()]
+    return _(", ").join(names) or "-"
 
 
 def _badge(text: str, colour: str, *, dashed: bool = False) -> str:
@@ -87,34 +102,38 @@ def add_hub_plan(fmap, plan, *, show: bool = True):
     """The hub (red H), the satellites (blue N1, N2...) and a line from the hub to each
     satellite labelled with its travel time."""
     folium = import_folium()
-    name = f"1+{len(plan.satellites)} plan: hub and satellites"
-    group = feature_group(name, show=show, section="Hub plan", label=name)
+    name = _("1+{n} plan: hub and satellites").format(n=len(plan.satellites))
+    group = feature_group(name, show=show, section=_("Hub plan"), label=name)
     hub = plan.hub
-    popup = (f"<b>hub: {safe(hub['name'])}</b> ({safe(hub['id'])})<br>"
+    popup = (f"<b>{safe(_('hub: {name}').format(name=hub['name']))}</b> ({safe(hub['id'])})<br>"
              f"{safe(hub['kind'] or hub['source'])}"
-             f"{' (existing station)' if hub['source'] == 'existing' else ''}<br>"
-             f"services: {safe(hub['services'].replace(';', ', ') or '-')}")
+             f"{safe(_(' (existing station)')) if hub['source'] == 'existing' else ''}<br>"
+             + safe(_("services: {services}").format(services=_services(hub["services"]))))
     for row in plan.satellites.itertuples():
         line = folium.PolyLine([[hub["lat"], hub["lon"]], [row.geometry.y, row.geometry.x]],
                                color=HUB, weight=3, opacity=0.8, dash_array="6 6")
-        line.add_child(TextTooltip(f"{row.name}: {row.time_to_hub_min:.1f} min from the hub"))
+        line.add_child(TextTooltip(_("{name}: {minutes} from the hub").format(
+            name=row.name, minutes=fmt_minutes(row.time_to_hub_min))))
         line.add_to(group)
-        text = (f"<b>satellite #{row.rank}: {safe(row.name)}</b> "
-                f"({safe(row.id)})<br>{safe(row.kind or row.source)}<br>"
-                f"{row.time_to_hub_min:.1f} min from hub {safe(row.hub_id)}<br>"
-                f"newly covers {row.newly_covered_places} places "
-                f"(weight {row.newly_covered_weight:g})<br>"
-                f"services: {safe(row.services.replace(';', ', '))}")
+        text = (f"<b>{safe(_('satellite #{rank}: {name}').format(rank=row.rank, name=row.name))}"
+                f"</b> ({safe(row.id)})<br>{safe(row.kind or row.source)}<br>"
+                + safe(_("{minutes} from hub {hub}").format(
+                    minutes=fmt_minutes(row.time_to_hub_min), hub=row.hub_id)) + "<br>"
+                + safe(_("newly covers {places} ({weight})").format(
+                    places=fmt_places(int(row.newly_covered_places)),
+                    weight=fmt_weight(row.newly_covered_weight))) + "<br>"
+                + safe(_("services: {services}").format(services=_services(row.services))))
         marker = folium.Marker([row.geometry.y, row.geometry.x], icon=folium.DivIcon(
             html=_badge(f"N{row.rank}", SATELLITE, dashed=True), icon_size=(30, 18),
             icon_anchor=(15, 9)))
         marker.add_child(HtmlPopup(text, max_width=320))
-        marker.add_child(TextTooltip(f"satellite #{row.rank}: {row.name}"))
+        marker.add_child(TextTooltip(_("satellite #{rank}: {name}").format(
+            rank=row.rank, name=row.name)))
         marker.add_to(group)
     marker = folium.Marker([hub["lat"], hub["lon"]], icon=folium.DivIcon(
         html=_badge("H", HUB), icon_size=(24, 20), icon_anchor=(12, 10)))
     marker.add_child(HtmlPopup(popup, max_width=320))
-    marker.add_child(TextTooltip(f"hub: {hub['name']}"))
+    marker.add_child(TextTooltip(_("hub: {name}").format(name=hub["name"])))
     marker.add_to(group)
     group.add_to(fmap)
     return with_layer_control(fmap)

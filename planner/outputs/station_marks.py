@@ -13,6 +13,7 @@ import geopandas as gpd
 from planner.outputs._base import PROPOSED, STATION, import_folium
 from planner.outputs._elements import HtmlPopup, TextTooltip, feature_group
 from planner.outputs._escape import html_text
+from planner.i18n import _
 
 __all__ = ["StationMark", "station_marks", "add_station_layer", "CLOSED"]
 
@@ -123,14 +124,17 @@ def add_station_layer(fmap, marks: Sequence[StationMark], *, name: str, section:
     folium = import_folium()
     group = feature_group(name, show=show, section=section, label=label, main=True,
                           switch=switch)
-    lead = f"{context}: " if context else ""
-    states = {"open": "", "closed": " (closed in this plan)", "moved": " (moved)",
-              "added": " (added in this plan)"}
+    lead = _("{name}: ").format(name=context) if context else ""
+    states = {"open": "", "closed": _(" (closed in this plan)"), "moved": _(" (moved)"),
+              "added": _(" (added in this plan)")}
+    notes = {"open": "", "closed": _("closed in this plan"),
+             "moved": _("moved here in this plan"), "added": _("added in this plan")}
     for mark in marks:
         if mark.state == "moved":
             old = StationMark(mark.id, mark.name, "open", mark.old_lon, mark.old_lat, mark.badge)
             faint = _marker(mark.old_lat, mark.old_lon, _badge(old, faint=True), mark.badge)
-            faint.add_child(TextTooltip(f"{lead}{mark.id} {mark.name}: old place (moved)"))
+            faint.add_child(TextTooltip(lead + _("{id} {name}: old place (moved)").format(
+                id=mark.id, name=mark.name)))
             faint.add_to(group)
             for line in _arrow(mark):
                 folium.PolyLine(line, color=STATION, weight=2, opacity=0.8,
@@ -141,12 +145,10 @@ def add_station_layer(fmap, marks: Sequence[StationMark], *, name: str, section:
         marker = _marker(mark.lat, mark.lon, _badge(mark), mark.badge)
         popup = (f"<b>{html_text(mark.name)}</b> ({html_text(mark.id)})<br>"
                  + (f"{html_text(context)}<br>" if context else "")
-                 + {"open": "", "closed": "<i>closed in this plan</i><br>",
-                    "moved": "<i>moved here in this plan</i><br>",
-                    "added": "<i>added in this plan</i><br>"}[mark.state]
+                 + (f"<i>{html_text(notes[mark.state])}</i><br>" if notes[mark.state] else "")
                  + ((details or {}).get(mark.id, "")))
         if not mark.on_network and mark.state != "closed":
-            popup += "<br><i>off the street network: not used</i>"
+            popup += "<br><i>" + html_text(_("off the street network: not used")) + "</i>"
         marker.add_child(HtmlPopup(popup, max_width=320))
         marker.add_child(TextTooltip(text))
         marker.add_to(group)
