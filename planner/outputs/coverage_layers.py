@@ -166,7 +166,8 @@ def add_result_layers(fmap, result: CoverageResult, *, section: str, show: bool,
         iso = iso.set_geometry(for_display(iso.geometry.to_numpy(), tolerance_deg,
                                            outline=(iso["station_id"] != "all").to_numpy()))
     minutes = "/".join(f"{m:g}" for m in sorted(result.minutes))
-    bands = layer(f"service area ({minutes} min)") if compact else None
+    bands = layer(_("service area ({minutes} min)").format(minutes=minutes)) if compact \
+        else None
     _add_bands(result, iso, lambda name: bands or layer(name))
     per_station = iso[(iso["station_id"] != "all") & (iso["minutes"] == result.threshold)]
     if len(per_station) and not compact:
