@@ -102,7 +102,7 @@ def summary_html(results: Sequence[CoverageResult], labels: Sequence[str], title
     for result, label in zip(results, labels):
         summary = result.summary()
         plain = (result.travel.mode, mode_name(result.travel.mode))
-        heading = f"{label}: " if label and label not in plain else ""
+        heading = _("{name}: ").format(name=label) if label and label not in plain else ""
         shares = " · ".join(
             f"{html_text(fmt_minutes(float(m)))}&nbsp;<b>{fmt_percent(v['share'])}</b>"
             for m, v in summary["covered"].items()
