@@ -10,6 +10,7 @@ import numpy as np
 from planner.outputs._base import geojson_dict, import_folium
 from planner.outputs._elements import FeatureDetail, TextTooltip, feature_group, geojson
 from planner.outputs._escape import html_text
+from planner.i18n import N_, _
 
 __all__ = ["add", "lorenz_svg", "BACKUP_COLOURS", "SHARE_COLOURS"]
 
@@ -33,8 +34,8 @@ def _features(frame: gpd.GeoDataFrame) -> dict:
 def _group(where: tuple[str, str], name: str):
     """A hidden layer group in the panel section ``where[0]``, named ``<where[1]>: name``."""
     section, prefix = where
-    return feature_group(f"{prefix}: {name}", show=False, section=section, label=name,
-                         main=False)
+    return feature_group(_("{name}: ").format(name=prefix) + name, show=False,
+                         section=section, label=name, main=False)
 
 
 def _dot(colour: str) -> str:
@@ -60,13 +61,13 @@ def _radius(weight: np.ndarray) -> np.ndarray:
 def _backup(folium, fmap, result, prefix: tuple[str, str]) -> str:
     demand, stations = result.demand, result.stations
     counts = demand["stations_within"].to_numpy()
-    group = _group(prefix, "backup: stations in reach")
+    group = _group(prefix, _("backup: stations in reach"))
     _points(folium, group, gpd.GeoDataFrame({
         "name": demand["name"].astype(str).to_numpy(), "stations": counts,
         "r": _radius(demand["weight"]),
         "c": [BACKUP_COLOURS[min(int(c), 3)] for c in counts],
     }, geometry=demand.geometry.to_numpy(), crs="EPSG:4326"), ["name", "stations"],
-        ["", "stations within the threshold"])
+        ["", _("stations within the threshold")])
     critical = stations[stations["critical"].to_numpy()]
     if len(critical):
         _points(folium, group, gpd.GeoDataFrame({
@@ -74,19 +75,20 @@ def _backup(folium, fmap, result, prefix: tuple[str, str]) -> str:
             "sole_weight": critical["sole_weight"].to_numpy(),
             "r": np.full(len(critical), 16.0), "c": [OVERLOADED] * len(critical),
         }, geometry=critical.geometry.to_numpy(), crs="EPSG:4326"), ["id", "sole_weight"],
-            ["critical station", "weight only it reaches"])
+            [_("critical station"), _("weight only it reaches")])
     group.add_to(fmap)
-    return ("<div><b>Backup</b></div>" + "".join(
-        f"<div>{_dot(c)}{label}</div>" for c, label in zip(
-            BACKUP_COLOURS, ("no station in reach", "1 station", "2 stations", "3 or more")))
-            + f"<div>{_dot(OVERLOADED)}critical station (large ring)</div>")
+    labels = (N_("no station in reach"), N_("1 station"), N_("2 stations"), N_("3 or more"))
+    return ("<div><b>" + html_text(_("Backup")) + "</b></div>" + "".join(
+        f"<div>{_dot(c)}{html_text(_(label))}</div>" for c, label in zip(BACKUP_COLOURS, labels))
+            + f"<div>{_dot(OVERLOADED)}" + html_text(_("critical station (large ring)"))
+            + "</div>")
 
 
 def _capacity(folium, fmap, result, prefix: tuple[str, str]) -> str:
     stations = result.stations
     load = stations["load_vs_mean"].to_numpy(dtype=float)
     over = stations["overloaded"].to_numpy(dtype=bool)
-    group = _group(prefix, "capacity: riders per seat")
+    group = _group(prefix, _("capacity: riders per seat"))
     _points(folium, group, gpd.GeoDataFrame({
         "id": stations["id"].astype(str).to_numpy(),
         "capacity": stations["capacity"].to_numpy(),
@@ -96,27 +98,30 @@ def _capacity(folium, fmap, result, prefix: tuple[str, str]) -> str:
         "c": np.where(over, OVERLOADED, LOADED),
     }, geometry=stations.geometry.to_numpy(), crs="EPSG:4326"),
         ["id", "capacity", "riders_per_seat", "load_vs_mean"],
-        ["station", "capacity (seats)", "riders per seat (E2SFCA)", "x mean load"])
+        [_("station"), _("capacity (seats)"), _("riders per seat (E2SFCA)"), _("x mean load")])
     group.add_to(fmap)
-    return (f"<div><b>Capacity</b> (circle size = load)</div><div>{_dot(OVERLOADED)}overloaded"
-            f"</div><div>{_dot(LOADED)}within capacity</div>")
+    return ("<div><b>" + html_text(_("Capacity")) + "</b> "
+            + html_text(_("(circle size = load)")) + f"</div><div>{_dot(OVERLOADED)}"
+            + html_text(_("overloaded")) + f"</div><div>{_dot(LOADED)}"
+            + html_text(_("within capacity")) + "</div>")
 
 
 def _gravity(folium, fmap, result, prefix: tuple[str, str]) -> str:
     demand = result.demand
     access = demand["gravity_access"].to_numpy(dtype=float)
-    group = _group(prefix, "gravity access")
+    group = _group(prefix, _("gravity access"))
     _points(folium, group, gpd.GeoDataFrame({
         "name": demand["name"].astype(str).to_numpy(), "access": access,
         "r": _radius(demand["weight"]),
         "c": [GRAVITY_COLOURS[int(np.searchsorted(GRAVITY_BREAKS, a, side="right"))]
               for a in access],
     }, geometry=demand.geometry.to_numpy(), crs="EPSG:4326"), ["name", "access"],
-        ["", "gravity access"])
+        ["", _("gravity access")])
     group.add_to(fmap)
-    labels = ("below 0.25", "0.25-0.5", "0.5-1", "1 or more")
-    return ("<div><b>Gravity access</b> (stations, decayed)</div>" + "".join(
-        f"<div>{_dot(c)}{t}</div>" for c, t in zip(GRAVITY_COLOURS, labels)))
+    labels = (_("below 0.25"), "0.25-0.5", "0.5-1", _("1 or more"))
+    return ("<div><b>" + html_text(_("Gravity access")) + "</b> "
+            + html_text(_("(stations, decayed)")) + "</div>" + "".join(
+                f"<div>{_dot(c)}{html_text(t)}</div>" for c, t in zip(GRAVITY_COLOURS, labels)))
 
 
 def _equity(folium, fmap, result, prefix: tuple[str, str]) -> str:
@@ -125,13 +130,14 @@ def _equity(folium, fmap, result, prefix: tuple[str, str]) -> str:
     table["covered_pct"] = (table["covered_share"] * 100).round(1)
     table["c"] = [SHARE_COLOURS[int(np.searchsorted(SHARE_BREAKS, s, side="right"))]
                   for s in table["covered_share"]]
-    group = _group(prefix, "equity: areas by covered share")
+    group = _group(prefix, _("equity: areas by covered share"))
     geojson(
         _features(table[["name", "covered_pct", "mean_min", "weight", "c", "geometry"]]),
         style_function=lambda f: {"color": "#555", "weight": 1, "fillOpacity": 0.45,
                                   "fillColor": f["properties"]["c"]},
         tooltip=FeatureDetail(["name", "covered_pct", "mean_min", "weight"],
-                              ["area", "covered (%)", "mean time (min)", "demand weight"]),
+                              [_("area"), _("covered (%)"), _("mean time (min)"),
+                               _("demand weight")]),
     ).add_to(group)
     if equity.worst_outline is not None:
         outline = geojson(
@@ -140,14 +146,16 @@ def _equity(folium, fmap, result, prefix: tuple[str, str]) -> str:
             style_function=lambda _: {"color": WORST, "weight": 3, "fill": False,
                                       "dashArray": "8 4"})
         outline.add_child(TextTooltip(
-            f"worst-served {equity.worst_weight_share:.0%} of demand weight"))
+            _("worst-served {share} of demand weight").format(
+                share=f"{equity.worst_weight_share:.0%}")))
         outline.add_to(group)
     group.add_to(fmap)
-    labels = ("under 50 % covered", "50-80 %", "80-95 %", "95 % or more")
-    return ("<div><b>Equity areas</b></div>" + "".join(
-        f"<div>{_dot(c)}{t}</div>" for c, t in zip(SHARE_COLOURS, labels))
+    labels = (_("under 50 % covered"), "50-80 %", "80-95 %", _("95 % or more"))
+    return ("<div><b>" + html_text(_("Equity areas")) + "</b></div>" + "".join(
+        f"<div>{_dot(c)}{html_text(t)}</div>" for c, t in zip(SHARE_COLOURS, labels))
             + f'<div><span style="display:inline-block;width:14px;height:10px;border:2px dashed '
-              f'{WORST};margin-right:6px"></span>worst-served places</div>')
+              f'{WORST};margin-right:6px"></span>' + html_text(_("worst-served places"))
+            + "</div>")
 
 
 def lorenz_svg(points: Sequence[Sequence[float]], *, size: int = 130) -> str:
@@ -167,8 +175,8 @@ def lorenz_svg(points: Sequence[Sequence[float]], *, size: int = 130) -> str:
         f'<line x1="{pad}" y1="{size - pad}" x2="{size - pad}" y2="{pad}" stroke="#bbb" '
         'stroke-dasharray="3 3"/>'
         f'<polyline points="{line}" fill="none" stroke="{WORST}" stroke-width="2"/>'
-        f'<text x="{pad}" y="{size - 4}">riders (by time) →</text>'
-        f'<text x="2" y="{pad - 6}">share of time</text></svg>'
+        f'<text x="{pad}" y="{size - 4}">' + html_text(_("riders (by time) →")) + "</text>"
+        f'<text x="2" y="{pad - 6}">' + html_text(_("share of time")) + "</text></svg>"
     )
 
 
@@ -177,13 +185,16 @@ def _panel(result, label: str) -> str:
     svg = ""
     equity = result.measures.summaries.get("equity")
     if equity:
-        svg = ("<div style='margin-top:2px'><b>Lorenz curve</b> of time to the nearest "
-               f"station (Gini {equity['gini']:.2f})<br>{lorenz_svg(equity['lorenz'])}</div>")
-    title = html_text(f"{label}: measures" if label else "Measures")
+        svg = ("<div style='margin-top:2px'>" + html_text(_(
+            "Lorenz curve of time to the nearest station (Gini {gini})").format(
+            gini=f"{equity['gini']:.2f}")) + f"<br>{lorenz_svg(equity['lorenz'])}</div>")
+    title = html_text(_("{label}: measures").format(label=label) if label else _("Measures"))
     sums = result.measures.summaries
-    head = [f"2+ stations {sums['backup']['covered_2plus_share']:.0%}" if "backup" in sums
+    head = [_("2+ stations {share}").format(
+                share=f"{sums['backup']['covered_2plus_share']:.0%}") if "backup" in sums
             else "", f"Gini {sums['equity']['gini']:.2f}" if "equity" in sums else "",
-            f"{sum(s['overloaded'] for s in sums['capacity']['stations'])} overloaded"
+            _("{n} overloaded").format(
+                n=sum(s["overloaded"] for s in sums["capacity"]["stations"]))
             if "capacity" in sums else ""]
     return (f"<div class='planner-measures' style='margin-top:6px'><details><summary><b>{title}"
             f"</b> {html_text(' · '.join(h for h in head if h))}</summary>"
@@ -212,6 +223,7 @@ def add(fmap, results: Sequence, labels: Sequence[str]) -> str:
             '<div id="planner-measure-legend" style="position:fixed;top:80px;left:10px;'
             'z-index:9999;background:rgba(255,255,255,.92);padding:8px 10px;border-radius:6px;'
             'font:12px sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3);max-height:45vh;'
-            'overflow-y:auto"><b>Measure layers</b> (tick them in the layer control)'
+            'overflow-y:auto"><b>' + html_text(_("Measure layers")) + "</b> "
+            + html_text(_("(tick them in the layer control)"))
             + "".join(legend.values()) + "</div>"))
     return "".join(panels)
