@@ -163,3 +163,17 @@ def test_chinese_hub_map_legend_and_panels(open_offline, tmp_path):
     overlays = page.evaluate(OVERLAYS_JS)
     assert any(t.startswith("枢纽站：") for t in overlays), overlays
     assert any(t.startswith("卫星点 #1：") for t in overlays), overlays
+
+
+def test_chinese_measure_legend(open_offline, tmp_path):
+    path = tmp_path / "measures-zh.html"
+    result = CliRunner().invoke(cli, ["-q", "coverage", "--lang", "zh", "-m", "walk",
+                                      "--measure", "all", "--map", str(path)],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    page = open_offline(path).page
+    legend = page.inner_text("#planner-measure-legend")
+    assert "指标图层" in legend and "备用覆盖" in legend and "公平性分区" in legend
+    assert re.findall(r"[A-Za-z]{2,}", legend) == [], legend
+    layers = page.text_content(".leaflet-control-layers-overlays")
+    assert "备用覆盖：可达驿站数" in layers and "公平性：各区覆盖率" in layers
