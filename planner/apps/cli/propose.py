@@ -1,0 +1,157 @@
+"""`planner propose`: where new stations should go."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from planner.apps import _services_cli
+from planner.apps._console import _print_proposal
+from planner.apps.cli._group import cli
+from planner.apps.cli._options import (
+    _default_output, _load, _progress, datum_options, map_options, network_options,
+    parse_input_crs, parse_minutes, parse_travels, travel_options)
+
+
+@cli.command()
+@network_options
+@travel_options
+@click.option("--model", type=click.Choice(["mclp", "lscp", "pmedian", "hub"]), default="mclp",
+              show_default=True,
+              help="mclp: the k sites covering the most demand; lscp: the fewest sites reaching "
+                   "--target; pmedian: k sites minimising the mean travel time; hub: one hub "
+                   "plus k satellites within --hub-minutes of it (1+N).")
+@click.option("-k", "--new-stations", "k", default=3, show_default=True, type=int,
+              help="How many new stations (mclp, pmedian).")
+@click.option("--target", default="100", show_default=True, metavar="PERCENT",
+              help="lscp: share of demand to reach, in per cent.")
+@click.option("--unreachable", type=click.Choice(["exclude", "error"]), default="exclude",
+              show_default=True,
+              help="lscp: aim at the demand some site can reach (exclude), or fail when some "
+                   "demand is out of reach (error).")
+@click.option("--candidates", "-c", type=click.Path(path_type=Path), metavar="PATH",
+              help="Candidate sites layer. Defaults to the sample's public places.")
+@click.option("--candidate-source", "sources", multiple=True,
+              type=click.Choice(["layer", "intersections", "grid", "osm:public"]),
+              help="Where candidates come from; repeatable [default: layer if there is one, "
+                   "else intersections]. osm:public: community centres, banks, post offices, "
+                   "fuel, police, convenience shops... from the network's OSM file.")
+@click.option("--spacing", default=300.0, show_default=True, metavar="M",
+              help="Spacing of intersection / grid candidates.")
+@click.option("--exclude", "exclude_path", type=click.Path(path_type=Path), metavar="PATH",
+              help="Polygons where no station may go (GeoJSON/GeoPackage).")
+@click.option("--existing", type=click.Choice(["fixed", "closable", "ignore"]), default="fixed",
+              show_default=True,
+              help="Existing stations stay (fixed), may be closed (closable: k counts all "
+                   "stations of the plan) or are ignored.")
+@click.option("--capacity", type=float, metavar="WEIGHT",
+              help="mclp: each station serves at most this much demand weight.")
+@click.option("--method", type=click.Choice(["auto", "exact", "greedy"]), default="auto",
+              show_default=True, help="Exact HiGHS model, greedy heuristic, or auto.")
+@click.option("--time-limit", default=60.0, show_default=True, metavar="S",
+              help="Solver time limit in seconds.")
+@click.option("--curve", "curve_k", default=10, show_default=True, metavar="K",
+              help="Coverage curve for 1..K added stations (0: none).")
+@click.option("--map", "map_path", type=click.Path(path_type=Path), metavar="PATH",
+              help="HTML map [default: maps/<network>-proposal.html].")
+@click.option("--report", "report_path", type=click.Path(path_type=Path), metavar="PATH",
+              help="JSON report [default: next to the map].")
+@click.option("--sites", "sites_path", type=click.Path(path_type=Path), metavar="PATH",
+              help="Proposed sites as GeoJSON (a CSV is written beside it) "
+                   "[default: next to the map].")
+@_services_cli.propose_options
+@datum_options
+@map_options
+@click.pass_context
+def propose(ctx, network_source, place, stations, demand, weight_column, modes, speeds, minutes,
+            max_snap, model, k, target, unreachable, candidates, sources, spacing, exclude_path,
+            existing, capacity, method, time_limit, curve_k, map_path, report_path, sites_path,
+            input_crs, output_crs, aggregate, demand_weights, self_contained, tiles,
+            **special) -> None:
+    """Propose where new stations should go (MCLP, LSCP or p-median on travel times).
+
+    \b
+    Examples:
+      planner propose --mode walk -k 3                  # 3 new sites, walking 15 min
+      planner propose --mode walk --model lscp --target 95
+      planner propose --mode walk --candidate-source intersections --spacing 200
+      planner propose --model pmedian -k 2 --existing closable
+      planner propose --service battery_swap --new-services rest,battery_swap -k 2
+      planner propose --model hub -k 4 --hub-minutes 10 --candidate-source osm:public
+    """
+    from planner.data import layers
+    from planner.analysis import proposals
+    from planner.outputs import maps as render
+    from planner.apps._inputs import require
+
+    say = _progress(ctx)
+    thresholds = parse_minutes(minutes if minutes != "5,10,15" else "15")
+    if len(thresholds) != 1:
+        raise click.BadParameter("propose takes one threshold, e.g. --minutes 15",
+                                 param_hint="--minutes")
+    travels = parse_travels(modes or ("ebike",), speeds, max_snap)
+    if len(travels) != 1:
+        raise click.BadParameter("propose takes one mode", param_hint="--mode")
+    try:
+        share = float(str(target).rstrip("%")) / 100.0
+    except ValueError:
+        raise click.BadParameter(f"{target!r} is not a percentage", param_hint="--target") \
+            from None
+    if not 0 < share <= 1:
+        raise click.BadParameter(f"{target} must be in (0, 100]", param_hint="--target")
+    if k < 1:
+        raise click.BadParameter(f"{k} must be at least 1", param_hint="-k/--new-stations")
+    if curve_k < 0:
+        raise click.BadParameter("must be 0 or more", param_hint="--curve")
+    say("loading the street network and layers")
+    inputs = _load(network_source, place, stations, demand, weight_column, candidates,
+                   input_crs=parse_input_crs(input_crs), aggregate=aggregate,
+                   demand_weights=demand_weights)
+    demand_layer = require(inputs.demand, "demand", "--demand")
+    if not sources:
+        sources = ("layer",) if inputs.candidates is not None else ("intersections",)
+    exclude = layers.read_areas(exclude_path) if exclude_path else None
+    if model == "hub" or special["service_name"]:
+        map_path = map_path or _default_output(inputs.network.name, "proposal", ".html")
+        _services_cli.run_special_propose(
+            inputs, demand_layer, model=model, k=k, travel=travels[0], minutes=thresholds[0],
+            sources=sources, say=say, **special, outputs=dict(
+                map_path=map_path, report_path=report_path or map_path.with_suffix(".json"),
+                sites_path=sites_path or map_path.with_name(map_path.stem + "-sites.geojson"),
+                note=("Sample district: stations are illustrative, not a real station plan."
+                      if inputs.sample is not None else None),
+                self_contained=self_contained, tiles=tiles or ("osm",)),
+            **(dict(time_limit=time_limit) if model == "hub" else dict(
+                target_share=share, existing=existing, spacing_m=spacing, exclude=exclude,
+                capacity=capacity, method=method, time_limit=time_limit, curve_k=curve_k,
+                unreachable=unreachable)))
+        return
+    candidate_layer, sources = _services_cli.resolve_candidates(inputs.network,
+                                                                inputs.candidates, sources)
+    result = proposals.propose(
+        inputs.network, inputs.stations, demand_layer, candidates=candidate_layer,
+        model=model, k=k, target_share=share, travel=travels[0], minutes=thresholds[0],
+        existing=existing, candidate_sources=sources, spacing_m=spacing, exclude=exclude,
+        capacity=capacity, method=method, time_limit=time_limit, curve_k=curve_k,
+        unreachable=unreachable, progress=lambda m: say("  " + m))
+    map_path = map_path or _default_output(inputs.network.name, "proposal", ".html")
+    report_path = report_path or map_path.with_suffix(".json")
+    sites_path = sites_path or map_path.with_name(map_path.stem + "-sites.geojson")
+    say("rendering the map")
+    note = ("Sample district: stations are illustrative, not a real station plan."
+            if inputs.sample is not None else None)
+    fmap = render.proposal_map(result, network=inputs.network, note=note,
+                               self_contained=self_contained, tiles=tiles or ("osm",))
+    sites = result.sites
+    if output_crs != "wgs84":
+        from planner.data.coords import from_wgs84
+
+        sites = from_wgs84(sites, output_crs)
+    written = render.write_bundle(
+        fmap=fmap, map_path=map_path, report=result.to_dict(), report_path=report_path,
+        frames={sites_path: sites, sites_path.with_suffix(".csv"): sites})
+    _print_proposal(result)
+    for path in written:
+        click.echo(f"wrote {path}")
+

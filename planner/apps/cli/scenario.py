@@ -1,0 +1,67 @@
+"""`planner scenario run|check`: what-if scenarios from a file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from planner.apps.cli._group import cli
+from planner.apps.cli._options import _progress, map_options
+
+
+@cli.group()
+def scenario() -> None:
+    """What-if scenarios from a TOML/YAML file, compared side by side.
+
+    See scenarios/wudaokou.toml for a commented example.
+    """
+
+
+@scenario.command("run")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--out", "-o", "out_dir", type=click.Path(path_type=Path), metavar="DIR",
+              help="Output folder [default: maps/<file name>/].")
+@click.option("--per-scenario-maps/--no-per-scenario-maps", default=True, show_default=True,
+              help="Also write one map per scenario.")
+@map_options
+@click.pass_context
+def scenario_run(ctx, file, out_dir, per_scenario_maps, self_contained, tiles) -> None:
+    """Run every scenario in FILE; print and write the comparison, maps and a JSON report.
+
+    Writes comparison.csv, comparison.md, report.json, map.html (each scenario a layer
+    group) and one <scenario>.html per scenario. Networks and matrices are cached, so
+    re-running after changing one variant takes seconds.
+    """
+    from planner.apps import scenario as scenario_stage
+    from planner.data.network import load_network
+
+    say = _progress(ctx)
+    spec = scenario_stage.load(file)
+    say(f"{len(spec.scenarios)} scenarios in {file}")
+    result = scenario_stage.run(spec, progress=lambda m: say("  " + m))
+    out_dir = out_dir or Path("maps") / Path(file).stem
+    say("writing the comparison and maps")
+    network = load_network(spec.scenarios[0].network)
+    written = scenario_stage.write_outputs(result, out_dir, network=network,
+                                           per_scenario_maps=per_scenario_maps,
+                                           self_contained=self_contained,
+                                           tiles=tiles or ("osm",))
+    table = result.comparison()
+    with_pd = table.rename(columns=lambda c: c.replace("covered_", "").replace("_%", " %"))
+    with_pd = with_pd.astype(object).where(with_pd.notna(), "n/a")  # see not_compared
+    click.secho(f"\n{result.title}", bold=True)
+    click.echo(with_pd.to_string(index=False))
+    click.echo(f"\nwrote {len(written)} files to {out_dir}")
+
+
+@scenario.command("check")
+@click.argument("file", type=click.Path(path_type=Path))
+def scenario_check(file) -> None:
+    """Validate a scenario file without running it."""
+    from planner.apps import scenario as scenario_stage
+
+    spec = scenario_stage.load(file)
+    click.echo(f"{file}: {len(spec.scenarios)} scenarios OK: "
+               + ", ".join(s.name for s in spec.scenarios))
+
