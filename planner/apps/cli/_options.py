@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import click
@@ -123,14 +122,10 @@ def map_options(func):
 
 
 def _progress(ctx: click.Context):
-    start = time.perf_counter()
-    quiet = ctx.obj.get("quiet")
+    """``say(message)`` for the command's steps (see :class:`._progress.Steps`)."""
+    from planner.apps.cli._progress import Steps
 
-    def say(message: str) -> None:
-        if not quiet:
-            click.echo(f"[{time.perf_counter() - start:6.1f}s] {message}", err=True)
-
-    return say
+    return Steps(ctx)
 
 
 def parse_minutes(text: str) -> tuple[float, ...]:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import sys
+import contextlib
+import logging
 from pathlib import Path
 
 import click
 
-from planner.apps.cli._group import cli
+from planner.apps.cli._group import cli, is_quiet, verbosity
 from planner.apps.cli._options import _progress
+from planner.apps.cli._progress import bar
 
 
 @cli.command()
@@ -36,44 +38,80 @@ def batch(ctx, file, out_dir, scheduler, workers, memory_limit, force, self_cont
     say = _progress(ctx)
     spec = batch_stage.load(file)
     out_dir = out_dir or Path("maps") / Path(file).stem
-    quiet = ctx.obj.get("quiet")
-    bar = None
+    quiet = is_quiet(ctx)
 
     def started(client) -> None:
         link = getattr(client, "dashboard_link", None)
         say(f"{len(spec.districts)} districts on {client.scheduler_info().get('address', '?')}"
             + (f"; dashboard: {link}" if link else ""))
 
-    bar_context = click.progressbar(length=len(spec.districts), label="districts",
-                                    file=sys.stderr) if not quiet else None
-    if bar_context is not None:
-        bar = bar_context.__enter__()
+    with bar(ctx, len(spec.districts), "districts") as advance, \
+            _dask_logs(out_dir, verbose=verbosity(ctx)):
+        def finished(name: str, row: dict) -> None:
+            advance()
+            if row["status"] == "failed" and not quiet:
+                click.secho(f"  {name}: FAILED: {row['error'].splitlines()[0]}", err=True,
+                            fg="red")
 
-    def finished(name: str, row: dict) -> None:
-        if bar is not None:
-            bar.update(1)
-        if row["status"] == "failed" and not quiet:
-            click.secho(f"\n  {name}: FAILED: {row['error'].splitlines()[0]}", err=True,
-                        fg="red")
-
-    try:
         result = batch_stage.run(spec, out_dir, scheduler=scheduler, n_workers=workers,
                                  memory_limit=memory_limit, force=force,
                                  self_contained=self_contained, progress=finished,
                                  on_start=started)
-    finally:
-        if bar_context is not None:
-            bar_context.__exit__(None, None, None)
     written = batch_stage.write_table(result, out_dir)
-    table = result.table()
-    shown = [c for c in ("rank", "district", "status", "mode", "stations", "covered_main_%",
-                         "gaps", "gap_weight", "median_min", "proposed_sites",
-                         "covered_after_%", "seconds") if c in table.columns]
-    click.secho(f"\n{result.title}", bold=True)
-    click.echo(table[shown].to_string(index=False))
+    click.echo("\n" + ranking_text(result))
     click.echo(f"\nwrote {', '.join(str(p) for p in written)}")
     if result.failed:
         click.secho(f"{len(result.failed)} of {len(result.rows)} districts failed; see "
                     "districts.md", fg="red", err=True)
         raise SystemExit(3)
 
+
+SHOWN = ("rank", "district", "status", "mode", "stations", "covered_main_%", "gaps",
+         "gap_weight", "median_min", "proposed_sites", "covered_after_%", "seconds")
+
+
+def ranking_text(result) -> str:
+    """The ranking as a console table within 100 columns; the full one is in districts.csv."""
+    from planner.apps import _tables
+
+    table = result.table()
+    notes = []
+    skipped = [r["district"] for r in result.rows if r["status"] == "skipped"]
+    if skipped:
+        notes.append(f"skipped (up to date, run time 0): {', '.join(skipped)}; --force re-runs")
+    if "proposed_sites" in table.columns:
+        none = table.loc[table["proposed_sites"].isna() & (table["status"] != "failed"),
+                         "district"].tolist()
+        if none:
+            notes.append(f"n/a: no proposal asked for {', '.join(none)} (analysis = "
+                         "[\"coverage\"])")
+    if result.failed:
+        notes.append("n/a: failed districts have no figures; the error is in districts.md")
+    notes.append("covered (%): share of demand weight within the district's largest threshold; "
+                 "full table in districts.csv/.md")
+    return _tables.render(table, columns=SHOWN, title=result.title, notes=notes,
+                          right=("proposed_sites", "covered_after_%"))
+
+
+@contextlib.contextmanager
+def _dask_logs(out_dir: Path, *, verbose: int):
+    """Dask's own log lines go to <out>/dask.log unless -v: the console keeps the planner's."""
+    if verbose:
+        yield
+        return
+    out_dir.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(out_dir / "dask.log", encoding="utf-8", delay=True)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    saved = []
+    for name in ("distributed", "dask"):
+        logger = logging.getLogger(name)
+        saved.append((logger, logger.handlers[:], logger.propagate))
+        logger.handlers = [handler]
+        logger.propagate = False
+    try:
+        yield
+    finally:
+        for logger, handlers, propagate in saved:
+            logger.handlers = handlers
+            logger.propagate = propagate
+        handler.close()

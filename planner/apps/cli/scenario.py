@@ -47,12 +47,28 @@ def scenario_run(ctx, file, out_dir, per_scenario_maps, self_contained, tiles) -
                                            per_scenario_maps=per_scenario_maps,
                                            self_contained=self_contained,
                                            tiles=tiles or ("osm",))
-    table = result.comparison()
-    with_pd = table.rename(columns=lambda c: c.replace("covered_", "").replace("_%", " %"))
-    with_pd = with_pd.astype(object).where(with_pd.notna(), "n/a")  # see not_compared
-    click.secho(f"\n{result.title}", bold=True)
-    click.echo(with_pd.to_string(index=False))
+    click.echo("\n" + comparison_text(result.title, result.comparison()))
     click.echo(f"\nwrote {len(written)} files to {out_dir}")
+
+
+def comparison_text(title: str, table) -> str:
+    """The comparison as a console table: one column per scenario, "n/a" explained below."""
+    from planner.apps import _tables
+
+    notes = [f"n/a / not compared, {row.scenario}: {row.not_compared}"
+             for row in table.itertuples() if getattr(row, "not_compared", "")]
+    if "change_vs_baseline_pp" in table.columns:
+        base = table.iloc[0]
+        notes.insert(0, f"changes are against the baseline {base['scenario']!r} at its "
+                        f"{base['threshold_min']:g}-minute promise; full table in "
+                        "comparison.csv/.md")
+    services = {c: f"{c[:-2].replace('_', ' ')} service (%)" for c in table.columns
+                if c.endswith("_%") and not c.startswith("covered_")}
+    return _tables.render_transposed(table.rename(columns=services), key="scenario",
+                                     title=title, notes=notes,
+                                     rows=[services.get(c, c) for c in table.columns
+                                           if c != "not_compared"],
+                                     per_block=4)
 
 
 @scenario.command("check")
