@@ -357,7 +357,8 @@ def propose(
     else:
         fixed_stations = stations
     limit_min = threshold if model != "pmedian" else (pmedian_limit_min or 2 * threshold)
-    say(f"building the {len(pool)} candidates x {len(demand)} demand travel-time matrix")
+    say(f"building the travel-time matrix: {len(pool)} candidate sites x {len(demand)} demand "
+        "places")
     matrices = build_matrices(study, pool, demand, fixed_stations, limit_s=limit_min * 60,
                               settings=settings)
     on = matrices.candidate_on_network
@@ -366,6 +367,9 @@ def propose(
         raise LayerError(f"none of the {len(pool)} candidate sites is within "
                          f"{travel.max_snap_m:g} m of a street usable {travel.spec.label}")
     pool_on = pool[on].reset_index(drop=True)
+    if dropped:
+        say(f"{len(pool_on)} of {len(pool)} candidate sites are on the network ({dropped} more "
+            f"than {travel.max_snap_m:g} m from a usable street)")
     cover = matrices.candidates[np.flatnonzero(on)]
     fixed = matrices.stations
     if fixed.shape[0]:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
 
 from planner.apps import _services_cli
+from planner.apps._console import plural, print_coverage, print_what_if
 from planner.apps.cli._group import cli
 from planner.apps.cli._options import (
     _datum_point, _default_output, _load, _progress, datum_options, map_options,
@@ -63,57 +68,145 @@ def coverage(ctx, network_source, place, stations, demand, weight_column, modes,
       planner coverage --demand osm:all --export csv --output-crs gcj02
       planner coverage -n city.osm.pbf -s s.csv -d orders.csv --aggregate h3:9
     """
-    from planner.analysis import coverage as coverage_stage
-    from planner.analysis import measures
-    from planner.data import layers
-    from planner.outputs import exports as export_stage
     from planner.analysis.options import CoverageOptions
+    from planner.apps._inputs import require
+    from planner.data import layers
     from planner.engine.study import Study
-    from planner.outputs import maps as render
 
     say = _progress(ctx)
     options = CoverageOptions(minutes=parse_minutes(minutes), per_station=per_station)
     travels = parse_travels(modes, speeds, max_snap)
+    wanted, areas, formats = _analysis_options(measure_items, areas_path, exports)
+    crs = parse_input_crs(input_crs)
+    what_if = WhatIf.parse(add, close, move, crs["stations"])
+    say("loading the street network and layers")
+    inputs = _load(network_source, place, stations, demand, weight_column, input_crs=crs,
+                   aggregate=aggregate, demand_weights=demand_weights)
+    station_layer = require(inputs.stations, "stations", "--stations")
+    demand_layer = require(inputs.demand, "demand", "--demand")
+    study = Study(inputs.network, stations=station_layer, demand=demand_layer)
+    baselines = []
+    if what_if:
+        say(f"what-if: {what_if.describe()}")
+        baselines = _baselines(study, travels, options, say)
+        station_layer = layers.edit_stations(station_layer, add=what_if.added,
+                                             close=what_if.closed, move=what_if.moved)
+        study = study.replace(stations=station_layer)
+    results = _analyse(study, travels, options, wanted, areas, say)
+    by_service = _services_cli.coverage_services(inputs.network, station_layer, demand_layer,
+                                                 travels, options.minutes, say=say,
+                                                 **service_opts)
+    map_path = map_path or _default_output(inputs.network.name,
+                                           "coverage" + what_if.suffix(), ".html")
+    written = _write(results, inputs, by_service, what_if, baselines, map_path=map_path,
+                     report_path=report_path or map_path.with_suffix(".json"),
+                     formats=formats, output_crs=output_crs, self_contained=self_contained,
+                     tiles=tiles, say=say)
+    print_coverage(results)
+    if what_if:
+        print_what_if(what_if.describe(), baselines, results)
+    _services_cli.print_services(by_service)
+    for path in written:
+        click.echo(f"wrote {path}")
+
+
+@dataclass(frozen=True)
+class WhatIf:
+    """The --add/--close/--move edits of one coverage run (points in WGS-84)."""
+
+    added: tuple[tuple[float, float], ...] = ()
+    closed: tuple[str, ...] = ()
+    moved: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+
+    @classmethod
+    def parse(cls, add, close, move, crs: str | None) -> "WhatIf":
+        additions = tuple(_datum_point(parse_lonlat(a, "--add"), crs) for a in add)
+        moves = {}
+        for item in move:
+            station_id, sep, where = item.partition("=")
+            if not sep or not station_id.strip():
+                raise click.BadParameter(f"{item!r} is not ID=LON,LAT", param_hint="--move")
+            moves[station_id.strip()] = _datum_point(parse_lonlat(where, "--move"), crs)
+        return cls(added=additions, closed=tuple(str(c) for c in close), moved=moves)
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.closed or self.moved)
+
+    def describe(self) -> str:
+        """E.g. ``S2 closed; 1 station added at 116.31500,40.00500``."""
+        parts = []
+        if self.closed:
+            parts.append(f"{', '.join(self.closed)} closed")
+        if self.moved:
+            parts.append("; ".join(f"{sid} moved to {lon:.5f},{lat:.5f}"
+                                   for sid, (lon, lat) in self.moved.items()))
+        if self.added:
+            where = "; ".join(f"{lon:.5f},{lat:.5f}" for lon, lat in self.added)
+            parts.append(f"{plural(len(self.added), 'station')} added at {where}")
+        return "; ".join(parts)
+
+    def suffix(self) -> str:
+        """A file-name part for what-if outputs (the baseline's files are not replaced)."""
+        if not self:
+            return ""
+        parts = [f"close-{'-'.join(self.closed)}" if self.closed else "",
+                 f"move-{'-'.join(self.moved)}" if self.moved else "",
+                 f"add-{len(self.added)}" if self.added else ""]
+        slug = re.sub(r"[^\w\-]+", "-", "-".join(p for p in parts if p), flags=re.UNICODE)
+        return "-whatif-" + slug.strip("-")[:48].strip("-")
+
+    def to_dict(self) -> dict:
+        return {"added": [list(p) for p in self.added], "closed": list(self.closed),
+                "moved": {k: list(v) for k, v in self.moved.items()}}
+
+
+def _analysis_options(measure_items, areas_path, exports):
+    from planner.analysis import measures
+    from planner.outputs import exports as export_stage
+
     try:
         wanted = measures.MeasureOptions.parse(measure_items)
     except InputError as exc:
         raise click.BadParameter(str(exc), param_hint="--measure") from None
     areas = measures.read_areas(areas_path) if areas_path else None
-    crs = parse_input_crs(input_crs)
     try:
         formats = export_stage.parse_formats(exports)
     except InputError as exc:
         raise click.BadParameter(str(exc).removeprefix("--export "), param_hint="--export") \
             from None
-    additions = [_datum_point(parse_lonlat(a, "--add"), crs["stations"]) for a in add]
-    moves = {}
-    for item in move:
-        station_id, sep, where = item.partition("=")
-        if not sep or not station_id.strip():
-            raise click.BadParameter(f"{item!r} is not ID=LON,LAT", param_hint="--move")
-        moves[station_id.strip()] = _datum_point(parse_lonlat(where, "--move"), crs["stations"])
-    say("loading the street network and layers")
-    from planner.apps._inputs import require
+    return wanted, areas, formats
 
-    inputs = _load(network_source, place, stations, demand, weight_column, input_crs=crs,
-                   aggregate=aggregate, demand_weights=demand_weights)
-    station_layer = require(inputs.stations, "stations", "--stations")
-    demand_layer = require(inputs.demand, "demand", "--demand")
-    if additions or close or moves:
-        station_layer = layers.edit_stations(station_layer, add=additions, close=close,
-                                             move=moves)
-    study = Study(inputs.network, stations=station_layer, demand=demand_layer)
+
+def _analyse(study, travels, options, wanted, areas, say) -> list:
+    from planner.analysis import coverage as coverage_stage
+    from planner.analysis import measures
+
     results = []
     for travel in travels:
         say(f"analysing {travel.label}")
-        results.append(coverage_stage.analyze(
-            study.replace(travel=travel), options=options, progress=lambda m: say("  " + m)))
-        results[-1] = measures.apply(results[-1], wanted, areas=areas)
-    by_service = _services_cli.coverage_services(inputs.network, station_layer, demand_layer,
-                                                 travels, options.minutes, say=say,
-                                                 **service_opts)
-    map_path = map_path or _default_output(inputs.network.name, "coverage", ".html")
-    report_path = report_path or map_path.with_suffix(".json")
+        result = coverage_stage.analyze(study.replace(travel=travel), options=options,
+                                        progress=lambda m: say("  " + m))
+        results.append(measures.apply(result, wanted, areas=areas))
+    return results
+
+
+def _baselines(study, travels, options, say) -> list:
+    """Coverage with the stations as they are, to compare a what-if with (no outlines)."""
+    from planner.analysis import coverage as coverage_stage
+
+    quick = dataclasses.replace(options, isochrones=False, per_station=False)
+    out = []
+    for travel in travels:
+        say(f"baseline (no what-if edits), {travel.label}")
+        out.append(coverage_stage.analyze(study.replace(travel=travel), options=quick))
+    return out
+
+
+def _write(results, inputs, by_service, what_if, baselines, *, map_path, report_path,
+           formats, output_crs, self_contained, tiles, say) -> list:
+    from planner.outputs import exports as export_stage
+    from planner.outputs import maps as render
+
     say("rendering the map")
     note = None
     if inputs.sample is not None:
@@ -124,53 +217,15 @@ def coverage(ctx, network_source, place, stations, demand, weight_column, modes,
         from planner.outputs import service_layers
 
         service_layers.add(fmap, by_service)
-    written = render.write_coverage_outputs(
+    what_if_report = what_if.to_dict()
+    if baselines:
+        what_if_report["baseline_covered_share"] = {
+            b.travel.label: round(b.covered_share(), 4) for b in baselines}
+    return render.write_coverage_outputs(
         results, fmap, map_path=map_path, report_path=report_path,
-        extra={"network": inputs.network.summary(),
-               "what_if": {"added": additions, "closed": list(close),
-                           "moved": {k: list(v) for k, v in moves.items()}},
+        extra={"network": inputs.network.summary(), "what_if": what_if_report,
                **({"services": [r.to_dict() for r in by_service]} if by_service else {})},
         writers=export_stage.coverage_writers(
             results, formats, base=map_path.with_suffix(""),
             output_crs=None if output_crs == "wgs84" else output_crs),
     )
-    _print_coverage(results)
-    _services_cli.print_services(by_service)
-    for path in written:
-        click.echo(f"wrote {path}")
-
-
-def _print_coverage(results) -> None:
-    for result in results:
-        summary = result.summary()
-        click.secho(f"\n{summary['network']}: {len(result.stations)} stations, "
-                    f"{summary['demand_places']} demand places, {result.travel.label}",
-                    bold=True)
-        for minutes, row in summary["covered"].items():
-            click.echo(f"  within {minutes:>3} min: {row['share'] * 100:5.1f}% of demand weight "
-                       f"({row['places']}/{summary['demand_places']} places)")
-        times = summary["minutes_to_nearest"]
-        click.echo(f"  time to nearest station: median {times['median']} min, "
-                   f"p90 {times['p90']} min, max {times['max']} min"
-                   + (f", {times['unreachable_places']} cannot reach any"
-                      if times["unreachable_places"] else ""))
-        click.echo(f"  gaps beyond {result.threshold:g} min: {summary['gaps']} area(s), "
-                   f"demand weight {summary['gap_weight']:g}")
-        for gap in result.gaps.head(3).itertuples():
-            click.echo(f"    {gap.gap_id}: {gap.places} places, weight {gap.weight:g}, "
-                       f"around {gap.anchor_name} ({gap.anchor_lon:.5f},{gap.anchor_lat:.5f})")
-        worst = [w for w in summary["worst_served"][:3]]
-        if worst:
-            click.echo("  worst served: " + "; ".join(
-                f"{w['name']} ({'cannot reach' if w['minutes'] is None else str(w['minutes']) + ' min'})"
-                for w in worst))
-        for line in (result.measures.lines() if result.measures is not None else []):
-            click.echo("  " + line)
-        for cause, row in summary["unreachable"]["causes"].items():
-            if row["places"]:
-                click.echo(f"  cannot reach a station: {row['places']} place(s), weight "
-                           f"{row['weight']:g} ({row['share']:.1%}), {row['meaning']}")
-        off = result.stations.loc[~result.stations["on_network"], "id"].tolist()
-        if off:
-            click.secho(f"  stations off the network (not used): {', '.join(off)}", fg="yellow")
-

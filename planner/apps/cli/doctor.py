@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from planner.apps._console import _echo
 from planner.apps.cli._group import cli
 from planner.apps.cli._options import network_options
 
@@ -31,7 +32,7 @@ def doctor(network_source, place, stations, demand, weight_column, candidates, m
                      max_snap_m=max_snap)
     colours = {"info": None, "warning": "yellow", "error": "red"}
     for finding in findings:
-        click.secho(str(finding), fg=colours[finding.level])
+        _echo(str(finding), fg=colours[finding.level])
     errors = sum(f.level == "error" for f in findings)
     warnings_ = sum(f.level == "warning" for f in findings)
     click.echo(f"\n{errors} error(s), {warnings_} warning(s)")

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from planner.apps import _services_cli
-from planner.apps._console import _print_proposal
+from planner.apps._console import _echo, _print_proposal, fewer_sites_reason
 from planner.apps.cli._group import cli
 from planner.apps.cli._options import (
     _default_output, _load, _progress, datum_options, map_options, network_options,
@@ -152,6 +152,9 @@ def propose(ctx, network_source, place, stations, demand, weight_column, modes, 
         fmap=fmap, map_path=map_path, report=result.to_dict(), report_path=report_path,
         frames={sites_path: sites, sites_path.with_suffix(".csv"): sites})
     _print_proposal(result)
+    reason = fewer_sites_reason(result, k)
+    if reason:
+        _echo(f"  {reason}")
     for path in written:
         click.echo(f"wrote {path}")
 
