@@ -59,7 +59,9 @@ def batch(ctx, file, out_dir, scheduler, workers, memory_limit, force, self_cont
                                  on_start=started)
     written = batch_stage.write_table(result, out_dir)
     click.echo("\n" + ranking_text(result))
-    click.echo(f"\nwrote {', '.join(str(p) for p in written)}")
+    click.echo("")
+    for path in written:
+        click.echo(f"wrote {path}")
     if result.failed:
         click.secho(f"{len(result.failed)} of {len(result.rows)} districts failed; see "
                     "districts.md", fg="red", err=True)
