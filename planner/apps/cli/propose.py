@@ -82,28 +82,11 @@ def propose(ctx, network_source, place, stations, demand, weight_column, modes, 
     """
     from planner.data import layers
     from planner.analysis import proposals
-    from planner.outputs import maps as render
     from planner.apps._inputs import require
 
     say = _progress(ctx)
-    thresholds = parse_minutes(minutes if minutes != "5,10,15" else "15")
-    if len(thresholds) != 1:
-        raise click.BadParameter("propose takes one threshold, e.g. --minutes 15",
-                                 param_hint="--minutes")
-    travels = parse_travels(modes or ("ebike",), speeds, max_snap)
-    if len(travels) != 1:
-        raise click.BadParameter("propose takes one mode", param_hint="--mode")
-    try:
-        share = float(str(target).rstrip("%")) / 100.0
-    except ValueError:
-        raise click.BadParameter(f"{target!r} is not a percentage", param_hint="--target") \
-            from None
-    if not 0 < share <= 1:
-        raise click.BadParameter(f"{target} must be in (0, 100]", param_hint="--target")
-    if k < 1:
-        raise click.BadParameter(f"{k} must be at least 1", param_hint="-k/--new-stations")
-    if curve_k < 0:
-        raise click.BadParameter("must be 0 or more", param_hint="--curve")
+    thresholds, travels, share = _check_args(minutes, modes, speeds, max_snap, target, k,
+                                             curve_k)
     say("loading the street network and layers")
     inputs = _load(network_source, place, stations, demand, weight_column, candidates,
                    input_crs=parse_input_crs(input_crs), aggregate=aggregate,
@@ -136,8 +119,45 @@ def propose(ctx, network_source, place, stations, demand, weight_column, modes, 
         capacity=capacity, method=method, time_limit=time_limit, curve_k=curve_k,
         unreachable=unreachable, progress=lambda m: say("  " + m))
     map_path = map_path or _default_output(inputs.network.name, "proposal", ".html")
-    report_path = report_path or map_path.with_suffix(".json")
-    sites_path = sites_path or map_path.with_name(map_path.stem + "-sites.geojson")
+    written = _write(result, inputs, map_path=map_path,
+                     report_path=report_path or map_path.with_suffix(".json"),
+                     sites_path=sites_path or map_path.with_name(map_path.stem + "-sites.geojson"),
+                     output_crs=output_crs, self_contained=self_contained, tiles=tiles, say=say)
+    _print_proposal(result)
+    reason = fewer_sites_reason(result, k)
+    if reason:
+        _echo(f"  {reason}")
+    for path in written:
+        click.echo(f"wrote {path}")
+
+
+def _check_args(minutes, modes, speeds, max_snap, target, k, curve_k):
+    """(thresholds, travels, target share) from the options, or a BadParameter."""
+    thresholds = parse_minutes(minutes if minutes != "5,10,15" else "15")
+    if len(thresholds) != 1:
+        raise click.BadParameter("propose takes one threshold, e.g. --minutes 15",
+                                 param_hint="--minutes")
+    travels = parse_travels(modes or ("ebike",), speeds, max_snap)
+    if len(travels) != 1:
+        raise click.BadParameter("propose takes one mode", param_hint="--mode")
+    try:
+        share = float(str(target).rstrip("%")) / 100.0
+    except ValueError:
+        raise click.BadParameter(f"{target!r} is not a percentage", param_hint="--target") \
+            from None
+    if not 0 < share <= 1:
+        raise click.BadParameter(f"{target} must be in (0, 100]", param_hint="--target")
+    if k < 1:
+        raise click.BadParameter(f"{k} must be at least 1", param_hint="-k/--new-stations")
+    if curve_k < 0:
+        raise click.BadParameter("must be 0 or more", param_hint="--curve")
+    return thresholds, travels, share
+
+
+def _write(result, inputs, *, map_path, report_path, sites_path, output_crs, self_contained,
+           tiles, say) -> list:
+    from planner.outputs import maps as render
+
     say("rendering the map")
     note = ("Sample district: stations are illustrative, not a real station plan."
             if inputs.sample is not None else None)
@@ -151,10 +171,4 @@ def propose(ctx, network_source, place, stations, demand, weight_column, modes, 
     written = render.write_bundle(
         fmap=fmap, map_path=map_path, report=result.to_dict(), report_path=report_path,
         frames={sites_path: sites, sites_path.with_suffix(".csv"): sites})
-    _print_proposal(result)
-    reason = fewer_sites_reason(result, k)
-    if reason:
-        _echo(f"  {reason}")
-    for path in written:
-        click.echo(f"wrote {path}")
-
+    return written
