@@ -25,3 +25,15 @@ def write(out: Path, name: str, rows: list[dict], **extra) -> dict:
         writer.writeheader()
         writer.writerows(rows)
     return info
+
+
+def data_dir() -> Path:
+    """The benchmark extracts: $PLANNER_BENCH_DATA, else shared/data/osm/bench above the repo."""
+    if os.environ.get("PLANNER_BENCH_DATA"):
+        return Path(os.environ["PLANNER_BENCH_DATA"])
+    here = Path(__file__).resolve().parent
+    for parent in here.parents:
+        candidate = parent / "shared" / "data" / "osm" / "bench"
+        if candidate.is_dir():
+            return candidate
+    return here.parent.parent / "shared" / "data" / "osm" / "bench"

@@ -8,7 +8,8 @@ Steps (Heidelberg extract from ../shared/data/osm/bench unless --pbf is given):
   1 network build from .osm.pbf (first build, cached reload) vs osmnx's XML reader
   2 15-minute coverage from 50 stations vs networkx ego_graph per station and networkx
     multi-source Dijkstra (same covered node set asserted)
-  3 isochrone polygons, 50 stations x 3 thresholds (auto: raster) vs our exact vector buffer
+  3 isochrone polygons, 50 stations x 3 thresholds (auto) vs our exact vector buffer, for
+    e-bike and for walk
   4 candidate x demand matrix, 2,000 x 50,000, 15 min e-bike vs networkx per candidate
     (entries asserted equal on a sample of candidates)
   6 scale curve on generated street-like grids of 10k, 100k, 1M nodes
@@ -21,17 +22,17 @@ from __future__ import annotations
 import argparse
 import json
 import resource
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+import _proc
 import _results  # bench/_results.py (the script's own folder is on sys.path)
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_PBF = HERE.parent.parent / "shared" / "data" / "osm" / "bench" / "heidelberg.osm.pbf"
+DEFAULT_PBF = _results.data_dir() / "heidelberg.osm.pbf"
 
 
 def peak_mb() -> float:
@@ -145,7 +146,7 @@ def _prepare(args, stations_n: int):
     from planner.settings import Travel
 
     net = load(str(args.pbf), args.nodes)
-    street = net.graph(Travel("ebike"))
+    street = net.graph(Travel(getattr(args, "mode", None) or "ebike"))
     stations, nodes = node_points(street, stations_n, seed=1)
     return net, street, stations, nodes, layers, traveltime
 
@@ -194,7 +195,7 @@ def step_isochrones(args) -> dict:
     ids = [f"S{i}" for i in range(len(stations))]
     frame, ours_s = timed(isochrones.station_isochrones, graph, graph.door("stations"), ids,
                           [5, 10, 15])
-    row = {"step": "3 isochrones", "size": f"{len(stations)} stations x 3",
+    row = {"step": f"3 isochrones {street.travel.mode}", "size": f"{len(stations)} stations x 3",
            "ours_s": round(ours_s, 2), "polygons": len(frame)}
     sample = min(3, len(stations))
     vector, vector_s = timed(isochrones.station_isochrones, graph, graph.door("stations")[:sample],
@@ -278,20 +279,21 @@ def run_child(args) -> None:
 def spawn(step: str, args, **overrides) -> dict:
     command = [sys.executable, __file__, "--child", "--step", step, "--pbf", str(args.pbf),
                "--minutes", str(args.minutes)]
-    options = {"stations": args.stations, "iso_stations": args.iso_stations,
+    options = {"stations": args.stations, "iso_stations": args.iso_stations, "mode": None,
                "candidates": args.candidates, "demand": args.demand, **overrides}
     for key, value in options.items():
         if value is not None:
             command += [f"--{key.replace('_', '-')}", str(value)]
     if args.quick:
         command.append("--quick")
-    done = subprocess.run(command, capture_output=True, text=True)
-    for line in done.stdout.splitlines():
-        if line.startswith("RESULT "):
-            row = json.loads(line[7:])
-            print(row, flush=True)
-            return row
-    raise RuntimeError(f"{step} failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
+    done = _proc.run(command)
+    row = done.result()
+    if row is None:
+        raise RuntimeError(f"{step} failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
+    row["peak_mb"] = round(done.peak_mb)  # the child's own peak (os.wait4, see _proc.py)
+    row["load"] = _proc.load()
+    print(row, flush=True)
+    return row
 
 
 def main() -> None:
@@ -305,6 +307,7 @@ def main() -> None:
     parser.add_argument("--candidates", type=int)
     parser.add_argument("--demand", type=int)
     parser.add_argument("--nodes", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--mode", help=argparse.SUPPRESS)
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--step", choices=sorted(STEPS), help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, default=HERE / "results")
@@ -320,7 +323,7 @@ def main() -> None:
     args.candidates = args.candidates or (300 if quick else 2000)
     args.demand = args.demand or (10_000 if quick else 50_000)
     rows = [spawn("build", args), spawn("coverage", args), spawn("isochrones", args),
-            spawn("matrix", args)]
+            spawn("isochrones", args, mode="walk"), spawn("matrix", args)]
     sizes = (10_000, 100_000) if quick else (10_000, 100_000, 1_000_000)
     for nodes in sizes:
         for step, extra in (("coverage", {"stations": 200}),

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
+import math
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,13 +17,16 @@ import numpy as np
 import pandas as pd
 import shapely
 from scipy import sparse
-from scipy.spatial import cKDTree
 
 from planner import _io
 from planner import _validate
 from planner.analysis import coverage
+from planner.analysis._sites import describe_sites, gain_text, plan_stations
+from planner.analysis.candidates import (SOURCES, CandidateOptions, candidate_sites,
+                                         grid_sites, intersection_sites)
 from planner.data import layers
 from planner import optimize
+from planner.optimize import LSCP, MCLP, PMedian, SolverOptions
 from planner.engine import traveltime
 from planner.engine.study import Study, as_study
 from planner.errors import InputError, LayerError
@@ -31,6 +36,12 @@ from planner.settings import Settings, Travel
 __all__ = [
     "ProposalResult",
     "propose",
+    "CandidateOptions",
+    "MCLP",
+    "LSCP",
+    "PMedian",
+    "SolverOptions",
+    "gain_text",
     "candidate_sites",
     "intersection_sites",
     "grid_sites",
@@ -43,95 +54,7 @@ log = logging.getLogger(__name__)
 
 MODELS = ("mclp", "lscp", "pmedian")
 EXISTING = ("fixed", "closable", "ignore")
-SOURCES = ("layer", "intersections", "grid")
 MATRIX_CACHE_VERSION = 2  # 2: whole graph kept, push arcs in the key
-
-
-# --------------------------------------------------------------------------- candidates
-
-
-def intersection_sites(street: StreetGraph, *, spacing_m: float = 300.0) -> gpd.GeoDataFrame:
-    """Street intersections (3+ streets meet) thinned to about one per ``spacing_m`` square."""
-    degree = np.bincount(np.concatenate([street.seg_u, street.seg_v]),
-                         minlength=street.n_nodes)
-    nodes = np.flatnonzero(degree >= 3)
-    if nodes.size == 0:
-        nodes = np.arange(street.n_nodes)
-    cells = np.column_stack([np.floor(street.node_x[nodes] / spacing_m),
-                             np.floor(street.node_y[nodes] / spacing_m)]).astype(np.int64)
-    order = np.lexsort((-degree[nodes], cells[:, 1], cells[:, 0]))
-    cells, nodes = cells[order], nodes[order]
-    first = np.ones(nodes.size, dtype=bool)
-    first[1:] = (cells[1:] != cells[:-1]).any(axis=1)
-    nodes = nodes[first]
-    names = []
-    network = street.network
-    seg_of_node: dict[int, list[int]] = {}
-    wanted = set(nodes.tolist())
-    for seg, (a, b) in enumerate(zip(street.seg_u.tolist(), street.seg_v.tolist())):
-        for node in (a, b):
-            if node in wanted:
-                seg_of_node.setdefault(node, []).append(seg)
-    for node in nodes.tolist():
-        streets = sorted({network.street_name(int(street.seg_index[s]))
-                          for s in seg_of_node.get(node, [])} - {""})
-        names.append(" / ".join(streets[:2]) if streets else "street corner")
-    return _sites(street, street.node_x[nodes], street.node_y[nodes], "X", names,
-                  "intersections", kind="street intersection")
-
-
-def grid_sites(street: StreetGraph, *, spacing_m: float = 300.0) -> gpd.GeoDataFrame:
-    """A regular grid of points over the network's extent (snapping drops those off-street)."""
-    xs = np.arange(street.node_x.min(), street.node_x.max() + spacing_m / 2, spacing_m)
-    ys = np.arange(street.node_y.min(), street.node_y.max() + spacing_m / 2, spacing_m)
-    gx, gy = np.meshgrid(xs, ys)
-    gx, gy = gx.ravel(), gy.ravel()
-    return _sites(street, gx, gy, "G", [f"grid point {i + 1}" for i in range(gx.size)], "grid",
-                  kind="grid point")
-
-
-def _sites(street, x, y, prefix, names, source, *, kind) -> gpd.GeoDataFrame:
-    geometry = gpd.GeoSeries(shapely.points(x, y), crs=street.crs).to_crs("EPSG:4326")
-    return gpd.GeoDataFrame({
-        "id": [f"{prefix}{i + 1}" for i in range(len(names))], "name": names,
-        "weight": 1.0, "kind": kind, "source": source,
-    }, geometry=geometry.to_numpy(), crs="EPSG:4326")
-
-
-def candidate_sites(
-    street: StreetGraph,
-    *,
-    layer: gpd.GeoDataFrame | None = None,
-    sources: Sequence[str] = ("layer",),
-    spacing_m: float = 300.0,
-    exclude: gpd.GeoDataFrame | None = None,
-) -> gpd.GeoDataFrame:
-    """Candidate sites from a layer, thinned intersections and/or a grid, minus excluded areas."""
-    unknown = set(sources) - set(SOURCES)
-    if unknown or not sources:
-        raise InputError(f"candidate sources {sorted(unknown) or '(none)'}: choose from "
-                         f"{', '.join(SOURCES)}")
-    if not spacing_m > 0:
-        raise InputError(f"spacing {spacing_m} m must be positive")
-    parts = []
-    if "layer" in sources:
-        if layer is None:
-            raise LayerError("candidate source 'layer' needs a candidates layer "
-                             "(--candidates PATH); or use --candidate-source intersections")
-        parts.append(layer.assign(source="layer"))
-    if "intersections" in sources:
-        parts.append(intersection_sites(street, spacing_m=spacing_m))
-    if "grid" in sources:
-        parts.append(grid_sites(street, spacing_m=spacing_m))
-    sites = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs="EPSG:4326")
-    if len(parts) > 1:
-        sites["id"] = sites["source"].str[0].str.upper() + "-" + sites["id"].astype(str)
-    if exclude is not None and len(exclude):
-        inside = sites.geometry.intersects(exclude.geometry.union_all())
-        sites = sites[~inside.to_numpy()].reset_index(drop=True)
-        if sites.empty:
-            raise LayerError("every candidate site lies inside the excluded areas")
-    return sites
 
 
 # --------------------------------------------------------------------------- matrices
@@ -270,6 +193,7 @@ class ProposalResult:
                 self.before.covered_share(), 4),
             "covered_share_after": None if self.after is None else round(
                 self.after.covered_share(), 4),
+            "headline": self.solution.headline(),
             "solver": solution,
             **self.details,
         }
@@ -286,30 +210,51 @@ class ProposalResult:
         }
 
 
+_MODEL_KEYS = ("k", "target_share", "unreachable", "capacity", "pmedian_limit_min")
+_CANDIDATE_KEYS = ("candidate_sources", "spacing_m", "exclude")
+_SOLVER_KEYS = ("method", "time_limit", "gap")
+
+
+def _options(model, candidates, solver, legacy: dict):
+    """Model, candidate and solver options from the option objects or the older keywords."""
+    unknown = set(legacy) - set(_MODEL_KEYS + _CANDIDATE_KEYS + _SOLVER_KEYS)
+    if unknown:
+        raise TypeError(f"propose() got unexpected keyword(s) {', '.join(sorted(unknown))}")
+    given = {k: legacy[k] for k in _MODEL_KEYS if legacy.get(k) is not None}
+    if not isinstance(model, str) and given:
+        raise InputError(f"give {', '.join(given)} inside the model object, e.g. MCLP(k=3)")
+    if isinstance(model, str) and model not in MODELS:
+        raise InputError(f"unknown model {model!r}; choose one of {', '.join(MODELS)}")
+    spec = optimize.model_options(model, **given)
+    cand_given = {k: legacy[k] for k in _CANDIDATE_KEYS if legacy.get(k) is not None}
+    if isinstance(candidates, CandidateOptions):
+        if cand_given:
+            raise InputError(f"give {', '.join(cand_given)} inside CandidateOptions(...)")
+        cands = candidates
+    else:
+        renamed = {"sources": cand_given.pop("candidate_sources", ("layer",)), **cand_given}
+        cands = CandidateOptions(layer=candidates, **renamed)
+    solver = SolverOptions.coerce(solver, method=legacy.get("method"),
+                                  time_limit=legacy.get("time_limit"), gap=legacy.get("gap"))
+    return spec, cands, solver
+
+
 def propose(
     network: Study | Network | StreetGraph,
     stations: gpd.GeoDataFrame | None = None,
     demand: gpd.GeoDataFrame | None = None,
     *,
-    candidates: gpd.GeoDataFrame | None = None,
-    model: str = "mclp",
-    k: int = 3,
-    target_share: float = 1.0,
+    candidates: gpd.GeoDataFrame | CandidateOptions | None = None,
+    model: str | MCLP | LSCP | PMedian = "mclp",
+    solver: SolverOptions | None = None,
     travel: Travel | None = None,
     minutes: float = 15.0,
     existing: str = "fixed",
-    candidate_sources: Sequence[str] = ("layer",),
-    spacing_m: float = 300.0,
-    exclude: gpd.GeoDataFrame | None = None,
-    capacity: float | None = None,
-    method: str = "auto",
-    time_limit: float = 60.0,
     curve_k: int = 10,
-    unreachable: str = "exclude",
-    pmedian_limit_min: float | None = None,
     with_coverage: bool = True,
     settings: Settings | None = None,
     progress: Callable[[str], None] | None = None,
+    **legacy,
 ) -> ProposalResult:
     """Propose new station sites on a network.
 
@@ -320,150 +265,165 @@ def propose(
         given here replace its own), a :class:`~planner.data.network.Network` (``travel``
         picks the mode) or a street graph already built for one mode (then ``travel`` is
         ignored).
+    candidates
+        A candidates layer, or :class:`CandidateOptions` (layer, sources, spacing, excluded
+        areas).
     model
-        ``mclp`` (the ``k`` sites covering the most demand within ``minutes``), ``lscp`` (the
-        fewest sites reaching ``target_share``) or ``pmedian`` (``k`` sites minimising the
-        mean travel time).
+        ``MCLP(k=3)`` (the ``k`` sites covering the most demand within ``minutes``),
+        ``LSCP(target_share=0.95)`` (the fewest sites reaching the share) or ``PMedian(k=3)``
+        (``k`` sites minimising the mean travel time); or the model's name.
+    solver
+        :class:`SolverOptions` (method, time limit, gap tolerance, seed).
     existing
         ``fixed`` (existing stations stay and their coverage counts), ``closable`` (they join
         the candidates; ``k`` then counts every station of the plan) or ``ignore``.
-    candidate_sources
-        ``layer`` (the candidates layer: public places), ``intersections`` (thinned to
-        ``spacing_m``), ``grid``.
+    **legacy
+        The older keywords still work and are converted: ``k``, ``target_share``,
+        ``unreachable``, ``capacity``, ``pmedian_limit_min`` (model), ``candidate_sources``,
+        ``spacing_m``, ``exclude`` (candidates), ``method``, ``time_limit``, ``gap`` (solver).
     """
     say = progress or (lambda message: None)
-    if model not in MODELS:
-        raise InputError(f"unknown model {model!r}; choose one of {', '.join(MODELS)}")
+    study = as_study(network, stations=stations, demand=demand, travel=travel)
+    street, travel = study.street, study.travel
+    stations, demand = study.stations, study.layer("demand")
+    if candidates is None:
+        candidates = study.candidates
+    elif isinstance(candidates, CandidateOptions) and candidates.layer is None:
+        candidates = dataclasses.replace(candidates, layer=study.candidates)
+    spec, cands, solver = _options(model, candidates, solver, legacy)
+    model = spec.name
     if existing not in EXISTING:
         raise InputError(f"existing={existing!r}: choose one of {', '.join(EXISTING)}")
     threshold = _validate.minutes([minutes], name="minutes")[0]
-    study = as_study(network, stations=stations, demand=demand, candidates=candidates,
-                     travel=travel)
-    street, travel = study.street, study.travel
-    stations, demand, candidates = study.stations, study.layer("demand"), study.candidates
     layers.check_area(demand, street, role="demand")
     if stations is not None and len(stations) and existing != "ignore":
         layers.check_area(stations, street, role="stations")
     if existing == "ignore":
         stations = None
-    pool = candidate_sites(street, layer=candidates, sources=candidate_sources,
-                           spacing_m=spacing_m, exclude=exclude)
-    if candidates is not None and "layer" in candidate_sources:
-        layers.check_area(pool[pool["source"] == "layer"], street, role="candidates")
-    if existing == "closable" and stations is not None:
-        pool = gpd.GeoDataFrame(pd.concat(
-            [stations.assign(source="existing"), pool], ignore_index=True), crs="EPSG:4326")
-        fixed_stations = None
-    else:
-        fixed_stations = stations
-    limit_min = threshold if model != "pmedian" else (pmedian_limit_min or 2 * threshold)
+    pool, fixed_stations = _pool(street, cands, stations, existing)
+    limit_min = threshold if model != "pmedian" else (spec.limit_min or math.inf)
     say(f"building the travel-time matrix: {len(pool)} candidate sites x {len(demand)} demand "
         "places")
     matrices = build_matrices(study, pool, demand, fixed_stations, limit_s=limit_min * 60,
                               settings=settings)
     on = matrices.candidate_on_network
-    dropped = int((~on).sum())
     if not on.any():
         raise LayerError(f"none of the {len(pool)} candidate sites is within "
                          f"{travel.max_snap_m:g} m of a street usable {travel.spec.label}")
     pool_on = pool[on].reset_index(drop=True)
-    if dropped:
-        say(f"{len(pool_on)} of {len(pool)} candidate sites are on the network ({dropped} more "
-            f"than {travel.max_snap_m:g} m from a usable street)")
-    cover = matrices.candidates[np.flatnonzero(on)]
+    if not on.all():
+        say(f"{len(pool_on)} of {len(pool)} candidate sites are on the network "
+            f"({int((~on).sum())} more than {travel.max_snap_m:g} m from a usable street)")
     fixed = matrices.stations
     if fixed.shape[0]:
         fixed = fixed[np.flatnonzero(matrices.station_on_network)]
     # MCLP/LSCP read the pattern (within the threshold); the p-median the seconds
-    problem = optimize.Problem.from_matrix(cover, demand["weight"].to_numpy(float), fixed=fixed)
-    say(f"solving the {model.upper()} model ({method})")
-    if model == "mclp":
-        solution = optimize.mclp(problem, k, method=method, time_limit=time_limit,
-                                 capacity=capacity)
-    elif model == "lscp":
-        solution = optimize.lscp(problem, target_share=target_share, unreachable=unreachable,
-                                 method=method, time_limit=time_limit)
-    else:
-        solution = optimize.pmedian(problem, k, penalty_s=limit_min * 60, method=method,
-                                    time_limit=time_limit)
-    curve: list[dict] = []
-    if curve_k and model != "pmedian":
-        curve = optimize.coverage_curve(problem, curve_k)
-        for point in curve:
-            if "site" in point:
-                point["site"] = str(pool_on["id"].iloc[point["site"]])
-    sites = _describe_sites(street, pool_on, demand, problem, solution,
-                            matrices.candidate_segment[on], threshold)
-    before = after = None
-    if with_coverage:
-        say("checking coverage before and after")
-        base = stations if existing == "fixed" else None
-        if base is not None and len(base):
-            before = coverage.analyze(study.replace(stations=base), minutes=[threshold],
-                                      per_station_isochrones=False)
-        plan = _plan_stations(base, sites)
-        if plan is not None:
-            after = coverage.analyze(study.replace(stations=plan), minutes=[threshold],
-                                     per_station_isochrones=False)
-    details = {"candidates_off_network": dropped, "matrix_cached": matrices.cached,
-               "matrix_nnz": int(cover.nnz)}
-    if existing == "closable" and stations is not None:
-        kept = [s for s in sites["id"] if s in set(stations["id"].astype(str))]
-        details["existing_kept"] = kept
-        details["existing_closed"] = sorted(set(stations["id"].astype(str)) - set(kept))
+    problem = optimize.Problem.from_matrix(matrices.candidates[np.flatnonzero(on)],
+                                           demand["weight"].to_numpy(float), fixed=fixed)
+    say(f"solving the {model.upper()} model ({solver.method})")
+    solution = _solve(problem, spec, solver)
+    curve = _curve(problem, pool_on, curve_k) if curve_k and model != "pmedian" else []
+    sites = describe_sites(street, pool_on, demand, problem, solution,
+                           matrices.candidate_segment[on], threshold)
+    before, after = _before_after(study, stations, sites, existing, threshold,
+                                  with_coverage, say)
+    details = _details(problem, solution, spec, pool, pool_on, stations, sites, existing,
+                       matrices, limit_min)
     return ProposalResult(model=model, travel=travel, minutes=threshold, existing=existing,
                           solution=solution, sites=sites, candidates=pool_on, curve=tuple(curve),
                           before=before, after=after, details=details)
 
 
-def _plan_stations(base, sites) -> gpd.GeoDataFrame | None:
-    """The stations of the plan: the fixed ones (if any) plus the proposed sites."""
-    if base is None or not len(base):
-        if sites.empty:
-            return None
-        return layers.points_from_lonlat(list(zip(sites.geometry.x, sites.geometry.y)),
-                                         ids=sites["id"].astype(str), names=sites["name"],
-                                         role="proposal")
-    existing_ids = set(base["id"].astype(str))
-    fresh = [{"id": r.id, "name": r.name, "kind": "proposed", "lon": r.geometry.x,
-              "lat": r.geometry.y} for r in sites.itertuples() if r.id not in existing_ids]
-    return layers.edit_stations(base, add=fresh) if fresh else base
+def _pool(street, cands: CandidateOptions, stations, existing):
+    """The candidate pool (existing stations join it when closable) and the fixed stations."""
+    pool = candidate_sites(street, layer=cands.layer, sources=cands.sources,
+                           spacing_m=cands.spacing_m, exclude=cands.exclude)
+    if cands.layer is not None and "layer" in cands.sources:
+        layers.check_area(pool[pool["source"] == "layer"], street, role="candidates")
+    if existing == "closable" and stations is not None:
+        pool = gpd.GeoDataFrame(pd.concat(
+            [stations.assign(source="existing"), pool], ignore_index=True), crs="EPSG:4326")
+        return pool, None
+    return pool, stations
 
 
-def _describe_sites(street, pool, demand, problem, solution, segments, threshold):
-    selected = list(solution.selected)
-    rows = pool.iloc[selected].reset_index(drop=True).copy()
-    gains = list(solution.gains) + [0.0] * (len(selected) - len(solution.gains))
-    covered = problem.fixed_mask().copy()
-    newly = []
-    for j in selected:
-        row = problem.cover[j]
-        reach = row.indices[row.data <= threshold * 60 + 1e-9]
-        fresh = reach[~covered[reach]]
-        newly.append(fresh)
-        covered[reach] = True
-    demand_ids = demand["id"].astype(str).to_numpy()
-    rows.insert(0, "rank", np.arange(1, len(selected) + 1))
-    rows["gain_weight"] = np.round(gains[:len(selected)], 3)
-    rows["newly_covered_places"] = [int(n.size) for n in newly]
-    rows["newly_covered_weight"] = [round(float(problem.weights[n].sum()), 3) for n in newly]
-    rows["newly_covered_ids"] = [",".join(demand_ids[n][:50]) for n in newly]
-    rows["street"] = [street.network.street_name(int(street.seg_index[segments[j]]))
-                      if segments[j] >= 0 else "" for j in selected]
-    rows["nearest_place"] = _nearest_names(rows, demand, street.crs)
-    rows["threshold_min"] = threshold
-    columns = ["rank", "id", "name", "source", "kind", "gain_weight", "newly_covered_places",
-               "newly_covered_weight", "street", "nearest_place", "threshold_min",
-               "newly_covered_ids"]
-    return gpd.GeoDataFrame(rows[columns], geometry=rows.geometry.to_numpy(), crs="EPSG:4326")
+def _solve(problem, spec, solver) -> optimize.Solution:
+    if spec.name == "mclp":
+        return optimize.mclp(problem, spec.k, capacity=spec.capacity, solver=solver)
+    if spec.name == "lscp":
+        return optimize.lscp(problem, target_share=spec.target_share,
+                             unreachable=spec.unreachable, solver=solver)
+    penalty = None if spec.penalty_min is None else spec.penalty_min * 60
+    return optimize.pmedian(problem, spec.k, penalty_s=penalty, solver=solver)
 
 
-def _nearest_names(sites, demand, crs, radius_m: float = 200.0) -> list[str]:
-    named = demand[demand["name"].astype(str) != demand["id"].astype(str)]
-    named = named[~named["name"].astype(str).str.contains(r"building|\(no name\)", regex=True)]
-    if named.empty or sites.empty:
-        return [""] * len(sites)
-    tree = cKDTree(layers.projected_xy(named, crs))
-    dist, index = tree.query(layers.projected_xy(sites, crs), k=1)
-    names = named["name"].astype(str).to_numpy()
-    return [f"{names[i]} ({d:.0f} m)" if d <= radius_m else "" for d, i in zip(dist, index)]
+def _curve(problem, pool_on, curve_k) -> list[dict]:
+    """The greedy coverage curve (each point says ``method: greedy``), with site ids."""
+    curve = optimize.coverage_curve(problem, curve_k)
+    for point in curve:
+        if "site" in point:
+            point["site"] = str(pool_on["id"].iloc[point["site"]])
+    return curve
+
+
+def _before_after(study, stations, sites, existing, threshold, with_coverage, say):
+    if not with_coverage:
+        return None, None
+    say("checking coverage before and after")
+    base = stations if existing == "fixed" else None
+    before = after = None
+    if base is not None and len(base):
+        before = coverage.analyze(study.replace(stations=base), minutes=[threshold],
+                                  per_station_isochrones=False)
+    plan = plan_stations(base, sites)
+    if plan is not None:
+        after = coverage.analyze(study.replace(stations=plan), minutes=[threshold],
+                                 per_station_isochrones=False)
+    return before, after
+
+
+def _details(problem, solution, spec, pool, pool_on, stations, sites, existing, matrices,
+             limit_min) -> dict:
+    reaching = np.diff(problem.cover.tocsr().indptr) > 0
+    details = {"candidates_off_network": int((~matrices.candidate_on_network).sum()),
+               "candidates_reaching_no_place": int((~reaching).sum()),
+               "curve_method": "greedy", "matrix_limit_min": _finite(limit_min),
+               "matrix_cached": matrices.cached, "matrix_nnz": int(problem.cover.nnz)}
+    wanted = getattr(spec, "k", None)
+    if wanted is not None and len(sites) < wanted:
+        reason = solution.details.get("fewer_sites_reason") or "no other candidate adds anything"
+        if details["candidates_off_network"] or details["candidates_reaching_no_place"]:
+            reason += (f" (of the candidates, {details['candidates_off_network']} are off "
+                       f"the network and {details['candidates_reaching_no_place']} reach no "
+                       "place)")
+        details["fewer_sites_reason"] = reason
+    if existing == "closable" and stations is not None:
+        ids = stations["id"].astype(str)
+        kept = [s for s in sites["id"] if s in set(ids)]
+        closed = [s for s in ids if s not in set(kept)]
+        names = dict(zip(ids, stations["name"].astype(str)))
+        details["existing_kept"] = kept
+        details["existing_closed"] = closed
+        details["existing_closed_names"] = [names[s] for s in closed]
+        if spec.name == "pmedian":
+            details.update(_existing_minutes(problem, pool_on))
+    return details
+
+
+def _existing_minutes(problem, pool_on) -> dict:
+    """Mean time and unreachable weight with every existing station open (closable plans)."""
+    rows = np.flatnonzero(pool_on["source"].to_numpy() == "existing")
+    best = np.full(problem.n_demand, np.inf)
+    if rows.size:
+        coo = problem.cover[rows].tocoo()
+        np.minimum.at(best, coo.col, coo.data)
+    ok = np.isfinite(best)
+    w = problem.weights
+    return {"mean_min_existing": (float((w[ok] * best[ok]).sum() / w[ok].sum() / 60)
+                                  if ok.any() else None),
+            "unreachable_weight_existing": float(w[~ok].sum()),
+            "unreachable_share_existing": float(w[~ok].sum() / w.sum())}
+
+
+def _finite(value: float):
+    return None if not math.isfinite(value) else float(value)

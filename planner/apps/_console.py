@@ -6,13 +6,16 @@ import click
 
 
 def _print_proposal(result) -> None:
+    from planner.analysis.proposals import gain_text
+
     summary = result.summary()
     solver = summary["solver"]
     _echo(f"\n{result.model.upper()}, {result.travel.label}, "
                 f"{result.minutes:g} min, existing stations {result.existing}", bold=True)
-    gap = "" if solver["gap"] is None else f", gap {solver['gap']:.2%}"
-    _echo(f"  solver: {solver['method']} ({solver['status']}{gap}) in {solver['seconds']:.2f} s;"
-               f" {plural(summary['candidates'], 'candidate site')} on the network")
+    _echo(f"  {summary['headline']}")
+    off = summary.get("candidates_off_network", 0)
+    _echo(f"  {summary['candidates']} candidates on the network"
+               + (f", {off} off the network (left out)" if off else ""))
     if summary["covered_share_before"] is not None:
         _echo(f"  covered within {result.minutes:g} min: "
                    f"{summary['covered_share_before'] * 100:.1f}% -> "
@@ -21,21 +24,40 @@ def _print_proposal(result) -> None:
         _echo(f"  covered within {result.minutes:g} min with the plan: "
                    f"{summary['covered_share_after'] * 100:.1f}% of demand weight")
     if result.model == "pmedian":
-        _echo(f"  mean travel time: {solver['mean_seconds_before'] / 60:.1f} -> "
-                   f"{solver['mean_seconds'] / 60:.1f} min")
+        _print_pmedian(summary, solver)
     if result.model == "lscp" and solver.get("unreachable_places"):
-        _echo(f"  {solver['unreachable_places']} demand place(s) (weight "
+        _echo(f"  {plural(solver['unreachable_places'], 'demand place')} (weight "
                    f"{solver['unreachable_weight']:g}) cannot be reached by any site: excluded")
-    if result.sites.empty:
-        _echo("  no new site is needed (or none adds coverage)")
+    if summary.get("existing_closed"):
+        _echo("  closed: " + ", ".join(
+            f"{i} {n}" for i, n in zip(summary["existing_closed"],
+                                       summary["existing_closed_names"])))
+    if summary.get("fewer_sites_reason"):
+        _echo(f"  {plural(len(result.sites), 'site')}: {summary['fewer_sites_reason']}")
+    elif result.sites.empty:
+        _echo("  no new site is needed")
     for row in result.sites.itertuples():
         where = ", ".join(x for x in (row.street, row.nearest_place) if x)
-        _echo(f"  #{row.rank} {row.id} {row.name}: +{row.gain_weight:g} weight, "
-                   f"{plural(row.newly_covered_places, 'place')} newly in reach"
+        _echo(f"  #{row.rank} {row.id} {row.name}: {gain_text(row)}"
                    + (f" ({where})" if where else ""))
     if result.curve:
-        _echo("  curve: " + ", ".join(f"{p['k']}:{p['covered_share'] * 100:.0f}%"
-                                           for p in result.curve))
+        _echo("  greedy curve (each k adds the best next site; a lower bound on the best "
+                   "k sites): " + ", ".join(f"{p['k']}:{p['covered_share'] * 100:.0f}%"
+                                            for p in result.curve))
+
+
+def _print_pmedian(summary, solver) -> None:
+    def minutes(value):
+        return "-" if value is None else f"{value:.2f} min"
+
+    before, share = solver["mean_min_before"], solver["unreachable_share_before"]
+    if "mean_min_existing" in summary:  # closable: before = every existing station open
+        before, share = summary["mean_min_existing"], summary["unreachable_share_existing"]
+    _echo(f"  mean travel time over the demand reached: {minutes(before)} -> "
+               f"{minutes(solver['mean_min'])}")
+    _echo(f"  demand no open station reaches: {share * 100:.1f}%"
+               f" -> {solver['unreachable_share'] * 100:.1f}% of the weight "
+               f"({solver['unreachable_weight']:g}; not in the mean)")
 
 
 def _echo(text: str, **style) -> None:
@@ -112,24 +134,3 @@ def print_what_if(description: str, baselines, results) -> None:
                    f"{before.covered_share() * 100:.1f}% -> {after.covered_share() * 100:.1f}% "
                    f"of demand weight; {plural(lost, 'place')} lose service, "
                    f"{plural(gained, 'place')} gain it")
-
-
-def fewer_sites_reason(result, k: int) -> str | None:
-    """Why a proposal has fewer than the ``k`` sites asked for (None if it has ``k``)."""
-    found = len(result.sites)
-    if result.model not in ("mclp", "pmedian") or found >= k:
-        return None
-    summary = result.summary()
-    asked = f"asked for {plural(k, 'site')}, proposing {found}"
-    if summary["candidates"] < k:
-        return (f"{asked}: only {plural(summary['candidates'], 'candidate site')} "
-                f"{'is' if summary['candidates'] == 1 else 'are'} on the network "
-                f"({summary.get('candidates_off_network', 0)} too far from a street)")
-    if result.model == "pmedian":
-        return f"{asked}: another site would not shorten any trip"
-    after = summary["covered_share_after"]
-    if after is not None and after >= 1:
-        return f"{asked}: {found} already cover every demand place within {result.minutes:g} min"
-    uncovered = "" if after is None else f" ({(1 - after) * 100:.1f}% of the weight)"
-    return (f"{asked}: another site would add nothing; the demand still uncovered{uncovered} "
-            f"is beyond {result.minutes:g} min of every candidate site")

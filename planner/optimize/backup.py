@@ -11,7 +11,7 @@ from scipy.optimize import LinearConstraint
 from planner import _validate
 from planner.errors import InfeasibleError, SolverError
 from planner.optimize import _cover_milp
-from planner.optimize.models import Problem, Solution
+from planner.optimize.problem import Problem, Solution
 
 __all__ = ["backup_cover"]
 
@@ -26,7 +26,7 @@ def backup_cover(problem: Problem, p: int, *, min_covered_share: float | None = 
     ReVelle 1986, with the fixed stations counted). Exact with HiGHS; under a time limit the
     answer carries HiGHS's proven bound.
 
-    Returns a :class:`~planner.optimize.models.Solution` whose ``objective`` is the weight
+    Returns a :class:`~planner.optimize.problem.Solution` whose ``objective`` is the weight
     covered twice (fixed stations included) and whose ``details`` hold the single-coverage
     target and the shares.
     """

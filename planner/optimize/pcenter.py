@@ -10,7 +10,7 @@ from scipy import sparse
 from planner import _validate
 from planner.errors import InfeasibleError, SolverError
 from planner.optimize import _cover_milp
-from planner.optimize.models import Problem, Solution
+from planner.optimize.problem import Problem, Solution
 
 __all__ = ["pcenter"]
 

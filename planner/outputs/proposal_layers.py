@@ -30,10 +30,9 @@ def proposal_map(result, *, network: Network | None = None, self_contained: bool
     if not results:
         raise ValueError("the proposal has no coverage to draw (with_coverage=False)")
     solver = result.solution
-    gap = "" if solver.gap is None else f", gap {solver.gap:.2%}"
-    text = (f"<div style='margin-top:6px'><b>Proposal</b>: {html_text(result.model.upper())} "
-            f"({html_text(solver.method)}, {html_text(solver.status)}{gap}): "
-            f"{len(result.sites)} new site(s) from {len(result.candidates)} candidates</div>")
+    text = (f"<div style='margin-top:6px'><b>Proposal</b>: {html_text(solver.headline())}: "
+            f"{len(result.sites)} new site(s) from {len(result.candidates)} candidates"
+            + (" (curve: greedy, a lower bound)" if result.curve else "") + "</div>")
     fmap = coverage_layers(results, network=network, labels=labels,
                            self_contained=self_contained,
                            title=f"Proposed stations: {results[0].network}", note=note,
@@ -45,6 +44,8 @@ def proposal_map(result, *, network: Network | None = None, self_contained: bool
 
 def _add_sites(fmap, sites) -> None:
     """One dashed badge ``P<rank>`` per proposed site, with its popup and tooltip."""
+    from planner.analysis.proposals import gain_text
+
     folium = import_folium()
     group = feature_group("Proposed stations", show=True)
     for row in sites.itertuples():
@@ -52,8 +53,7 @@ def _add_sites(fmap, sites) -> None:
         popup = (
             f"<b>#{rank} {html_text(row.name)}</b> ({html_text(row.id)})<br>"
             f"{html_text(row.source)}: {html_text(row.kind)}<br>"
-            f"adds {row.gain_weight:g} demand weight ({row.newly_covered_places} places newly "
-            f"within {row.threshold_min:g} min)<br>"
+            f"{html_text(gain_text(row))}<br>"
             f"street: {html_text(str(row.street) or '-')}<br>"
             f"near: {html_text(str(row.nearest_place) or '-')}"
         )

@@ -83,27 +83,59 @@ def test_lscp_exact_equals_brute_force(data, share):
     assert greedy.bound <= smallest
 
 
-@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(data=instances(max_candidates=6, max_demand=10), p=st.integers(1, 4))
-def test_pmedian_exact_equals_brute_force(data, p):
+def brute_pmedian(cover, fixed, weights, chosen, penalty):
+    """True times for places the plan reaches; ``penalty`` for places only other sites reach;
+    places no site reaches are left out. Returns objective, mean_min, unreachable weight."""
+    rows = [cover[j] for j in chosen] + list(fixed)
+    any_site = (~np.isnan(cover)).any(axis=0)
+    if len(fixed):
+        any_site |= (~np.isnan(fixed)).any(axis=0)
+    best = np.full(len(weights), np.inf)
+    for row in rows:
+        best = np.fmin(best, np.where(np.isnan(row), np.inf, row))
+    reached = np.isfinite(best)
+    objective = float((weights * np.where(reached, best, penalty))[any_site].sum())
+    mean = (float((weights[reached] * best[reached]).sum() / weights[reached].sum() / 60)
+            if reached.any() else None)
+    return objective, mean, float(weights[~reached].sum())
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=instances(max_candidates=6, max_demand=10), p=st.integers(1, 4),
+       method=st.sampled_from(["exact", "greedy", "auto"]))
+def test_pmedian_equals_brute_force_and_reports_true_minutes(data, p, method):
     cover, fixed, weights = data
-    penalty = 1000.0
+    penalty = 1000.0  # above every time (< 900 s): true times always count in full
     problem = optimize.Problem.from_matrix(to_sparse(cover), weights, fixed=to_sparse(fixed))
-
-    def cost(chosen):
-        rows = [cover[j] for j in chosen] + list(fixed)
-        best = np.full(len(weights), penalty)
-        for row in rows:
-            best = np.fmin(best, np.where(np.isnan(row), penalty, row))
-        return float((weights * best).sum())
-
     n_c = cover.shape[0]
-    best = min(cost(c) for c in itertools.combinations(range(n_c), min(p, n_c)))
-    exact = optimize.pmedian(problem, p, penalty_s=penalty, method="exact")
-    greedy = optimize.pmedian(problem, p, penalty_s=penalty, method="greedy")
-    assert exact.objective == pytest.approx(best)
-    assert cost(exact.selected) == pytest.approx(best)
-    assert greedy.objective >= exact.objective - 1e-9
+    best = min(brute_pmedian(cover, fixed, weights, c, penalty)[0]
+               for c in itertools.combinations(range(n_c), min(p, n_c)))
+    solution = optimize.pmedian(problem, p, penalty_s=penalty, method=method)
+    objective, mean, unreachable = brute_pmedian(cover, fixed, weights, solution.selected, penalty)
+    assert solution.objective == pytest.approx(objective)
+    assert solution.bound <= best + 1e-6  # a true lower bound, whatever the method
+    assert solution.objective >= best - 1e-6
+    if method != "greedy":
+        assert solution.objective == pytest.approx(best)
+    if solution.gap <= 1e-9:
+        assert solution.objective == pytest.approx(best) and solution.status == "optimal"
+    details = solution.details
+    assert details["mean_min"] == (None if mean is None else pytest.approx(mean))
+    assert details["unreachable_weight"] == pytest.approx(unreachable)
+    assert details["unreachable_share"] == pytest.approx(unreachable / weights.sum())
+    assert solution.covered_share is None and "gain_weight" not in str(solution.to_dict())
+    assert sum(solution.gains) * 60 == pytest.approx(
+        brute_pmedian(cover, fixed, weights, (), penalty)[0] - objective)
+
+
+def test_pmedian_minimises_true_time_beyond_any_threshold():
+    # place 1 is 40 min from site 0 and 25 min from site 1: a cap at 2 x 15 min would tie them
+    times = np.array([[60.0, 2400.0], [60.0, 1500.0]])
+    problem = optimize.Problem.from_matrix(sparse.csr_matrix(times), np.ones(2))
+    solution = optimize.pmedian(problem, 1, method="exact")
+    assert solution.selected == (1,)
+    assert solution.details["mean_min"] == pytest.approx((1 + 25) / 2)
+    assert solution.details["unreachable_weight"] == 0
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -198,3 +230,18 @@ def test_bad_p_and_method():
         optimize.mclp(problem, 0)
     with pytest.raises(InputError, match="method"):
         optimize.mclp(problem, 1, method="magic")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=instances(max_candidates=8, max_demand=16), p=st.integers(1, 4))
+def test_mclp_swap_search_ends_at_a_swap_local_optimum(data, p):
+    cover, fixed, weights = data
+    problem = optimize.Problem.from_matrix(to_sparse(cover), weights, fixed=to_sparse(fixed))
+    solution = optimize.mclp(problem, p, method="greedy")
+    chosen = list(solution.selected)
+    value = brute_covered(cover, fixed, weights, chosen)
+    assert solution.objective == pytest.approx(value)
+    for out in range(len(chosen)):
+        for new in set(range(cover.shape[0])) - set(chosen):
+            trial = chosen[:out] + [new] + chosen[out + 1:]
+            assert brute_covered(cover, fixed, weights, trial) <= value + 1e-9

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from planner.apps._console import _echo
+from planner.apps._console import _echo, plural
 from planner.apps.cli._group import cli
 from planner.apps.cli._options import network_options
 
@@ -35,7 +35,7 @@ def doctor(network_source, place, stations, demand, weight_column, candidates, m
         _echo(str(finding), fg=colours[finding.level])
     errors = sum(f.level == "error" for f in findings)
     warnings_ = sum(f.level == "warning" for f in findings)
-    click.echo(f"\n{errors} error(s), {warnings_} warning(s)")
+    click.echo(f"\n{plural(errors, 'error')}, {plural(warnings_, 'warning')}")
     if errors:
         raise SystemExit(2)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from planner.apps import _services_cli
-from planner.apps._console import _echo, _print_proposal, fewer_sites_reason
+from planner.apps._console import _print_proposal
 from planner.apps.cli._group import cli
 from planner.apps.cli._options import (
     _default_output, _load, _progress, datum_options, map_options, network_options,
@@ -51,6 +51,8 @@ from planner.apps.cli._options import (
               show_default=True, help="Exact HiGHS model, greedy heuristic, or auto.")
 @click.option("--time-limit", default=60.0, show_default=True, metavar="S",
               help="Solver time limit in seconds.")
+@click.option("--gap", default="0%", show_default=True, metavar="PERCENT",
+              help="Stop the exact solver once proven within this gap, e.g. 0.1%.")
 @click.option("--curve", "curve_k", default=10, show_default=True, metavar="K",
               help="Coverage curve for 1..K added stations (0: none).")
 @click.option("--map", "map_path", type=click.Path(path_type=Path), metavar="PATH",
@@ -66,8 +68,8 @@ from planner.apps.cli._options import (
 @click.pass_context
 def propose(ctx, network_source, place, stations, demand, weight_column, modes, speeds, minutes,
             max_snap, model, k, target, unreachable, candidates, sources, spacing, exclude_path,
-            existing, capacity, method, time_limit, curve_k, map_path, report_path, sites_path,
-            input_crs, output_crs, aggregate, demand_weights, self_contained, tiles,
+            existing, capacity, method, time_limit, gap, curve_k, map_path, report_path,
+            sites_path, input_crs, output_crs, aggregate, demand_weights, self_contained, tiles,
             **special) -> None:
     """Propose where new stations should go (MCLP, LSCP or p-median on travel times).
 
@@ -85,8 +87,8 @@ def propose(ctx, network_source, place, stations, demand, weight_column, modes, 
     from planner.apps._inputs import require
 
     say = _progress(ctx)
-    thresholds, travels, share = _check_args(minutes, modes, speeds, max_snap, target, k,
-                                             curve_k)
+    thresholds, travels, share, gap = _check_args(minutes, modes, speeds, max_snap, target,
+                                                  k, curve_k, gap)
     say("loading the street network and layers")
     inputs = _load(network_source, place, stations, demand, weight_column, candidates,
                    input_crs=parse_input_crs(input_crs), aggregate=aggregate,
@@ -116,7 +118,7 @@ def propose(ctx, network_source, place, stations, demand, weight_column, modes, 
         inputs.network, inputs.stations, demand_layer, candidates=candidate_layer,
         model=model, k=k, target_share=share, travel=travels[0], minutes=thresholds[0],
         existing=existing, candidate_sources=sources, spacing_m=spacing, exclude=exclude,
-        capacity=capacity, method=method, time_limit=time_limit, curve_k=curve_k,
+        capacity=capacity, method=method, time_limit=time_limit, gap=gap, curve_k=curve_k,
         unreachable=unreachable, progress=lambda m: say("  " + m))
     map_path = map_path or _default_output(inputs.network.name, "proposal", ".html")
     written = _write(result, inputs, map_path=map_path,
@@ -124,15 +126,12 @@ def propose(ctx, network_source, place, stations, demand, weight_column, modes, 
                      sites_path=sites_path or map_path.with_name(map_path.stem + "-sites.geojson"),
                      output_crs=output_crs, self_contained=self_contained, tiles=tiles, say=say)
     _print_proposal(result)
-    reason = fewer_sites_reason(result, k)
-    if reason:
-        _echo(f"  {reason}")
     for path in written:
         click.echo(f"wrote {path}")
 
 
-def _check_args(minutes, modes, speeds, max_snap, target, k, curve_k):
-    """(thresholds, travels, target share) from the options, or a BadParameter."""
+def _check_args(minutes, modes, speeds, max_snap, target, k, curve_k, gap):
+    """(thresholds, travels, target share, gap) from the options, or a BadParameter."""
     thresholds = parse_minutes(minutes if minutes != "5,10,15" else "15")
     if len(thresholds) != 1:
         raise click.BadParameter("propose takes one threshold, e.g. --minutes 15",
@@ -151,7 +150,14 @@ def _check_args(minutes, modes, speeds, max_snap, target, k, curve_k):
         raise click.BadParameter(f"{k} must be at least 1", param_hint="-k/--new-stations")
     if curve_k < 0:
         raise click.BadParameter("must be 0 or more", param_hint="--curve")
-    return thresholds, travels, share
+    from planner.errors import InputError
+    from planner.optimize import parse_gap
+
+    try:
+        gap = parse_gap(gap)
+    except InputError as exc:
+        raise click.BadParameter(str(exc), param_hint="--gap") from None
+    return thresholds, travels, share, gap
 
 
 def _write(result, inputs, *, map_path, report_path, sites_path, output_crs, self_contained,
