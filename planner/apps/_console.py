@@ -75,7 +75,10 @@ def _echo(text: str, **style) -> None:
         lines.append(textwrap.fill(line, width=width() - wide, subsequent_indent=indent,
                                    break_long_words=True, break_on_hyphens=False)
                      if cell_len(line) > width() else line)
-    click.secho("\n".join(lines), **style)
+    if style:
+        click.secho("\n".join(lines), **style)
+    else:
+        click.echo("\n".join(lines))
 
 
 def plural(count: int, word: str, many: str | None = None) -> str:

@@ -44,6 +44,8 @@ def batch(ctx, file, out_dir, scheduler, workers, memory_limit, force, self_cont
         link = getattr(client, "dashboard_link", None)
         say(f"{len(spec.districts)} districts on {client.scheduler_info().get('address', '?')}"
             + (f"; dashboard: {link}" if link else ""))
+        if not verbosity(ctx):
+            say(f"Dask's own log: {out_dir / 'dask.log'} (-v shows it here)")
 
     with bar(ctx, len(spec.districts), "districts") as advance, \
             _dask_logs(out_dir, verbose=verbosity(ctx)):
