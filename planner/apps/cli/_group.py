@@ -59,7 +59,7 @@ class _PlannerGroup(click.Group):
         except PlannerError as exc:
             if ctx.obj and ctx.obj.get("debug"):
                 raise
-            click.secho(f"Error: {exc}", err=True, fg="red")
+            click.secho(f"Error: {exc}", err=True, fg="red")  # one line: easy to grep
             ctx.exit(1 if isinstance(exc, SolverError) else 2)
 
 
