@@ -11,6 +11,7 @@ __all__ = [
     "SolverError",
     "InfeasibleError",
     "ScenarioError",
+    "OutputError",
 ]
 
 
@@ -47,3 +48,7 @@ class InfeasibleError(SolverError, ValueError):
 
 class ScenarioError(InputError):
     """A scenario file is malformed or refers to things that do not exist."""
+
+
+class OutputError(InputError):
+    """An output path cannot be written safely (an input, a directory, a special file...)."""

@@ -30,6 +30,9 @@ class Settings:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "cache_dir", Path(self.cache_dir).expanduser())
+        if self.cache_dir.exists() and not self.cache_dir.is_dir():
+            raise InputError(f"cache folder {self.cache_dir} is a file, not a folder; set "
+                             "PLANNER_CACHE_DIR to a folder")
         level = str(self.log_level).upper()
         if level not in logging.getLevelNamesMapping():
             raise InputError(

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from planner import _validate
 from planner.data.network import StreetGraph
 from planner.errors import InputError, LayerError
 
@@ -46,8 +47,9 @@ class CandidateOptions:
             raise InputError(f"candidate sources {sorted(unknown) or '(none)'}: choose from "
                              f"{', '.join(SOURCES)}")
         object.__setattr__(self, "sources", sources)
-        if not float(self.spacing_m) > 0:
-            raise InputError(f"spacing {self.spacing_m} m must be positive")
+        object.__setattr__(self, "spacing_m", _validate.number_in(
+            self.spacing_m, name="spacing_m", unit="metres", minimum=20, maximum=5000,
+            open_minimum=False))
 
     @classmethod
     def default_for(cls, layer: gpd.GeoDataFrame | None, **changes) -> "CandidateOptions":

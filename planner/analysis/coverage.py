@@ -353,7 +353,9 @@ def find_gaps(
     """Group demand not covered within ``threshold`` minutes into gap areas.
 
     Places closer than ``link_m`` to each other join one gap; each gap gets its total
-    weight, its heaviest place as the anchor and a polygon around its places.
+    weight, its heaviest place as the anchor and a polygon around its places: the union of
+    its places' Voronoi cells (among all demand places, reached ones included), each cut to
+    a disc of ``link_m / 2``, so a gap area holds no reached place.
     """
     columns = ["gap_id", "places", "weight", "worst_minutes", "anchor_name", "anchor_lon",
                "anchor_lat", "place_ids"]
@@ -364,6 +366,8 @@ def find_gaps(
         return gpd.GeoDataFrame({c: [] for c in columns}, geometry=[], crs="EPSG:4326")
     projected = uncovered.geometry.to_crs(crs)
     xy = shapely.get_coordinates(projected.to_numpy())
+    cells = _gap_cells(demand, crs, demand["minutes_to_nearest"].to_numpy() <= threshold,
+                       radius_m=link_m / 2)
     pairs = cKDTree(xy).query_pairs(r=link_m, output_type="ndarray")
     n = xy.shape[0]
     graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
@@ -373,7 +377,6 @@ def find_gaps(
     for label in np.unique(labels):
         members = np.flatnonzero(labels == label)
         anchor = members[np.argmax(weight[members])]
-        hull = shapely.convex_hull(shapely.multipoints(xy[members]))
         rows.append({
             "places": int(members.size),
             "weight": round(float(weight[members].sum()), 3),
@@ -382,10 +385,33 @@ def find_gaps(
             "anchor_lon": round(float(uncovered.geometry.iloc[anchor].x), 6),
             "anchor_lat": round(float(uncovered.geometry.iloc[anchor].y), 6),
             "place_ids": ",".join(uncovered["id"].iloc[members].astype(str)),
-            "geometry": shapely.buffer(hull, 80.0, quad_segs=4),
+            "geometry": shapely.union_all(cells[members]),
         })
     rows.sort(key=lambda r: -r["weight"])
     for number, row in enumerate(rows, start=1):
         row["gap_id"] = f"G{number}"
     frame = gpd.GeoDataFrame(rows, geometry="geometry", crs=crs)[columns + ["geometry"]]
     return frame.to_crs("EPSG:4326")
+
+
+def _gap_cells(demand: gpd.GeoDataFrame, crs: str, reached: np.ndarray, *,
+               radius_m: float) -> np.ndarray:
+    """The area of each unreached place (in ``demand`` order, projected): its Voronoi cell
+    among every demand place (so it holds no other place), cut to a disc of ``radius_m``.
+    A place on the very spot of a reached one gets no area (it would hold the reached one)."""
+    every = shapely.get_coordinates(demand.geometry.to_crs(crs).to_numpy())
+    spots, inverse = np.unique(np.round(every, 2), axis=0, return_inverse=True)
+    inverse = inverse.ravel()
+    blocked = np.zeros(len(spots), dtype=bool)
+    blocked[inverse[reached]] = True
+    own = inverse[~reached]
+    discs = shapely.buffer(shapely.points(spots[own]), radius_m, quad_segs=8)
+    if len(spots) < 2:
+        cells = discs
+    else:
+        box = shapely.box(*(spots.min(axis=0) - 2 * radius_m),
+                          *(spots.max(axis=0) + 2 * radius_m))
+        voronoi = shapely.get_parts(shapely.voronoi_polygons(
+            shapely.multipoints(spots), extend_to=box, ordered=True))
+        cells = shapely.intersection(voronoi[own], discs)
+    return np.where(blocked[own], shapely.Polygon(), cells)

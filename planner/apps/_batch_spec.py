@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from planner import _validate
+from planner._config import read_config
+from planner._paths import file_names
 from planner.errors import PlannerError, ScenarioError
 
 DISTRICT_KEYS = {"name", "network", "bbox", "stations", "demand", "candidates", "weight_column",
@@ -51,24 +52,12 @@ class BatchSpec:
 
 
 def load(path: str | Path) -> BatchSpec:
-    """Read a batch file (TOML, or YAML with PyYAML): ``[defaults]`` and ``[[districts]]``."""
-    path = Path(path).expanduser()
-    if not path.is_file():
-        raise ScenarioError(f"batch file {path} does not exist")
-    text = path.read_text(encoding="utf-8")
-    try:
-        if path.suffix.lower() == ".toml":
-            data = tomllib.loads(text)
-        elif path.suffix.lower() in (".yaml", ".yml"):
-            import yaml
+    """Read a batch file (TOML, or YAML with PyYAML): ``[defaults]`` and ``[[districts]]``.
 
-            data = yaml.safe_load(text)
-        else:
-            raise ScenarioError(f"batch file {path}: use a .toml or .yaml file")
-    except ScenarioError:
-        raise
-    except Exception as exc:
-        raise ScenarioError(f"batch file {path} cannot be parsed: {exc}") from None
+    Files are read with limits (size, nesting, no YAML aliases): see :mod:`planner._config`.
+    """
+    data, _ = read_config(path, what="batch file")
+    path = Path(path).expanduser()
     return parse(data, base_dir=path.parent, name=str(path))
 
 
@@ -102,6 +91,10 @@ def parse(data: object, *, base_dir: Path | None = None, name: str = "batch") ->
             raise ScenarioError(f"{where}.name: duplicate district name {district.name!r}")
         seen.add(district.name)
         out.append(district)
+    try:
+        folder_names([d.name for d in out])
+    except PlannerError as exc:
+        raise ScenarioError(f"{name}: {exc}") from None
     return BatchSpec(title=str(data.get("title", "batch")), districts=tuple(out))
 
 
@@ -146,6 +139,7 @@ def _district(raw: Mapping, where: str, base_dir: Path) -> District:
     propose = raw.get("propose", {}) or {}
     if not isinstance(propose, Mapping):
         raise ScenarioError(f"{where}.propose: must be a table like {{k = 3}}")
+    _check_propose(propose, where)
     from planner.apps._inputs import layer_options
 
     try:
@@ -164,3 +158,26 @@ def _district(raw: Mapping, where: str, base_dir: Path) -> District:
 
 
 # --------------------------------------------------------------------------- one district
+
+
+def _check_propose(propose: Mapping, where: str) -> None:
+    from planner.apps._scenario_spec import propose_checks
+
+    checks = propose_checks()
+    for key, value in propose.items():
+        if key not in checks:
+            raise ScenarioError(f"{where}.propose.{key}: unknown key; allowed: "
+                                f"{', '.join(sorted(checks))}")
+        try:
+            checks[key](value)
+        except PlannerError as exc:
+            raise ScenarioError(f"{where}.propose.{key}: {exc}") from None
+
+
+#: Files every batch writes into its output folder (beside one folder per district).
+FIXED_OUTPUTS = ("districts.csv", "districts.md", "districts.json")
+
+
+def folder_names(names: list[str]) -> dict[str, str]:
+    """Each district's folder name (one slug each); an error names both sides of a clash."""
+    return file_names(names, reserved=FIXED_OUTPUTS, what="district")

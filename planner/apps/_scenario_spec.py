@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import math
 import re
-import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from planner import _validate
+from planner._config import read_config
+from planner._paths import file_names
 from planner.analysis import coverage, measures, proposals
 from planner.analysis.options import CoverageOptions
 from planner.apps import scenario_services
 from planner.apps._inputs import layer_options
-from planner.errors import InputError, ScenarioError
+from planner.errors import InputError, PlannerError, ScenarioError
 from planner.settings import Travel
 
 
@@ -69,34 +71,12 @@ class ScenarioSpec:
 
 
 def load(path: str | Path) -> ScenarioSpec:
-    """Read and validate a scenario file (.toml, or .yaml/.yml with PyYAML installed)."""
-    path = Path(path).expanduser()
-    if not path.is_file():
-        raise ScenarioError(f"scenario file {path} does not exist")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise ScenarioError(f"scenario file {path} is not UTF-8 text") from None
-    suffix = path.suffix.lower()
-    try:
-        if suffix == ".toml":
-            data = tomllib.loads(text)
-        elif suffix in (".yaml", ".yml"):
-            try:
-                import yaml
-            except ImportError:
-                raise ScenarioError("YAML scenario files need PyYAML: pip install pyyaml; "
-                                    "or write the file as TOML") from None
-            data = yaml.safe_load(text)
-        else:
-            raise ScenarioError(f"scenario file {path}: use a .toml or .yaml file")
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"scenario file {path} is not valid TOML: {exc}") from None
-    except ScenarioError:
-        raise
-    except Exception as exc:  # yaml errors
-        raise ScenarioError(f"scenario file {path} is not valid YAML: {exc}") from None
-    return parse(data, source=path, text=text)
+    """Read and validate a scenario file (.toml, or .yaml/.yml with PyYAML installed).
+
+    Files are read with limits (size, nesting, no YAML aliases): see :mod:`planner._config`.
+    """
+    data, text = read_config(path, what="scenario file")
+    return parse(data, source=Path(path).expanduser(), text=text)
 
 
 def parse(data: object, *, source: Path | None = None, text: str = "") -> ScenarioSpec:
@@ -132,6 +112,10 @@ def parse(data: object, *, source: Path | None = None, text: str = "") -> Scenar
             raise fail(f"{where}.name", f"duplicate scenario name {variant.name!r}")
         seen.add(variant.name)
         scenarios.append(variant)
+    try:
+        map_names([s.name for s in scenarios])
+    except PlannerError as exc:
+        raise fail("variants", str(exc), key="name") from None
     title = str(data.get("title") or (source.stem if source else "scenarios"))
     return ScenarioSpec(title=title, path=source, scenarios=tuple(scenarios))
 
@@ -285,7 +269,30 @@ def _check_propose(propose, where: str, fail) -> Mapping | None:
     if propose.get("model", "mclp") not in proposals.MODELS:
         raise fail(f"{where}.propose.model", f"choose one of {', '.join(proposals.MODELS)}",
                    key="model")
+    for key, check in propose_checks().items():
+        if key in propose:
+            try:
+                check(propose[key])
+            except InputError as exc:
+                raise fail(f"{where}.propose.{key}", str(exc), key=key) from None
     return propose
+
+
+def propose_checks() -> dict[str, Callable[[object], object]]:
+    """How each ``propose`` option of a scenario or batch file is checked (units named)."""
+    return {
+        "k": lambda v: _validate.whole(v, name="k", maximum=10_000),
+        "target_share": lambda v: _validate.share(v, name="target_share"),
+        "spacing_m": lambda v: _validate.number_in(v, name="spacing_m", unit="metres",
+                                                   minimum=20, maximum=5000,
+                                                   open_minimum=False),
+        "method": lambda v: _validate.choice(v, ("auto", "exact", "greedy"), name="method"),
+        "existing": lambda v: _validate.choice(v, proposals.EXISTING, name="existing"),
+        "model": lambda v: _validate.choice(v, proposals.MODELS, name="model"),
+        "candidate_sources": lambda v: [
+            _validate.choice(x, ("layer", "intersections", "grid"), name="candidate_sources")
+            for x in (v if isinstance(v, list) else [v])],
+    }
 
 
 def _line_of(text: str, key: str, key_path: str) -> int | None:
@@ -312,3 +319,10 @@ def _line_of(text: str, key: str, key_path: str) -> int | None:
     return start + 1 if start else None
 
 
+#: Files every scenario run writes into its output folder.
+FIXED_OUTPUTS = ("comparison.csv", "comparison.md", "report.json", "map.html")
+
+
+def map_names(names: list[str]) -> dict[str, str]:
+    """Each scenario's map file name (one slug each); an error names both sides of a clash."""
+    return file_names(names, suffix=".html", reserved=FIXED_OUTPUTS, what="scenario")

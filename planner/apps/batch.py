@@ -18,8 +18,9 @@ from pathlib import Path
 import pandas as pd
 
 from planner._version import __version__
+from planner import _io, _paths, _validate
 from planner.apps._batch_spec import (  # noqa: F401  (public names, importable from here)
-    ANALYSES, DISTRICT_KEYS, BatchSpec, District, load, parse)
+    ANALYSES, DISTRICT_KEYS, FIXED_OUTPUTS, BatchSpec, District, folder_names, load, parse)
 from planner.outputs import maps as render
 from planner.errors import PlannerError, ScenarioError
 
@@ -68,7 +69,9 @@ def _fingerprint(district: District) -> str:
 
 def up_to_date(district: District, out_dir: str | Path) -> dict | None:
     """The district's last row (status ``skipped``) if its outputs are up to date, else None."""
-    marker = Path(out_dir) / district.name / "done.json"
+    folder = Path(out_dir) / folder_names([district.name])[district.name]
+    _io.recover(folder)  # a set a killed run left half-moved is completed before reading it
+    marker = folder / "done.json"
     if not marker.is_file():
         return None
     try:
@@ -92,22 +95,28 @@ def run_district(district: District | Mapping, out_dir: str | Path, *,
                                 "analysis": tuple(district["analysis"]),
                                 "bbox": tuple(district["bbox"]) if district.get("bbox") else None})
     start = time.perf_counter()
-    folder = Path(out_dir) / district.name
+    folder = Path(out_dir) / folder_names([district.name])[district.name]
     marker = folder / "done.json"
     key = _fingerprint(district)
+    _io.recover(folder)  # a set a killed run left half-moved is completed before reading it
     done = None if force else up_to_date(district, out_dir)
     if done is not None:
         return done
     try:
-        row = _analyse(district, folder, self_contained)
+        with _io.output_policy(inputs=_paths.inputs_of(district.network, district.stations,
+                                                       district.demand, district.candidates),
+                               force=force):
+            row, bundle = _analyse(district, folder, self_contained)
+            row["seconds"] = round(time.perf_counter() - start, 2)
+            # the marker is part of the set: it never vouches for a half-written folder
+            bundle["texts"][marker] = json.dumps({"fingerprint": key, "row": row},
+                                                 ensure_ascii=False, default=str)
+            render.write_bundle(**bundle)
     except PlannerError as exc:
         return _failed(district, str(exc), start)
     except Exception as exc:  # a bug must not stop the other districts either
         return _failed(district, f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}",
                        start)
-    row["seconds"] = round(time.perf_counter() - start, 2)
-    render.write_bundle(texts={marker: json.dumps({"fingerprint": key, "row": row},
-                                                  ensure_ascii=False, default=str)})
     return row
 
 
@@ -138,7 +147,8 @@ def _district_inputs(district: District):
     return inputs
 
 
-def _analyse(district: District, folder: Path, self_contained: bool) -> dict:
+def _analyse(district: District, folder: Path, self_contained: bool) -> tuple[dict, dict]:
+    """The district's summary row and the files to write (``write_bundle`` arguments)."""
     from planner.analysis import coverage
     from planner.analysis import proposals
     from planner.engine.study import as_study
@@ -167,25 +177,23 @@ def _analyse(district: District, folder: Path, self_contained: bool) -> dict:
     fmap = render.coverage_map([result], network=inputs.network, self_contained=self_contained,
                                title=f"{district.name}: {main:g}-minute coverage")
     report = {"district": district.to_dict(), "coverage": result.to_dict()}
-    writes = {"fmap": fmap, "map_path": folder / "coverage.html"}
+    writes: dict = {"fmap": fmap, "map_path": folder / "coverage.html", "texts": {}}
     if "proposals" in district.analysis:
         options = dict(district.propose)
         plan = proposals.propose(
             study, model=options.get("model", "mclp"), k=int(options.get("k", 3)),
             minutes=main, candidate_sources=tuple(options.get("candidate_sources") or (
                 ("layer",) if inputs.candidates is not None else ("intersections",))),
-            spacing_m=float(options.get("spacing_m", 300.0)),
+            spacing_m=options.get("spacing_m", 300.0),
             method=options.get("method", "auto"))
         row["proposed_sites"] = len(plan.sites)
         row["covered_after_%"] = (None if plan.after is None
                                   else round(100 * plan.after.covered_share(), 2))
         report["proposal"] = plan.to_dict()
-        render.write_bundle(fmap=render.proposal_map(plan, network=inputs.network,
-                                                     self_contained=self_contained),
-                            map_path=folder / "proposal.html",
-                            frames={folder / "proposal-sites.geojson": plan.sites})
-    render.write_bundle(report=report, report_path=folder / "report.json", **writes)
-    return row
+        writes["texts"][folder / "proposal.html"] = render.proposal_map(
+            plan, network=inputs.network, self_contained=self_contained).get_root().render()
+        writes["frames"] = {folder / "proposal-sites.geojson": plan.sites}
+    return row, {**writes, "report": report, "report_path": folder / "report.json"}
 
 
 # --------------------------------------------------------------------------- the batch
@@ -203,6 +211,7 @@ def run(
     self_contained: bool = True,
     progress: Callable[[str, dict], None] | None = None,
     on_start: Callable[[object], None] | None = None,
+    connect_timeout: str = "10s",
 ) -> BatchResult:
     """Run every district on Dask and return the per-district rows.
 
@@ -219,10 +228,20 @@ def run(
         Called with ``(district name, row)`` as each district finishes (or is skipped).
     on_start
         Called with the client once it is connected (e.g. to print the dashboard link).
+    connect_timeout
+        How long to try reaching ``scheduler`` before giving up with an error.
+
+    ``scheduler``, ``n_workers`` and ``memory_limit`` are checked before anything starts.
     """
     if not isinstance(spec, BatchSpec):
         spec = load(spec)
     out_dir = Path(out_dir)
+    folder_names([d.name for d in spec.districts])
+    if client is None and scheduler:
+        scheduler = _validate.scheduler_address(scheduler)
+    elif client is None:
+        n_workers = _validate.workers(n_workers, name="n_workers")
+        memory_limit = _validate.memory_limit(memory_limit, name="memory_limit")
     rows: dict[str, dict] = {}
     todo = []
     for district in spec.districts:
@@ -237,12 +256,13 @@ def run(
         rows.update(_run_on_dask(todo, out_dir, client=client, scheduler=scheduler,
                                  n_workers=n_workers, memory_limit=memory_limit, force=force,
                                  self_contained=self_contained, progress=progress,
-                                 on_start=on_start))
+                                 on_start=on_start, connect_timeout=connect_timeout))
     ordered = tuple(rows[d.name] for d in spec.districts)
     return BatchResult(title=spec.title, rows=ordered)
 
 
-def _connect(client, scheduler: str | None, n_workers: int, memory_limit: str):
+def _connect(client, scheduler: str | None, n_workers: int, memory_limit: str,
+             connect_timeout: str = "10s"):
     """(client, owned client, owned cluster): the given client, or one we start and close."""
     try:
         from dask.distributed import Client, LocalCluster
@@ -252,8 +272,8 @@ def _connect(client, scheduler: str | None, n_workers: int, memory_limit: str):
         return client, None, None
     if scheduler:
         try:
-            client = Client(scheduler, timeout="10s")
-        except OSError as exc:
+            client = Client(scheduler, timeout=connect_timeout)
+        except (OSError, TimeoutError) as exc:
             raise ScenarioError(f"cannot reach the Dask scheduler {scheduler} ({exc}); "
                                 "check the address or drop --scheduler to run locally") \
                 from None
@@ -268,10 +288,12 @@ def _connect(client, scheduler: str | None, n_workers: int, memory_limit: str):
 
 
 def _run_on_dask(districts, out_dir: Path, *, client, scheduler, n_workers, memory_limit,
-                 force, self_contained, progress, on_start) -> dict[str, dict]:
+                 force, self_contained, progress, on_start,
+                 connect_timeout="10s") -> dict[str, dict]:
     from dask.distributed import as_completed
 
-    client, own_client, own_cluster = _connect(client, scheduler, n_workers, memory_limit)
+    client, own_client, own_cluster = _connect(client, scheduler, n_workers, memory_limit,
+                                               connect_timeout)
     rows: dict[str, dict] = {}
     try:
         if on_start is not None:

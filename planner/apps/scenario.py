@@ -8,7 +8,6 @@ are importable from here as before.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +15,8 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from planner import _io
+from planner._paths import inputs_of
 from planner.analysis import coverage, measures
 from planner.data import layers
 from planner.analysis import proposals
@@ -24,7 +25,8 @@ from planner.outputs.maps import markdown_table  # noqa: F401  (batch imports it
 from planner.apps._inputs import load_inputs
 from planner.apps import scenario_services
 from planner.apps._scenario_spec import (  # noqa: F401  (public names, importable from here)
-    BASELINE_KEYS, PROPOSE_KEYS, TOP_KEYS, VARIANT_KEYS, ScenarioSpec, Variant, load, parse)
+    BASELINE_KEYS, FIXED_OUTPUTS, PROPOSE_KEYS, TOP_KEYS, VARIANT_KEYS, ScenarioSpec, Variant,
+    load, map_names, parse, propose_checks)
 from planner.engine.study import Study, as_study
 from planner.errors import PlannerError, ScenarioError
 
@@ -256,25 +258,48 @@ def write_outputs(result: ScenarioRun, out_dir: str | Path, *, network=None,
     """comparison.csv/.md, report.json, map.html (each scenario a layer group) and one map per
     scenario, written together: all replaced, or none."""
     out = Path(out_dir)
+    names = map_names([r.name for r in result.results])
     table = result.comparison()
     texts = {out / "comparison.csv": render.csv_text(table),
              out / "comparison.md": f"# {render.markdown_cell(result.title)}\n\n"
              + markdown_table(table)}
-    labels = [r.name for r in result.results]
-    combined = render.coverage_map([r.coverage for r in result.results], network=network,
-                                   labels=labels, title=f"Scenarios: {result.title}",
-                                   self_contained=self_contained, tiles=tiles, grouped=True)
+    from planner.outputs.scenario_map import scenario_map
+
+    combined = scenario_map(result, network=network, self_contained=self_contained,
+                            tiles=tiles)
     texts[out / "map.html"] = combined.get_root().render()
     if per_scenario_maps:
-        for r in result.results:
-            single = render.coverage_map([r.coverage], network=network,
-                                         title=f"{result.title}: {r.name}",
-                                         self_contained=self_contained, tiles=tiles)
-            texts[out / f"{_slug(r.name)}.html"] = single.get_root().render()
-    return render.write_bundle(report=result.to_dict(), report_path=out / "report.json",
-                               texts=texts)
+        for index, r in enumerate(result.results):
+            single = scenario_map(result, network=network, only=[index],
+                                  title=f"{result.title}: {r.name}",
+                                  self_contained=self_contained, tiles=tiles)
+            texts[out / names[r.name]] = single.get_root().render()
+    inputs = [p for r in result.results for p in (
+        r.variant.stations, r.variant.demand, r.variant.candidates, r.variant.network,
+        r.variant.areas)]
+    with _io.also_inputs(inputs_of(*inputs)):
+        return render.write_bundle(report=result.to_dict(), report_path=out / "report.json",
+                                   texts=texts)
 
 
-def _slug(name: str) -> str:
-    slug = re.sub(r"[^\w\-]+", "-", name.strip().lower(), flags=re.UNICODE).strip("-")
-    return slug or "scenario"
+def output_paths(spec: ScenarioSpec, out_dir: str | Path,
+                 per_scenario_maps: bool = True) -> list[Path]:
+    """Every file ``write_outputs`` writes for ``spec`` (to check them before running)."""
+    out = Path(out_dir)
+    names = map_names([v.name for v in spec.scenarios]) if per_scenario_maps else {}
+    return [out / name for name in (*FIXED_OUTPUTS, *names.values())]
+
+
+def input_paths(spec: ScenarioSpec) -> list[Path]:
+    """Every existing file a run of ``spec`` reads: the scenario file, networks and layers
+    (a bundled sample's own files included)."""
+    from planner._paths import inputs_of
+    from planner.apps._inputs import layer_paths
+
+    found = inputs_of(spec.path)
+    for variant in spec.scenarios:
+        sample, paths = layer_paths(variant.network, stations=variant.stations,
+                                    demand=variant.demand, candidates=variant.candidates)
+        found += inputs_of(variant.network, sample.network if sample else None, variant.areas,
+                           mapping=paths)
+    return found

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 import warnings
 from pathlib import Path
@@ -57,9 +58,10 @@ def cached(digest, name, source, build, settings: Settings, *, network_cls) -> "
 
     fingerprint = f"{digest}-v{CACHE_VERSION}"
     cache_file = settings.cache_dir / "networks" / f"{fingerprint}.npz"
-    if cache_file.is_file():
+    stored = _io.read_checked(cache_file, what="network cache")
+    if stored is not None:
         try:
-            with np.load(cache_file, allow_pickle=False) as data:
+            with np.load(io.BytesIO(stored), allow_pickle=False) as data:
                 arrays = {key: data[key] for key in _ARRAYS}
                 names = tuple(str(n) for n in data["names"])
                 crs = str(data["crs"])
@@ -85,11 +87,9 @@ def save(network: "Network", cache_file: Path) -> None:
     arrays = {key: getattr(network, key) for key in _ARRAYS}
     names = np.array(network.names if network.names else [""], dtype=str)
 
-    def write(tmp: Path) -> None:
-        with tmp.open("wb") as handle:
-            np.savez(handle, names=names, crs=np.array(network.crs), **arrays)
-
-    _io.write_all({cache_file: write})
+    buffer = io.BytesIO()
+    np.savez(buffer, names=names, crs=np.array(network.crs), **arrays)
+    _io.write_checked(cache_file, buffer.getvalue())
 
 
 

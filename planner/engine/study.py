@@ -23,7 +23,7 @@ import shapely
 from planner.data import layers, samples
 from planner.data.network import Network, StreetGraph, load_network
 from planner.engine import traveltime
-from planner.errors import LayerError
+from planner.errors import InputError, LayerError
 from planner.settings import Settings, Travel
 
 __all__ = ["Study", "prepare", "as_study", "ROLES"]
@@ -189,7 +189,19 @@ def as_study(
     replacing its own), or a new one around a network or street graph.
 
     A street graph fixes the travel (``travel`` is then ignored) and seeds the cache.
+    Layers given here are checked at this door (:func:`planner.data.layers.as_layer`: any
+    CRS, points only, ids, weights); anything else is a :class:`~planner.errors.PlannerError`.
     """
+    from planner import _validate
+
+    if not isinstance(source, (Study, Network, StreetGraph)):
+        raise InputError(f"give a study from planner.prepare(...) or a network from "
+                         f"planner.load_network(...), not {type(source).__name__}")
+    travel = None if travel is None else _validate.travel(travel)
+    stations, demand, candidates = (
+        None if frame is None else layers.as_layer(frame, role=role, id_prefix=prefix)
+        for frame, role, prefix in ((stations, "stations", "S"), (demand, "demand", "D"),
+                                    (candidates, "candidates", "C")))
     if isinstance(source, Study):
         given = {role: frame for role, frame in (("stations", stations), ("demand", demand),
                                                  ("candidates", candidates))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
+from planner import _validate
 from planner.errors import InputError
 
 __all__ = ["SolverOptions", "MCLP", "LSCP", "PMedian", "parse_gap", "model_options", "METHODS"]
@@ -55,12 +56,8 @@ class SolverOptions:
         if method not in METHODS:
             raise InputError(f"method={self.method!r}: use exact, greedy or auto")
         object.__setattr__(self, "method", method)
-        try:
-            limit = float(self.time_limit_s)
-        except (TypeError, ValueError):
-            limit = float("nan")
-        if not limit > 0 or not math.isfinite(limit):
-            raise InputError(f"time limit {self.time_limit_s!r} s must be a positive number")
+        limit = _validate.number_in(self.time_limit_s, name="time_limit", unit="seconds",
+                                    maximum=86400)
         object.__setattr__(self, "time_limit_s", limit)
         object.__setattr__(self, "gap", parse_gap(self.gap))
 
@@ -76,12 +73,10 @@ class SolverOptions:
 
 def _k(value: object) -> int:
     try:
-        number = int(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        number = 0
-    if number < 1 or number != value and not isinstance(value, str):
-        raise InputError(f"k={value!r}: the number of stations must be an integer >= 1")
-    return number
+        return _validate.whole(value, name="k", maximum=10_000)
+    except InputError:
+        raise InputError(f"k={value!r}: the number of stations must be an integer >= 1") \
+            from None
 
 
 @dataclass(frozen=True)
@@ -97,9 +92,7 @@ class MCLP:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "k", _k(self.k))
-        if self.capacity is not None and not (float(self.capacity) > 0
-                                              and math.isfinite(float(self.capacity))):
-            raise InputError(f"capacity={self.capacity!r} must be a positive demand weight")
+        _validate.optional_number(self.capacity, name="capacity", unit="demand weight")
 
 
 @dataclass(frozen=True)
@@ -114,13 +107,10 @@ class LSCP:
     name = "lscp"
 
     def __post_init__(self) -> None:
-        share = float(self.target_share)
-        if share > 1:
-            share /= 100.0
-        if not 0 < share <= 1:
-            raise InputError(f"target_share={self.target_share!r} must be in (0, 1] "
-                             "(or a percentage up to 100)")
-        object.__setattr__(self, "target_share", share)
+        # one rule everywhere in the API: a share in (0, 1]; 95 is refused as a percentage
+        # (the CLI's --target takes per cent and converts)
+        object.__setattr__(self, "target_share",
+                           _validate.share(self.target_share, name="target_share"))
         if self.unreachable not in ("exclude", "error"):
             raise InputError(f"unreachable={self.unreachable!r}: use 'exclude' or 'error'")
 
@@ -143,8 +133,8 @@ class PMedian:
         object.__setattr__(self, "k", _k(self.k))
         for field_name in ("limit_min", "penalty_min"):
             value = getattr(self, field_name)
-            if value is not None and not (float(value) > 0 and math.isfinite(float(value))):
-                raise InputError(f"{field_name}={value!r} must be a positive number of minutes")
+            _validate.optional_number(value, name=field_name, unit="minutes",
+                                      maximum=_validate.MAX_MINUTES * 2)
 
 
 def model_options(model: "str | MCLP | LSCP | PMedian", *, k: int | None = None,

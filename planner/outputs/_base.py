@@ -60,7 +60,8 @@ def new_map(center: Sequence[float], *, self_contained: bool = True, zoom: int =
     folium = import_folium()
     from branca.element import MacroElement, Template
 
-    fmap = folium.Map(location=list(center), zoom_start=zoom, tiles=None, prefer_canvas=True)
+    fmap = folium.Map(location=list(center), zoom_start=zoom, tiles=None, prefer_canvas=True,
+                      zoom_snap=0.25)
     Page().add_child(fmap)  # no second template pass over names from the data
     scale = MacroElement()
     scale._template = Template(
@@ -151,6 +152,8 @@ def fmt_minutes(value: float) -> str:
 
 
 def with_layer_control(fmap):
-    """Add the layer control; it must come after every layer in the page's script."""
-    import_folium().LayerControl(collapsed=False).add_to(fmap)
-    return fmap
+    """Add the layer panel and the opening view; it must come after every layer in the
+    page's script (calling it again moves it after layers added since)."""
+    from planner.outputs._control import add_layer_panel
+
+    return add_layer_panel(fmap)

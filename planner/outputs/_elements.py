@@ -53,7 +53,7 @@ class HtmlPopup(MacroElement):
 class FeatureDetail(MacroElement):
     """A tooltip or popup table of GeoJSON feature properties, each value set as text.
 
-    An empty alias leaves out the label cell of that row.
+    An empty alias leaves out the label cell of that row; empty values leave out the row.
     """
 
     _template = Template(
@@ -63,12 +63,13 @@ class FeatureDetail(MacroElement):
         " var fields = {{ this.fields_js }}, aliases = {{ this.aliases_js }};"
         " var table = document.createElement('table');"
         " fields.forEach(function (field, i) {"
+        "  var value = props[field];"
+        "  if (value === null || value === undefined || value === '') { return; }"
         "  var row = table.insertRow();"
         "  if (aliases[i]) { var th = document.createElement('th');"
         "   th.textContent = aliases[i]; th.style.textAlign = 'left';"
         "   th.style.paddingRight = '6px'; row.appendChild(th); }"
-        "  var td = row.insertCell(); var value = props[field];"
-        "  td.textContent = (value === null || value === undefined) ? '' : String(value);"
+        "  var td = row.insertCell(); td.textContent = String(value);"
         " });"
         " return table; }, {{ this.options_js }});"
         "{% endmacro %}")
@@ -86,10 +87,23 @@ class FeatureDetail(MacroElement):
         self.options_js = js_value({"maxWidth": int(max_width)} if popup else {"sticky": True})
 
 
-def feature_group(name: str, *, show: bool):
-    """A folium layer group whose name is shown as text in the layer control
-    (Leaflet puts layer names into ``innerHTML``, so the name is HTML-escaped here)."""
-    return import_folium().FeatureGroup(name=html_text(name), show=show)
+def feature_group(name: str, *, show: bool, section: str | None = None,
+                  label: str | None = None, main: bool | None = None, switch: bool = False):
+    """A folium layer group for the planner's layer panel (:mod:`planner.outputs._control`).
+
+    ``section`` is the panel section it is listed in (a mode, a scenario; default "Map
+    layers"), ``label`` its text there (default ``name``), ``main`` whether "show only this"
+    turns it on (default ``show``), ``switch`` whether its section gets that button. The panel
+    sets every text with ``textContent``; the folium name is HTML-escaped as well, in case
+    Leaflet's own control is used.
+    """
+    group = import_folium().FeatureGroup(name=html_text(name), show=show)
+    group.planner_section = section
+    group.planner_name = name
+    group.planner_label = name if label is None else label
+    group.planner_main = show if main is None else main
+    group.planner_switch = switch
+    return group
 
 
 def geojson(data: dict, *, tooltip: FeatureDetail | None = None,

@@ -7,24 +7,26 @@ must be built by the planner with its data already escaped.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import shapely
 
 from planner.analysis.coverage import CoverageResult
 from planner.data.network import Network
-from planner.outputs import panels
+from planner.outputs import change_layers, panels
 from planner.outputs._base import (BAND_COLOURS, COVERED, MAX_DEMAND_MARKERS, STATION, UNCOVERED,
                                    fmt_minutes, for_display, geojson_dict, import_folium,
                                    new_map, street_lines, with_layer_control)
-from planner.outputs._elements import (FeatureDetail, HtmlPopup, TextTooltip, feature_group,
-                                       geojson)
+from planner.outputs._elements import FeatureDetail, feature_group, geojson
 from planner.outputs._escape import html_text
+from planner.outputs._places import coordinates, kind_texts, nearest_texts, place_labels
+from planner.outputs.panels import OFF_NETWORK
+from planner.outputs.station_marks import add_station_layer, station_marks
 
-__all__ = ["coverage_map", "coverage_layers"]
+__all__ = ["coverage_map", "coverage_layers", "add_result_layers", "add_streets", "map_frame",
+           "add_demand", "add_density"]
 
 DENSITY_COLOURS = ("#fff5eb", "#fdd0a2", "#fd8d3c", "#d94801", "#7f2704")
 
@@ -32,14 +34,32 @@ DENSITY_COLOURS = ("#fff5eb", "#fdd0a2", "#fd8d3c", "#d94801", "#7f2704")
 def coverage_map(results: Sequence[CoverageResult], **options) -> "folium.Map":  # noqa: F821
     """A folium map of one or more coverage results (e.g. riders on e-bikes and on foot).
 
-    The first result's layers are shown; the others start hidden in the layer control.
-    Options: ``network`` (draws the streets as a base layer), ``title``, ``note``,
-    ``labels`` (one per result), ``grouped`` (one layer group per result: for scenarios),
-    ``self_contained`` (default True: Leaflet inlined from the
-    installed ``xstatic-leaflet`` package, tiles start hidden, so the file opens with no
-    network at all). Titles, notes, labels and names are plain text, shown as written.
+    The map opens on the result with the largest gap weight (the others are listed, hidden,
+    in their own sections of the layer panel). Options: ``network`` (draws the streets),
+    ``title``, ``note``, ``labels`` (one per result), ``baselines`` (per result, a coverage
+    result to compare with: before/after highlights and a summary line), ``change_label``
+    (what changed, e.g. "S2 closed"), ``show`` (index of the result shown first),
+    ``self_contained`` (default True: Leaflet inlined from the installed ``xstatic-leaflet``
+    package, tiles start hidden, so the file opens with no network at all). Titles, notes,
+    labels and names are plain text, shown as written.
     """
     return with_layer_control(coverage_layers(results, **options))
+
+
+def map_frame(results: Sequence[CoverageResult], *, self_contained: bool,
+              tiles: Sequence[str]):
+    """An empty map around the results' stations and demand; (map, tolerance_m, extent_m)."""
+    boxes = np.array([frame.total_bounds for r in results for frame in (r.demand, r.stations)
+                      if len(frame)])
+    west, south = boxes[:, 0].min(), boxes[:, 1].min()
+    east, north = boxes[:, 2].max(), boxes[:, 3].max()
+    fmap = new_map([(south + north) / 2, (west + east) / 2], self_contained=self_contained,
+                   tiles=tiles)
+    fmap.planner_bounds = [[float(south), float(west)], [float(north), float(east)]]
+    # draw detail to the map's scale: about 1/10,000 of its extent (2 m for a district,
+    # 10 m for a 100 km region), so large maps stay small files
+    extent_m = max(east - west, north - south) * 111_000
+    return fmap, max(2.0, extent_m / 10_000), extent_m
 
 
 def coverage_layers(
@@ -53,51 +73,60 @@ def coverage_layers(
     extra_html: str = "",
     tiles: Sequence[str] = ("osm",),
     hide_stations: frozenset = frozenset(),
-    grouped: bool = False,
+    baselines: Sequence[CoverageResult | None] | None = None,
+    change_label: str | None = None,
+    show: int | None = None,
+    drawn: Collection[str] = (),
 ):
-    """The coverage map without its layer control (callers add layers, then the control)."""
+    """The coverage map without its layer panel (callers add layers, then the panel)."""
     from branca.element import Element
 
     if not results:
         raise ValueError("coverage_map needs at least one coverage result")
-    first = results[0]
-    bounds = first.demand.total_bounds
-    station_bounds = first.stations.total_bounds
-    west, south = min(bounds[0], station_bounds[0]), min(bounds[1], station_bounds[1])
-    east, north = max(bounds[2], station_bounds[2]), max(bounds[3], station_bounds[3])
-    fmap = new_map([(south + north) / 2, (west + east) / 2], self_contained=self_contained,
-                   tiles=tiles)
-    # draw detail to the map's scale: about 1/10,000 of its extent (2 m for a district,
-    # 10 m for a 100 km region), so large maps stay small files
-    extent_m = max(east - west, north - south) * 111_000
-    tolerance_m = max(2.0, extent_m / 10_000)
+    fmap, tolerance_m, extent_m = map_frame(results, self_contained=self_contained,
+                                            tiles=tiles)
     if network is not None:
-        _add_streets(fmap, network, tolerance_m)
+        add_streets(fmap, network, tolerance_m)
     if labels is None:
         labels = [r.travel.mode for r in results] if len(results) > 1 else [""]
     labels = [str(label) for label in labels]
-    if len(labels) != len(results):
-        raise ValueError("give one label per result")
-    show_index = len(results) - 1 if extra_html else 0
-    for index, (result, label) in enumerate(zip(results, labels)):
-        _add_result_layers(fmap, result, show=index == show_index, label=label,
-                           tolerance_deg=tolerance_m / 111_000,
-                           density_cell_m=max(150.0, extent_m / 40), grouped=grouped)
-    _add_stations(fmap, results, labels, hide_stations)
+    baselines = list(baselines) if baselines is not None else [None] * len(results)
+    if len(labels) != len(results) or len(baselines) != len(results):
+        raise ValueError("give one label (and one baseline) per result")
+    if show is None:
+        show = len(results) - 1 if extra_html else int(np.argmax(
+            [r.gaps["weight"].sum() if len(r.gaps) else 0.0 for r in results]))
+    drawn = set(drawn)
+    changes = []
+    for index, (result, label, base) in enumerate(zip(results, labels, baselines)):
+        section = label or result.travel.label
+        change = change_layers.compare(base, result)
+        drawn |= add_result_layers(fmap, result, section=section, show=index == show,
+                                   switch=len(results) > 1, tolerance_deg=tolerance_m / 111_000,
+                                   density_cell_m=max(150.0, extent_m / 40), change=change)
+        if change is not None:
+            changes.append(change_layers.change_line(
+                change, change_label or (f"{label}: plan" if label else "plan")))
+    main = results[show]
+    before = baselines[show].stations if baselines[show] is not None else None
+    marks = station_marks(before, main.stations, hide=hide_stations)
+    drawn |= {"stations"} | {m.state for m in marks if m.state in ("closed", "moved")}
+    drawn |= {"proposed"} if any(m.state == "added" for m in marks) else set()
+    add_station_layer(fmap, marks, name="Stations", section="Stations", show=True,
+                      details=_station_details(results, labels))
     from planner.outputs import measure_layers
-    import folium
-    extra_html = measure_layers.add(folium, fmap, results, labels) + extra_html
 
-    fmap.fit_bounds([[south, west], [north, east]])
-    fmap.get_root().html.add_child(Element(panels.legend_html(first.minutes)))
-    fmap.get_root().html.add_child(Element(panels.summary_html(results, labels, title, note,
-                                                               extra_html)))
+    extra_html = measure_layers.add(fmap, results, labels) + extra_html
+    fmap.get_root().html.add_child(Element(panels.legend_html(main.minutes, drawn=drawn)))
+    fmap.get_root().html.add_child(Element(panels.summary_html(
+        results, labels, title, note, extra_html, lead_html="".join(changes))))
     return fmap
 
 
-def _add_streets(fmap, network: Network, tolerance_m: float) -> None:
+def add_streets(fmap, network: Network, tolerance_m: float) -> None:
     lines = street_lines(network, tolerance_m=tolerance_m)
-    layer = feature_group("Streets (OSM network)", show=True)
+    layer = feature_group("Streets (OSM network)", show=True, section="Base map",
+                          label="streets (OSM network)")
     geojson(
         # one MultiLineString feature: no per-street feature overhead in the file
         geojson_dict(gpd.GeoDataFrame(geometry=[shapely.multilinestrings(lines.to_numpy())],
@@ -108,57 +137,74 @@ def _add_streets(fmap, network: Network, tolerance_m: float) -> None:
     layer.add_to(fmap)
 
 
-def _add_result_layers(fmap, result: CoverageResult, *, show: bool, label: str,
-                       tolerance_deg: float = 0.0, density_cell_m: float = 200.0,
-                       grouped: bool = False):
-    """The layers of one result; ``grouped`` puts its bands, gaps and demand in one layer
-    group named ``label`` (one tick box per scenario) and leaves out the optional layers."""
-    shared = None
-    if grouped:
-        shared = feature_group(label or result.travel.label, show=show)
-        shared.add_to(fmap)
-
-    def layer(name: str, visible: bool):
-        if shared is not None:
-            return shared
-        group = feature_group(name, show=visible)
+def add_result_layers(fmap, result: CoverageResult, *, section: str, show: bool,
+                      switch: bool = False, tolerance_deg: float = 0.0,
+                      density_cell_m: float = 200.0, compact: bool = False,
+                      change=None, context: str = "") -> set[str]:
+    """The layers of one result in the panel section ``section``; ``compact`` (scenarios)
+    draws the bands as one layer and leaves out the optional layers; ``change`` (from
+    :func:`planner.outputs.change_layers.compare`) adds the before/after highlights.
+    Returns the legend keys drawn."""
+    def layer(name: str, visible: bool = show, main: bool = True):
+        group = feature_group(f"{section}: {name}", show=visible, section=section,
+                              label=name, main=main, switch=switch)
         group.add_to(fmap)
         return group
 
-    prefix = f"{label}: " if label else ""
+    drawn = {"demand"}
     iso = result.isochrones
     if len(iso):
         iso = iso.set_geometry(for_display(iso.geometry.to_numpy(), tolerance_deg,
                                            outline=(iso["station_id"] != "all").to_numpy()))
-    _add_bands(result, iso, prefix, show, layer)
+    minutes = "/".join(f"{m:g}" for m in sorted(result.minutes))
+    bands = layer(f"service area ({minutes} min)") if compact else None
+    _add_bands(result, iso, lambda name: bands or layer(name))
     per_station = iso[(iso["station_id"] != "all") & (iso["minutes"] == result.threshold)]
-    if len(per_station) and not grouped:
-        group = feature_group(f"{prefix}{result.threshold:g}-min area of each station",
-                              show=False)
+    if len(per_station) and not compact:
         geojson(
             geojson_dict(per_station[["station_id", "minutes", "area_km2", "geometry"]]),
             style_function=lambda _: {"color": STATION, "weight": 2, "fill": False,
                                       "dashArray": "4 4"},
             tooltip=FeatureDetail(["station_id", "area_km2"], ["station", "area (km²)"]),
-        ).add_to(group)
-        group.add_to(fmap)
+        ).add_to(layer(f"{result.threshold:g}-min area of each station", False, False))
     if len(result.gaps):
+        drawn.add("gaps")
+        gaps = result.gaps.drop(columns=["place_ids"]).assign(scenario=context)
+        fields = ["gap_id", "places", "weight", "worst_minutes", "anchor_name"]
+        aliases = ["gap", "places", "demand weight", "worst (min)", "largest place"]
         geojson(
-            geojson_dict(result.gaps.drop(columns=["place_ids"])),
+            geojson_dict(gaps),
             style_function=lambda _: {"color": UNCOVERED, "weight": 2, "fillColor": UNCOVERED,
                                       "fillOpacity": 0.15, "dashArray": "6 4"},
-            tooltip=FeatureDetail(
-                ["gap_id", "places", "weight", "worst_minutes", "anchor_name"],
-                ["gap", "places", "demand weight", "worst (min)", "largest place"]),
-        ).add_to(layer(f"{prefix}gaps (beyond {result.threshold:g} min)", show))
-    if not grouped:
-        _add_density(fmap, result.demand, prefix, cell_m=density_cell_m)
-    _add_demand(result, layer(f"{prefix}demand (size = weight)", show))
+            tooltip=FeatureDetail((["scenario"] if context else []) + fields,
+                                  (["scenario"] if context else []) + aliases),
+        ).add_to(layer(f"gaps (beyond {result.threshold:g} min)"))
+    if not compact:
+        group = layer(f"demand density ({density_cell_m:.0f} m cells)", False, False)
+        if add_density(group, result.demand, cell_m=density_cell_m):
+            drawn.add("density")
+    drawn |= add_demand(result, layer("demand (size = weight)"), context=context)
+    if change is not None:
+        drawn |= change_layers.add_change_layer(fmap, result, change, section=section,
+                                                show=show, context=context, switch=switch)
+    return drawn
 
 
-def _add_bands(result: CoverageResult, iso: gpd.GeoDataFrame, prefix: str, show: bool,
-               layer) -> None:
-    """One filled band per threshold (the dissolved area of every station), widest first."""
+def _station_details(results: Sequence[CoverageResult], labels: Sequence[str]) -> dict:
+    """Popup lines per station id: what it serves in each result (HTML, escaped)."""
+    lines: dict[str, list[str]] = {}
+    for result, label in zip(results, labels):
+        for row in result.stations.itertuples():
+            lines.setdefault(str(row.id), []).append(
+                f"{html_text(label + ', ' if label else '')}"
+                f"{html_text(result.travel.label)}: serves {row.served_weight:g} "
+                f"weight ({row.served_places} places) within {result.threshold:g} min")
+    return {key: "<br>".join(value) for key, value in lines.items()}
+
+
+def _add_bands(result: CoverageResult, iso: gpd.GeoDataFrame, layer) -> None:
+    """One filled band per threshold (the dissolved area of every station), widest first;
+    ``layer(name)`` gives the group each band goes into."""
     dissolved = iso[iso["station_id"] == "all"].sort_values("minutes", ascending=False)
     colour_of = {m: BAND_COLOURS[min(i, len(BAND_COLOURS) - 1)]
                  for i, m in enumerate(sorted(result.minutes))}
@@ -170,48 +216,66 @@ def _add_bands(result: CoverageResult, iso: gpd.GeoDataFrame, prefix: str, show:
             style_function=lambda _, c=colour: {"color": c, "weight": 1, "fillColor": c,
                                                 "fillOpacity": 0.35},
             tooltip=FeatureDetail(["minutes", "area_km2"], ["within (min)", "area (km²)"]),
-        ).add_to(layer(f"{prefix}within {row.minutes:g} min", show))
+        ).add_to(layer(f"within {row.minutes:g} min"))
 
 
-def _add_demand(result: CoverageResult, group) -> None:
-    """Demand places as circle markers sized by weight, coloured by reached / not reached."""
+def add_demand(result: CoverageResult, group, *, context: str = "") -> set[str]:
+    """Demand places as circle markers sized by weight, coloured by reached / not reached
+    (places off the street network grey with a red ring); returns the legend keys drawn."""
     demand = result.demand
     covered = demand[f"covered_{result.threshold:g}"].to_numpy(dtype=bool)  # the one rule
     if len(demand) > MAX_DEMAND_MARKERS:
         demand = demand[~covered]  # keep the file small: only the places that need action
         covered = covered[~covered]
     minutes = demand["minutes_to_nearest"].to_numpy()
+    off = ~demand["on_network"].to_numpy(bool) if "on_network" in demand else \
+        np.zeros(len(demand), dtype=bool)
+    labels, kinds = place_labels(demand), kind_texts(demand)
     points = gpd.GeoDataFrame({
-        "name": demand["name"].astype(str).to_numpy(),
-        "kind": demand["kind"].astype(str).to_numpy(),
+        "scenario": context,
+        "place": labels,
+        "kind": kinds,
+        # the tooltip's second line: the kind, unless the label already says it
+        "what": ["" if not k or p.startswith(k) else k for p, k in zip(labels, kinds)],
+        "at": coordinates(demand.geometry),
         "weight": demand["weight"].to_numpy(),
-        "station": demand["nearest_station"].astype(str).to_numpy(),
-        "minutes": [fmt_minutes(m) for m in minutes],
+        "station": nearest_texts(demand, result.stations),
+        "minutes": ["off the street network" if o else fmt_minutes(m)
+                    for m, o in zip(minutes, off)],
         "r": np.round(2.5 + 2.0 * np.sqrt(demand["weight"].to_numpy()), 1),
         "ok": covered.astype(bool),
+        "off": off,
     }, geometry=demand.geometry.to_numpy(), crs="EPSG:4326")
     folium = import_folium()
+    lead = ["scenario"] if context else []
     # one GeoJSON layer of circle markers: far smaller and faster than one marker each
     geojson(
         geojson_dict(points),
         marker=folium.CircleMarker(radius=4, weight=1, fill=True, fill_opacity=0.75),
         style_function=lambda f: {
             "radius": f["properties"]["r"],
-            "color": COVERED if f["properties"]["ok"] else UNCOVERED,
-            "fillColor": COVERED if f["properties"]["ok"] else UNCOVERED,
+            "color": UNCOVERED if f["properties"]["off"] else
+            COVERED if f["properties"]["ok"] else UNCOVERED,
+            "weight": 2 if f["properties"]["off"] else 1,
+            "fillColor": OFF_NETWORK if f["properties"]["off"] else
+            COVERED if f["properties"]["ok"] else UNCOVERED,
         },
-        tooltip=FeatureDetail(["name", "minutes"], ["", "to nearest station"]),
-        popup=FeatureDetail(["name", "kind", "weight", "station", "minutes"],
-                            ["place", "kind", "weight", "nearest station", "travel time"],
-                            popup=True),
+        tooltip=FeatureDetail(lead + ["place", "what", "minutes"],
+                              lead + ["", "", "to nearest station"]),
+        popup=FeatureDetail(lead + ["place", "kind", "at", "weight", "station", "minutes"],
+                            lead + ["place", "kind", "at", "weight", "nearest station",
+                                    "travel time"], popup=True),
     ).add_to(group)
+    drawn = {"demand"} if covered.any() else set()
+    drawn |= {"uncovered"} if (~covered & ~off).any() else set()
+    return drawn | ({"off_network"} if off.any() else set())
 
 
-def _add_density(fmap, demand: gpd.GeoDataFrame, prefix: str, *, cell_m: float) -> None:
-    """Demand weight per square cell (a heat map that needs no JavaScript plugin), hidden at
-    first; colours by quintile of the cells' weight."""
+def add_density(group, demand: gpd.GeoDataFrame, *, cell_m: float) -> bool:
+    """Demand weight per square cell (a heat map that needs no JavaScript plugin) into
+    ``group``; colours by quintile of the cells' weight. False when there is no demand."""
     if demand.empty:
-        return
+        return False
     crs = demand.estimate_utm_crs()
     xy = shapely.get_coordinates(demand.geometry.to_crs(crs).to_numpy())
     cells = np.floor(xy / cell_m).astype(np.int64)
@@ -226,59 +290,10 @@ def _add_density(fmap, demand: gpd.GeoDataFrame, prefix: str, *, cell_m: float) 
     frame = gpd.GeoDataFrame({"weight": np.round(weight, 2), "places": count,
                               "level": level.astype(int)}, geometry=boxes, crs=crs)
     frame = frame.to_crs("EPSG:4326")
-    group = feature_group(f"{prefix}demand density ({cell_m:.0f} m cells)", show=False)
     geojson(
         geojson_dict(frame),
         style_function=lambda f: {"color": "#7f2704", "weight": 0.3, "fillOpacity": 0.55,
                                   "fillColor": DENSITY_COLOURS[f["properties"]["level"]]},
         tooltip=FeatureDetail(["weight", "places"], ["demand weight", "places"]),
     ).add_to(group)
-    group.add_to(fmap)
-
-
-def _add_stations(fmap, results: Sequence[CoverageResult], labels: Sequence[str],
-                  hide: frozenset = frozenset()) -> None:
-    """Every station of any result (scenarios may add some) as a badge with its id, where it
-    first appears; ``hide`` holds ids drawn by another layer (proposed sites)."""
-    folium = import_folium()
-    group = feature_group("Stations", show=True)
-    everyone = gpd.GeoDataFrame(pd.concat([r.stations for r in results], ignore_index=True),
-                                crs="EPSG:4326").drop_duplicates("id")
-    everyone = everyone[~everyone["id"].isin(hide)]
-    for row in everyone.itertuples():
-        station_id = str(row.id)
-        badge = (
-            f'<div style="background:{STATION};color:#fff;border:2px solid #fff;'
-            'border-radius:4px;font:bold 11px sans-serif;padding:2px 4px;'
-            f'box-shadow:0 0 3px #000;white-space:nowrap">{html_text(station_id)}</div>'
-        )
-        marker = folium.Marker(
-            location=[row.geometry.y, row.geometry.x],
-            icon=folium.DivIcon(html=badge, icon_size=(_badge_width(station_id), 18),
-                                icon_anchor=(_badge_width(station_id) // 2, 9)))
-        marker.add_child(HtmlPopup(_station_popup(row, results, labels), max_width=320))
-        marker.add_child(TextTooltip(row.name))
-        marker.add_to(group)
-    group.add_to(fmap)
-
-
-def _station_popup(row, results: Sequence[CoverageResult], labels: Sequence[str]) -> str:
-    lines = []
-    for result, label in zip(results, labels):
-        match = result.stations[result.stations["id"] == row.id]
-        if match.empty:
-            continue
-        station = match.iloc[0]
-        lines.append(
-            f"{html_text(label + ', ' if label else '')}"
-            f"{html_text(result.travel.label)}: serves {station.served_weight:g} "
-            f"weight ({station.served_places} places) within {result.threshold:g} min"
-        )
-    if not row.on_network:
-        lines.append("<i>off the street network: not used</i>")
-    return f"<b>{html_text(row.name)}</b> ({html_text(row.id)})<br>" + "<br>".join(lines)
-
-
-def _badge_width(text: str) -> int:
-    """Pixel width of a station badge: long ids (candidate sites) get a wider box."""
-    return max(34, 7 * len(str(text)) + 12)
+    return True

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from planner.outputs import maps, service_layers
+from planner.outputs import service_layers
+from planner.outputs._base import with_layer_control
+from planner.outputs.coverage_layers import coverage_layers
 
 __all__ = ["hub_map"]
 
@@ -23,11 +25,14 @@ def hub_map(plan, before, after, *, network=None, note: str | None = None,
             f"{plan.covered_share_before * 100:.1f}% &rarr; "
             f"{plan.covered_share_after * 100:.1f}%</div>")
     hidden = frozenset(plan.satellites["id"].astype(str)) | {h["id"]}
-    fmap = maps.coverage_map(results, labels=labels, network=network, note=note,
-                             title=f"1+N plan: {results[0].network}", extra_html=text,
-                             hide_stations=hidden if h["source"] != "existing" else
-                             frozenset(plan.satellites["id"].astype(str)),
-                             self_contained=self_contained, tiles=tiles)
+    fmap = with_layer_control(coverage_layers(
+        results, labels=labels, network=network, note=note,
+        title=f"1+N plan: {results[0].network}", extra_html=text,
+        hide_stations=hidden if h["source"] != "existing" else
+        frozenset(plan.satellites["id"].astype(str)),
+        baselines=[None, before] if before is not None else None,
+        change_label=f"1+{len(plan.satellites)} plan", drawn={"hub"},
+        self_contained=self_contained, tiles=tiles))
     if plan.services_after is not None:
         service_layers.add(fmap, plan.services_after)
     return service_layers.add_hub_plan(fmap, plan)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import html
-import json
 from collections.abc import Sequence
 
 import geopandas as gpd
 import numpy as np
+
+from planner.outputs._base import geojson_dict, import_folium
+from planner.outputs._elements import FeatureDetail, TextTooltip, feature_group, geojson
+from planner.outputs._escape import html_text
 
 __all__ = ["add", "lorenz_svg", "BACKUP_COLOURS", "SHARE_COLOURS"]
 
@@ -24,8 +26,15 @@ WORST = "#762a83"
 
 
 def _features(frame: gpd.GeoDataFrame) -> dict:
-    """GeoJSON of a frame (strings stay data: folium escapes them in tooltips)."""
-    return json.loads(frame.to_json(drop_id=True))
+    """GeoJSON of a frame (strings stay data: the tooltips set them as text)."""
+    return geojson_dict(frame)
+
+
+def _group(where: tuple[str, str], name: str):
+    """A hidden layer group in the panel section ``where[0]``, named ``<where[1]>: name``."""
+    section, prefix = where
+    return feature_group(f"{prefix}: {name}", show=False, section=section, label=name,
+                         main=False)
 
 
 def _dot(colour: str) -> str:
@@ -34,13 +43,13 @@ def _dot(colour: str) -> str:
 
 
 def _points(folium, group, frame: gpd.GeoDataFrame, fields: list[str], aliases: list[str]):
-    folium.GeoJson(
+    geojson(
         _features(frame),
         marker=folium.CircleMarker(radius=5, weight=1, fill=True, fill_opacity=0.85),
         style_function=lambda f: {"radius": f["properties"]["r"],
                                   "color": f["properties"]["c"],
                                   "fillColor": f["properties"]["c"]},
-        tooltip=folium.GeoJsonTooltip(fields, aliases=aliases),
+        tooltip=FeatureDetail(fields, aliases),
     ).add_to(group)
 
 
@@ -48,10 +57,10 @@ def _radius(weight: np.ndarray) -> np.ndarray:
     return np.round(2.5 + 2.0 * np.sqrt(np.asarray(weight, dtype=float)), 1)
 
 
-def _backup(folium, fmap, result, prefix: str) -> str:
+def _backup(folium, fmap, result, prefix: tuple[str, str]) -> str:
     demand, stations = result.demand, result.stations
     counts = demand["stations_within"].to_numpy()
-    group = folium.FeatureGroup(name=f"{prefix}backup: stations in reach", show=False)
+    group = _group(prefix, "backup: stations in reach")
     _points(folium, group, gpd.GeoDataFrame({
         "name": demand["name"].astype(str).to_numpy(), "stations": counts,
         "r": _radius(demand["weight"]),
@@ -73,11 +82,11 @@ def _backup(folium, fmap, result, prefix: str) -> str:
             + f"<div>{_dot(OVERLOADED)}critical station (large ring)</div>")
 
 
-def _capacity(folium, fmap, result, prefix: str) -> str:
+def _capacity(folium, fmap, result, prefix: tuple[str, str]) -> str:
     stations = result.stations
     load = stations["load_vs_mean"].to_numpy(dtype=float)
     over = stations["overloaded"].to_numpy(dtype=bool)
-    group = folium.FeatureGroup(name=f"{prefix}capacity: riders per seat", show=False)
+    group = _group(prefix, "capacity: riders per seat")
     _points(folium, group, gpd.GeoDataFrame({
         "id": stations["id"].astype(str).to_numpy(),
         "capacity": stations["capacity"].to_numpy(),
@@ -93,10 +102,10 @@ def _capacity(folium, fmap, result, prefix: str) -> str:
             f"</div><div>{_dot(LOADED)}within capacity</div>")
 
 
-def _gravity(folium, fmap, result, prefix: str) -> str:
+def _gravity(folium, fmap, result, prefix: tuple[str, str]) -> str:
     demand = result.demand
     access = demand["gravity_access"].to_numpy(dtype=float)
-    group = folium.FeatureGroup(name=f"{prefix}gravity access", show=False)
+    group = _group(prefix, "gravity access")
     _points(folium, group, gpd.GeoDataFrame({
         "name": demand["name"].astype(str).to_numpy(), "access": access,
         "r": _radius(demand["weight"]),
@@ -110,29 +119,29 @@ def _gravity(folium, fmap, result, prefix: str) -> str:
         f"<div>{_dot(c)}{t}</div>" for c, t in zip(GRAVITY_COLOURS, labels)))
 
 
-def _equity(folium, fmap, result, prefix: str) -> str:
+def _equity(folium, fmap, result, prefix: tuple[str, str]) -> str:
     equity = result.measures.equity
     table = equity.areas.copy()
     table["covered_pct"] = (table["covered_share"] * 100).round(1)
     table["c"] = [SHARE_COLOURS[int(np.searchsorted(SHARE_BREAKS, s, side="right"))]
                   for s in table["covered_share"]]
-    group = folium.FeatureGroup(name=f"{prefix}equity: areas by covered share", show=False)
-    folium.GeoJson(
+    group = _group(prefix, "equity: areas by covered share")
+    geojson(
         _features(table[["name", "covered_pct", "mean_min", "weight", "c", "geometry"]]),
         style_function=lambda f: {"color": "#555", "weight": 1, "fillOpacity": 0.45,
                                   "fillColor": f["properties"]["c"]},
-        tooltip=folium.GeoJsonTooltip(["name", "covered_pct", "mean_min", "weight"],
-                                      aliases=["area", "covered (%)", "mean time (min)",
-                                               "demand weight"]),
+        tooltip=FeatureDetail(["name", "covered_pct", "mean_min", "weight"],
+                              ["area", "covered (%)", "mean time (min)", "demand weight"]),
     ).add_to(group)
     if equity.worst_outline is not None:
-        folium.GeoJson(
+        outline = geojson(
             _features(gpd.GeoDataFrame({"what": ["worst-served"]},
                                        geometry=[equity.worst_outline], crs="EPSG:4326")),
             style_function=lambda _: {"color": WORST, "weight": 3, "fill": False,
-                                      "dashArray": "8 4"},
-            tooltip=f"worst-served {equity.worst_weight_share:.0%} of demand weight",
-        ).add_to(group)
+                                      "dashArray": "8 4"})
+        outline.add_child(TextTooltip(
+            f"worst-served {equity.worst_weight_share:.0%} of demand weight"))
+        outline.add_to(group)
     group.add_to(fmap)
     labels = ("under 50 % covered", "50-80 %", "80-95 %", "95 % or more")
     return ("<div><b>Equity areas</b></div>" + "".join(
@@ -164,33 +173,35 @@ def lorenz_svg(points: Sequence[Sequence[float]], *, size: int = 130) -> str:
 
 
 def _panel(result, label: str) -> str:
-    lines = [html.escape(line) for line in result.measures.lines()]
+    lines = [html_text(line) for line in result.measures.lines()]
     svg = ""
     equity = result.measures.summaries.get("equity")
     if equity:
         svg = ("<div style='margin-top:2px'><b>Lorenz curve</b> of time to the nearest "
                f"station (Gini {equity['gini']:.2f})<br>{lorenz_svg(equity['lorenz'])}</div>")
-    title = html.escape(f"{label}: measures" if label else "Measures")
+    title = html_text(f"{label}: measures" if label else "Measures")
     sums = result.measures.summaries
     head = [f"2+ stations {sums['backup']['covered_2plus_share']:.0%}" if "backup" in sums
             else "", f"Gini {sums['equity']['gini']:.2f}" if "equity" in sums else "",
             f"{sum(s['overloaded'] for s in sums['capacity']['stations'])} overloaded"
             if "capacity" in sums else ""]
     return (f"<div class='planner-measures' style='margin-top:6px'><details><summary><b>{title}"
-            f"</b> {html.escape(' · '.join(h for h in head if h))}</summary>"
+            f"</b> {html_text(' · '.join(h for h in head if h))}</summary>"
             + "".join(f"<div>{line}</div>" for line in lines) + "</details>" + svg + "</div>")
 
 
-def add(folium, fmap, results: Sequence, labels: Sequence[str]) -> str:
-    """Add each result's measure layers and one legend; return the summary panel's HTML."""
+def add(fmap, results: Sequence, labels: Sequence[str]) -> str:
+    """Add each result's measure layers (in the result's section of the layer panel) and one
+    legend; return the summary panel's HTML."""
     from branca.element import Element
 
+    folium = import_folium()
     legend: dict[str, str] = {}
     panels = []
     for result, label in zip(results, labels):
         if getattr(result, "measures", None) is None:
             continue
-        prefix = f"{label or result.travel.mode}: "
+        prefix = (label or result.travel.label, label or result.travel.mode)
         for name, draw in (("backup", _backup), ("capacity", _capacity),
                            ("gravity", _gravity), ("equity", _equity)):
             if getattr(result.measures, name) is not None:

@@ -5,7 +5,7 @@ Titles, notes and labels are plain text and are escaped here; numbers are format
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 from planner.analysis.coverage import CoverageResult
 from planner.outputs._base import ATTRIBUTION, BAND_COLOURS, COVERED, PROPOSED, STATION, UNCOVERED
@@ -14,38 +14,77 @@ from planner.outputs._escape import html_text
 __all__ = ["legend_html", "summary_html", "curve_svg"]
 
 
-def legend_html(minutes: Sequence[float]) -> str:
-    """The legend panel: one row per threshold band, the marker kinds and the attribution."""
-    rows = "".join(
+#: Colours of the before/after highlights (rings around demand places).
+GAINED = "#00a651"
+LOST = "#000000"
+OFF_NETWORK = "#888888"
+_BOX = "display:inline-block;width:14px;height:10px;margin-right:6px;"
+_DOT = "display:inline-block;width:10px;height:10px;border-radius:50%;margin-right:6px;"
+_BADGE = "color:#fff;font-size:10px;padding:0 3px;margin-right:6px;"
+
+
+def _legend_rows(drawn: Collection[str]) -> list[str]:
+    """Legend rows for the marker kinds in ``drawn``, in a fixed order."""
+    rows = {
+        "stations": f'<span style="{_BADGE}background:{STATION};border-radius:3px">S1</span>'
+                    "station",
+        "proposed": f'<span style="{_BADGE}background:{PROPOSED};border-radius:6px;'
+                    'border:1px dashed #fff">P1</span>proposed or added station',
+        "closed": '<span style="font-size:10px;padding:0 3px;margin-right:6px;color:#777;'
+                  'border:1px dashed #777;border-radius:3px;text-decoration:line-through">'
+                  "S2</span>closed station (where it was)",
+        "moved": f'<span style="{_BADGE}background:{STATION};opacity:.35;border-radius:3px">'
+                 "S3</span>moved station: old place, arrow to the new one",
+        "demand": f'<span style="{_DOT}background:{COVERED}"></span>'
+                  "demand reached in time (size = weight)",
+        "uncovered": f'<span style="{_DOT}background:{UNCOVERED}"></span>'
+                     "demand not reached in time",
+        "off_network": f'<span style="{_DOT}background:{OFF_NETWORK};border:2px solid '
+                       f'{UNCOVERED};width:7px;height:7px"></span>'
+                       "place off the street network (cannot be reached)",
+        "gained": f'<span style="{_DOT}border:3px solid {GAINED};width:7px;height:7px">'
+                  "</span>newly covered by the plan",
+        "lost": f'<span style="{_DOT}border:3px dashed {LOST};width:7px;height:7px">'
+                "</span>loses service (was covered before)",
+        "gaps": f'<span style="{_BOX}border:2px dashed {UNCOVERED};background:rgba(215,25,28,'
+                '.15)"></span>gap area: the cells around unreached places (no reached place '
+                "inside)",
+        "density": f'<span style="{_BOX}background:linear-gradient(90deg,#fff5eb,#7f2704)">'
+                   "</span>demand density (weight per cell; tick it on)",
+        "hub": '<span style="color:#fff;background:#b2182b;font-size:10px;padding:0 3px;'
+               'border-radius:6px;margin-right:6px">H</span>hub, '
+               '<span style="color:#fff;background:#2166ac;font-size:10px;padding:0 3px;'
+               'border-radius:6px;margin:0 6px 0 2px">N1</span>satellite',
+    }
+    return [f"<div>{html}</div>" for key, html in rows.items() if key in drawn]
+
+
+def legend_html(minutes: Sequence[float], *, drawn: Collection[str] = (
+        "stations", "demand", "uncovered", "gaps")) -> str:
+    """The legend panel: one row per threshold band, a row per kind of mark in ``drawn``
+    (stations, proposed, closed, moved, demand, uncovered, off_network, gained, lost, gaps,
+    density, hub: only what the map draws) and the attribution."""
+    bands = "".join(
         f'<div><span style="background:{BAND_COLOURS[min(i, len(BAND_COLOURS) - 1)]};'
-        'display:inline-block;width:14px;height:10px;opacity:.7;margin-right:6px"></span>'
-        f"within {m:g} min of a station</div>"
+        f'{_BOX}opacity:.7"></span>within {m:g} min of a station</div>'
         for i, m in enumerate(sorted(minutes))
     )
-    dot = ('display:inline-block;width:10px;height:10px;border-radius:50%;'
-           'margin-right:6px;background:')
     return (
         '<div id="planner-legend" style="position:fixed;bottom:28px;left:10px;z-index:9999;'
-        'background:rgba(255,255,255,.92);padding:8px 10px;border-radius:6px;'
-        'font:12px sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3)">'
-        f"<b>Legend</b>{rows}"
-        f'<div><span style="background:{STATION};color:#fff;font-size:10px;padding:0 3px;'
-        'border-radius:3px;margin-right:6px">S1</span>station</div>'
-        f'<div><span style="background:{PROPOSED};color:#fff;font-size:10px;padding:0 3px;'
-        'border-radius:6px;margin-right:6px">P1</span>proposed station (if any)</div>'
-        f'<div><span style="{dot}{COVERED}"></span>demand reached in time (size = weight)</div>'
-        f'<div><span style="{dot}{UNCOVERED}"></span>demand not reached in time</div>'
-        f'<div><span style="display:inline-block;width:14px;height:10px;border:2px dashed '
-        f'{UNCOVERED};margin-right:6px"></span>gap area</div>'
-        f'<div style="margin-top:4px;color:#555">Map data {ATTRIBUTION}</div></div>'
+        'max-width:250px;background:rgba(255,255,255,.92);padding:6px 8px;border-radius:6px;'
+        'font:11px sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3)">'
+        f"<details open><summary><b>Legend</b></summary>{bands}"
+        + "".join(_legend_rows(drawn))
+        + f'<div style="margin-top:4px;color:#555">Map data {ATTRIBUTION}</div></details></div>'
     )
 
 
 def summary_html(results: Sequence[CoverageResult], labels: Sequence[str], title: str | None,
-                 note: str | None, extra_html: str = "") -> str:
-    """The summary panel: title, counts, each result's shares and times, and the note.
+                 note: str | None, extra_html: str = "", *, lead_html: str = "") -> str:
+    """The summary panel: title, counts, ``lead_html`` (before/after lines), each result's
+    shares and times, ``extra_html`` and the note.
 
-    ``labels``, ``title`` and ``note`` are plain text; ``extra_html`` is trusted HTML.
+    ``labels``, ``title`` and ``note`` are plain text; the HTML arguments are trusted HTML.
     """
     first = results[0]
     blocks = []
@@ -72,6 +111,7 @@ def summary_html(results: Sequence[CoverageResult], labels: Sequence[str], title
         f"<div style='font-size:14px'><b>{heading}</b></div>"
         f"<div>{len(first.stations)} stations · {len(first.demand)} demand places "
         f"(weight {first.demand['weight'].sum():g})</div>"
+        + lead_html
         + "".join(blocks)
         + extra_html
         + (f"<div style='margin-top:4px;color:#a33'>{html_text(note)}</div>" if note else "")

@@ -37,7 +37,10 @@ def proposal_map(result, *, network: Network | None = None, self_contained: bool
                            self_contained=self_contained,
                            title=f"Proposed stations: {results[0].network}", note=note,
                            tiles=tiles, hide_stations=frozenset(result.sites["id"].astype(str)),
-                           extra_html=text + curve_svg(result.curve))
+                           extra_html=text + curve_svg(result.curve),
+                           baselines=[None, result.before] if len(results) == 2 else None,
+                           change_label=f"{len(result.sites)} proposed station(s)",
+                           drawn={"proposed"} if len(result.sites) else ())
     _add_sites(fmap, result.sites)
     return with_layer_control(fmap)
 
@@ -47,7 +50,8 @@ def _add_sites(fmap, sites) -> None:
     from planner.analysis.proposals import gain_text
 
     folium = import_folium()
-    group = feature_group("Proposed stations", show=True)
+    group = feature_group("Proposed stations", show=True, section="Stations",
+                          label="proposed stations")
     for row in sites.itertuples():
         rank = int(row.rank)
         popup = (

@@ -96,3 +96,16 @@ def test_scenario_loader_on_random_text(tmp_path, text):
     path = tmp_path / "fuzz.toml"
     path.write_text(text, encoding="utf-8")
     _only_our_errors(lambda: scenario.load(path))
+
+
+yaml_text = st.text(alphabet=st.sampled_from(list("ab:-&*[]{},<> \n'\"!|?%@`1.")), max_size=200)
+
+
+@FUZZ
+@given(text=yaml_text, loader=st.sampled_from([scenario.load, "batch"]))
+def test_yaml_loaders_on_random_text(tmp_path, text, loader):
+    from planner.apps import batch
+
+    path = tmp_path / "fuzz.yaml"
+    path.write_text(text, encoding="utf-8")
+    _only_our_errors(lambda: (batch.load if loader == "batch" else loader)(path))

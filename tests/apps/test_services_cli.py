@@ -108,6 +108,8 @@ def _open(browser, path):
     page.route("http*://**/*", lambda route: route.abort())
     page.goto(path.as_uri())
     page.wait_for_function("document.querySelector('.leaflet-control-layers') !== null")
+    page.evaluate("document.querySelectorAll('#planner-layers details')"
+                  ".forEach(d => { d.open = true; })")  # the panel's sections start collapsed
     for layer in page.query_selector_all(".leaflet-control-layers-overlays input")[:40]:
         if not layer.is_checked():
             layer.check()

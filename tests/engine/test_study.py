@@ -161,7 +161,7 @@ def test_a_missing_layer_says_what_to_give(sample_network, sample_stations):
     with pytest.raises(LayerError, match="demand=") as info:
         planner.check_coverage(study)
     assert isinstance(info.value, planner.PlannerError)
-    with pytest.raises(TypeError, match="planner.prepare"):
+    with pytest.raises(planner.PlannerError, match="planner.prepare"):  # our error, not TypeError
         as_study("wudaokou")  # type: ignore[arg-type]
 
 

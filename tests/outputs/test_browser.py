@@ -34,7 +34,7 @@ MAP_JS = """() => Object.keys(window).filter(k => k.startsWith('map_')
                  && window[k] instanceof L.Map).length"""
 
 
-@pytest.mark.parametrize("name, layers", [("coverage.html", 16), ("proposal.html", 11)])
+@pytest.mark.parametrize("name, layers", [("coverage.html", 16), ("proposal.html", 12)])
 def test_map_works_offline_with_every_layer(open_offline, maps, name, layers):
     opened = open_offline(maps / name)
     page = opened.page

@@ -78,6 +78,14 @@ def out(tmp_path_factory):
 
 PROBE_JS = """() => {
   const out = {maps: 0, labels: [], popups: [], tooltips: [], features: [], badges: []};
+  // tick every layer of the panel, so hidden sections (other modes, services) are drawn too
+  // (not the online tiles of the "Base map" section: the page is offline)
+  document.querySelectorAll('.planner-section').forEach(section => {
+    if (section.querySelector('summary b').textContent === 'Base map') return;
+    section.querySelectorAll('.leaflet-control-layers-selector').forEach(box => {
+      if (!box.checked) { box.checked = true; box.dispatchEvent(new Event('change')); }
+    });
+  });
   for (const key of Object.keys(window)) {
     const layer = window[key];
     if (layer instanceof L.Map) {
@@ -96,6 +104,9 @@ PROBE_JS = """() => {
         layer.openTooltip(); out.tooltips.push(layer.getTooltip().getElement().textContent);
         layer.closeTooltip();
       }
+    } else if (layer instanceof L.Path && layer._map && layer.getTooltip()) {
+      layer.openTooltip(); out.tooltips.push(layer.getTooltip().getElement().textContent);
+      layer.closeTooltip();  // circle markers of services, hub-satellite lines
     }
     if (layer instanceof L.GeoJSON) {
       for (const overlay of [layer.getPopup(), layer.getTooltip()]) {
@@ -106,7 +117,9 @@ PROBE_JS = """() => {
     }
   }
   out.labels = [...document.querySelectorAll('.leaflet-control-layers-overlays label')]
-    .map(label => label.textContent.trim());
+    .map(label => label.title);
+  out.sections = [...document.querySelectorAll('.planner-section > summary > b')]
+    .map(b => b.textContent);
   out.badges = [...document.querySelectorAll('.leaflet-marker-icon')]
     .map(icon => icon.textContent);
   out.injected = document.querySelectorAll('img[src="x"], [onerror]').length;
@@ -148,8 +161,10 @@ def test_coverage_map_shows_hostile_names_as_text(open_offline, out, hostile, sa
     found = probe(open_offline, path)
     assert f"{labels[0]}: within 15 min" in found["labels"]
     assert f"{labels[1]}: demand (size = weight)" in found["labels"]
-    # station tooltips are exactly the names; popups and badges show names and ids
-    assert sorted(found["tooltips"]) == sorted(stations["name"])
+    assert labels[0] in found["sections"] and labels[1] in found["sections"]
+    # station tooltips are exactly the ids and names; popups and badges show names and ids
+    assert sorted(found["tooltips"]) == sorted(f"{i} {n}" for i, n in
+                                               zip(stations["id"], stations["name"]))
     _contains_all(found["popups"], list(stations["name"]) + list(STATION_IDS))
     assert sorted(found["badges"]) == sorted(STATION_IDS)
     # every demand place's tooltip and popup (names and kinds) as text
@@ -193,8 +208,9 @@ def test_scenario_maps_show_hostile_scenario_names(open_offline, out, hostile):
     pages = [p for p in written if p.suffix == ".html"]
     assert len(pages) == 1 + len(SCENARIO_NAMES)
     combined = probe(open_offline, folder / "map.html")
-    for name in SCENARIO_NAMES:  # one layer group per scenario, named as written
-        assert name in combined["labels"]
+    for name in SCENARIO_NAMES:  # one section of layers per scenario, named as written
+        assert name in combined["sections"]
+        assert f"{name}: stations" in combined["labels"]
     _contains_all([combined["summary"]], [PAYLOADS[1], *SCENARIO_NAMES[1:]])
     _contains_all(combined["tooltips"], [PAYLOADS[2]])
     singles = [probe(open_offline, p) for p in pages if p.name != "map.html"]
@@ -241,9 +257,51 @@ def test_cli_proposal_with_formula_names_neutralises_the_sites_csv(open_offline,
     for row in rows:
         assert row["name"] in {"'" + f for f in FORMULAS}
         assert row["kind"] in {"'" + f for f in FORMULAS}
-        assert float(row["lon"]) > 116 and float(row["gain_weight"]) > 0
+        assert float(row["lon"]) > 116 and float(row["newly_covered_weight"]) > 0
     sites = json.loads(next(map_path.parent.glob("*-sites.geojson")).read_text("utf-8"))
     names = [f["properties"]["name"] for f in sites["features"]]
     assert set(names) <= set(FORMULAS)  # the GeoJSON keeps the names as they are
     found = probe(open_offline, map_path)
     _contains_all(found["popups"], names)
+
+
+def _run_cli(args: list[str]) -> None:
+    from click.testing import CliRunner
+
+    from planner.apps.cli import cli
+
+    result = CliRunner().invoke(cli, ["-q", *args], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("kind", ["measures", "services", "hub"])
+def test_measure_service_and_hub_maps_show_hostile_names(open_offline, out, hostile, kind):
+    """The newest layers (measures, per-service coverage, 1+N hub plans) from payload names."""
+    path = out / kind / "map.html"
+    layers_args = ["-s", str(hostile["stations"]), "-d", str(hostile["demand"])]
+    if kind == "measures":
+        _run_cli(["coverage", "-m", "walk", "--measure", "all", *layers_args,
+                  "--map", str(path)])
+    elif kind == "services":
+        _run_cli(["coverage", "-m", "walk", "--by-service", *layers_args, "--map", str(path)])
+    else:
+        _run_cli(["propose", "--model", "hub", "-m", "walk", "-k", "2", *layers_args,
+                  "-c", str(hostile["candidates"]), "--map", str(path)])
+    found = probe(open_offline, path)
+    demand = json.loads(hostile["demand"].read_text(encoding="utf-8"))
+    names = {f["properties"]["name"] for f in demand["features"]}
+    _contains_all(found["features"], names)  # every GeoJSON tooltip shows names as text
+    if kind == "measures":
+        assert any("backup" in label for label in found["labels"])
+        assert any("equity" in label for label in found["labels"])
+    elif kind == "services":
+        assert "Services" in found["sections"]
+        _contains_all(found["tooltips"], [f"({sid})" for sid in STATION_IDS[:1]])
+    else:
+        assert "Hub plan" in found["sections"]
+        hub = [t for t in found["tooltips"] if t.startswith("hub: ")]
+        assert len(hub) == 1 and hub[0].removeprefix("hub: ") in (
+            names | set(PAYLOADS) | {f["properties"]["name"] for f in json.loads(
+                hostile["candidates"].read_text(encoding="utf-8"))["features"]}
+            | set(layers.read_stations(hostile["stations"])["name"]))
+        assert any(t.startswith("satellite #1: ") for t in found["tooltips"])

@@ -20,14 +20,14 @@ def results(sample_network, sample_stations, sample_demand):
 
 def test_map_has_every_layer_a_planner_needs(results, sample_network):
     page = render.coverage_map(results, network=sample_network).get_root().render()
-    for name in ("Streets (OSM network)", "ebike: within 5 min", "ebike: within 15 min",
+    for name in ("streets (OSM network)", "ebike: within 5 min", "ebike: within 15 min",
                  "walk: gaps (beyond 15 min)", "walk: demand (size = weight)", "Stations",
                  "ebike: demand density (150 m cells)",
                  "15-min area of each station"):
         assert name in page, name
     assert "planner-legend" in page and "planner-summary" in page
     assert "OpenStreetMap" in page and "ODbL" in page
-    assert "L.control.scale" in page and "L.control.layers" in page
+    assert "L.control.scale" in page and "planner-layers" in page
     assert "五道口驿站" in page  # station names survive as UTF-8
 
 

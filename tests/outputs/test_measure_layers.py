@@ -28,10 +28,12 @@ def test_measure_layers_draw_offline(open_offline, tmp_path):
     assert result.exit_code == 0, result.output
     opened = open_offline(path)
     page = opened.page
-    for name in ("walk: backup", "walk: capacity", "walk: gravity", "walk: equity"):
+    page.evaluate("document.querySelectorAll('#planner-layers details')"
+                  ".forEach(d => { d.open = true; })")  # sections start collapsed
+    for name in ("backup", "capacity", "gravity", "equity"):
         before = page.screenshot()
         label = page.locator(".leaflet-control-layers label", has_text=name).first
-        label.locator("input").dispatch_event("click")
+        label.locator("input").check()
         page.wait_for_timeout(200)
         assert label.locator("input").is_checked()
         assert page.screenshot() != before, f"ticking {name} drew nothing"

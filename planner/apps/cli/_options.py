@@ -98,11 +98,11 @@ def travel_options(func):
                      help="Travel speed in km/h, for all modes or one (e.g. ebike=15 for "
                           "rush hour). E-bikes are capped at 25 km/h by law."),
         click.option("--minutes", "-t", default="5,10,15", show_default=True, metavar="LIST",
-                     help="Travel-time thresholds in minutes, comma separated; the largest "
-                          "is the service-circle promise."),
+                     help="Travel-time thresholds in minutes (0 < T <= 180), comma separated; "
+                          "the largest is the service-circle promise."),
         click.option("--max-snap", default=250.0, show_default=True, metavar="M",
-                     help="Points farther than this (m) from a usable street are reported "
-                          "as off-network."),
+                     help="Metres: points farther than this from a usable street are reported "
+                          "as off-network (0 < M <= 5000)."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -189,6 +189,31 @@ def _load(network_source, place, stations, demand, weight_column, candidates=Non
     source = f"place:{place}" if place else network_source
     return load_inputs(source, stations=stations, demand=demand, candidates=candidates,
                        weight_column=weight_column, **kwargs)
+
+
+def _run_inputs(source, *paths) -> list[Path]:
+    """Every file a run reads (network file, layers, the sample's own layers)."""
+    from planner._paths import inputs_of
+    from planner.apps._inputs import layer_paths
+
+    sample, layer_files = layer_paths(source)
+    sample_files = [sample.network] if sample is not None else []
+    return inputs_of(source, *paths, *sample_files, mapping=layer_files)
+
+
+def _guard(outputs, inputs, force: bool):
+    """Refuse unsafe outputs before any work; the policy then holds for every write."""
+    from planner import _io
+    from planner._paths import check_outputs
+
+    check_outputs(outputs, inputs=inputs, force=force)
+    return _io.output_policy(inputs=inputs, force=force)
+
+
+force_option = click.option(
+    "--force", is_flag=True,
+    help="Write through an output path that is a symlink (the file it points to is "
+         "replaced). Outputs are never written over inputs, folders or special files.")
 
 
 def _default_output(network_name: str, kind: str, suffix: str) -> Path:

@@ -9,7 +9,8 @@ from pathlib import Path
 import click
 
 from planner.apps.cli._group import cli, is_quiet, verbosity
-from planner.apps.cli._options import _progress
+from planner.apps.cli._options import _guard, _progress
+from planner.errors import InputError
 from planner.apps.cli._progress import bar
 
 
@@ -18,11 +19,16 @@ from planner.apps.cli._progress import bar
 @click.option("--out", "-o", "out_dir", type=click.Path(path_type=Path), metavar="DIR",
               help="Output folder [default: maps/<file name>/].")
 @click.option("--scheduler", metavar="tcp://HOST:PORT",
-              help="Run on an existing Dask cluster instead of a local one.")
-@click.option("--workers", default=2, show_default=True, help="Local cluster: worker processes.")
-@click.option("--memory-limit", default="4GiB", show_default=True,
-              help="Local cluster: memory per worker.")
-@click.option("--force", is_flag=True, help="Re-run districts whose outputs are up to date.")
+              help="Run on an existing Dask cluster instead of a local one (gives up after "
+                   "10 s if it cannot be reached).")
+@click.option("--workers", default="2", show_default=True, metavar="N",
+              help="Local cluster: worker processes (1..256).")
+@click.option("--memory-limit", default="4GiB", show_default=True, metavar="SIZE",
+              help="Local cluster: memory per worker in bytes with a unit (e.g. 2GiB, 500MB) "
+                   "or auto; at least 256MiB and at most this machine's memory.")
+@click.option("--force", is_flag=True,
+              help="Re-run districts whose outputs are up to date, and write through output "
+                   "paths that are symlinks.")
 @click.option("--self-contained/--cdn", default=True, show_default=True)
 @click.pass_context
 def batch(ctx, file, out_dir, scheduler, workers, memory_limit, force, self_contained) -> None:
@@ -36,8 +42,10 @@ def batch(ctx, file, out_dir, scheduler, workers, memory_limit, force, self_cont
     from planner.apps import batch as batch_stage
 
     say = _progress(ctx)
+    workers = _check_cluster_options(scheduler, workers, memory_limit)
     spec = batch_stage.load(file)
     out_dir = out_dir or Path("maps") / Path(file).stem
+    policy = _guard([out_dir / name for name in batch_stage.FIXED_OUTPUTS], [file], force)
     quiet = is_quiet(ctx)
 
     def started(client) -> None:
@@ -59,7 +67,8 @@ def batch(ctx, file, out_dir, scheduler, workers, memory_limit, force, self_cont
                                  memory_limit=memory_limit, force=force,
                                  self_contained=self_contained, progress=finished,
                                  on_start=started)
-    written = batch_stage.write_table(result, out_dir)
+    with policy:
+        written = batch_stage.write_table(result, out_dir)
     click.echo("\n" + ranking_text(result))
     click.echo("")
     for path in written:
@@ -68,6 +77,21 @@ def batch(ctx, file, out_dir, scheduler, workers, memory_limit, force, self_cont
         click.secho(f"{len(result.failed)} of {len(result.rows)} districts failed; see "
                     "districts.md", fg="red", err=True)
         raise SystemExit(3)
+
+
+def _check_cluster_options(scheduler, workers, memory_limit) -> int:
+    """--scheduler, --workers and --memory-limit checked before anything starts."""
+    from planner import _validate
+
+    for hint, check in (
+            ("--scheduler", lambda: scheduler and _validate.scheduler_address(scheduler)),
+            ("--workers", lambda: _validate.workers(workers)),
+            ("--memory-limit", lambda: _validate.memory_limit(memory_limit))):
+        try:
+            check()
+        except InputError as exc:
+            raise click.BadParameter(str(exc), param_hint=hint) from None
+    return int(workers)
 
 
 SHOWN = ("rank", "district", "status", "mode", "stations", "covered_main_%", "gaps",

@@ -14,9 +14,9 @@ from planner.apps import _services_cli
 from planner.apps._console import plural, print_coverage, print_what_if
 from planner.apps.cli._group import cli
 from planner.apps.cli._options import (
-    _datum_point, _default_output, _load, _progress, datum_options, map_options,
-    network_options, parse_input_crs, parse_lonlat, parse_minutes, parse_travels,
-    travel_options)
+    _datum_point, _default_output, _guard, _load, _progress, _run_inputs, datum_options,
+    force_option, map_options, network_options, parse_input_crs, parse_lonlat, parse_minutes,
+    parse_travels, travel_options)
 from planner.errors import InputError
 
 
@@ -46,11 +46,12 @@ from planner.errors import InputError
                    "(repeatable or comma separated).")
 @datum_options
 @map_options
+@force_option
 @click.pass_context
 def coverage(ctx, network_source, place, stations, demand, weight_column, modes, speeds,
              minutes, max_snap, add, close, move, map_path, report_path, per_station,
              measure_items, areas_path, exports, input_crs, output_crs, aggregate,
-             demand_weights, self_contained, tiles, **service_opts) -> None:
+             demand_weights, self_contained, tiles, force, **service_opts) -> None:
     """Check which demand reaches a station within 5/10/15 minutes; map the gaps.
 
     Writes an HTML map and a JSON report and prints the covered share per threshold,
@@ -79,6 +80,10 @@ def coverage(ctx, network_source, place, stations, demand, weight_column, modes,
     wanted, areas, formats = _analysis_options(measure_items, areas_path, exports)
     crs = parse_input_crs(input_crs)
     what_if = WhatIf.parse(add, close, move, crs["stations"])
+    source = f"place:{place}" if place else network_source
+    run_inputs = _run_inputs(source, stations, demand, areas_path, demand_weights)
+    if map_path is not None:  # default paths need the network's name: checked when known
+        _guard([map_path, report_path or map_path.with_suffix(".json")], run_inputs, force)
     say("loading the street network and layers")
     inputs = _load(network_source, place, stations, demand, weight_column, input_crs=crs,
                    aggregate=aggregate, demand_weights=demand_weights)
@@ -98,10 +103,12 @@ def coverage(ctx, network_source, place, stations, demand, weight_column, modes,
                                                  **service_opts)
     map_path = map_path or _default_output(inputs.network.name,
                                            "coverage" + what_if.suffix(), ".html")
-    written = _write(results, inputs, by_service, what_if, baselines, map_path=map_path,
-                     report_path=report_path or map_path.with_suffix(".json"),
-                     formats=formats, output_crs=output_crs, self_contained=self_contained,
-                     tiles=tiles, say=say)
+    report_path = report_path or map_path.with_suffix(".json")
+    policy = _guard([map_path, report_path], run_inputs, force)
+    with policy:
+        written = _write(results, inputs, by_service, what_if, baselines, map_path=map_path,
+                         report_path=report_path, formats=formats, output_crs=output_crs,
+                         self_contained=self_contained, tiles=tiles, say=say)
     print_coverage(results)
     if what_if:
         print_what_if(what_if.describe(), baselines, results)
@@ -144,6 +151,12 @@ class WhatIf:
             where = "; ".join(f"{lon:.5f},{lat:.5f}" for lon, lat in self.added)
             parts.append(f"{plural(len(self.added), 'station')} added at {where}")
         return "; ".join(parts)
+
+    def label(self) -> str:
+        """Short, for the map: ``S2 closed, S3 moved, 1 added``."""
+        return ", ".join([*(f"{c} closed" for c in self.closed),
+                          *(f"{m} moved" for m in self.moved),
+                          *([f"{len(self.added)} added"] if self.added else [])])
 
     def suffix(self) -> str:
         """A file-name part for what-if outputs (the baseline's files are not replaced)."""
@@ -212,7 +225,9 @@ def _write(results, inputs, by_service, what_if, baselines, *, map_path, report_
     if inputs.sample is not None:
         note = "Sample district: stations are illustrative, not a real station plan."
     fmap = render.coverage_map(results, network=inputs.network, note=note,
-                               self_contained=self_contained, tiles=tiles or ("osm",))
+                               self_contained=self_contained, tiles=tiles or ("osm",),
+                               baselines=baselines or None,
+                               change_label=what_if.label() if what_if else None)
     if by_service:
         from planner.outputs import service_layers
 

@@ -10,8 +10,10 @@ from planner.apps import _services_cli
 from planner.apps._console import _print_proposal
 from planner.apps.cli._group import cli
 from planner.apps.cli._options import (
-    _default_output, _load, _progress, datum_options, map_options, network_options,
-    parse_input_crs, parse_minutes, parse_travels, travel_options)
+    _default_output, _guard, _load, _progress, _run_inputs, datum_options, force_option,
+    map_options, network_options, parse_input_crs, parse_minutes, parse_travels,
+    travel_options)
+from planner.errors import InputError
 
 
 @cli.command()
@@ -22,10 +24,11 @@ from planner.apps.cli._options import (
               help="mclp: the k sites covering the most demand; lscp: the fewest sites reaching "
                    "--target; pmedian: k sites minimising the mean travel time; hub: one hub "
                    "plus k satellites within --hub-minutes of it (1+N).")
-@click.option("-k", "--new-stations", "k", default=3, show_default=True, type=int,
-              help="How many new stations (mclp, pmedian).")
+@click.option("-k", "--new-stations", "k", default="3", show_default=True, metavar="N",
+              help="How many new stations (mclp, pmedian, hub): a whole number >= 1.")
 @click.option("--target", default="100", show_default=True, metavar="PERCENT",
-              help="lscp: share of demand to reach, in per cent.")
+              help="lscp: share of demand to reach, in per cent from 1 to 100 (95 or 95%); "
+                   "0.95 is refused as ambiguous.")
 @click.option("--unreachable", type=click.Choice(["exclude", "error"]), default="exclude",
               show_default=True,
               help="lscp: aim at the demand some site can reach (exclude), or fail when some "
@@ -37,24 +40,25 @@ from planner.apps.cli._options import (
               help="Where candidates come from; repeatable [default: layer if there is one, "
                    "else intersections]. osm:public: community centres, banks, post offices, "
                    "fuel, police, convenience shops... from the network's OSM file.")
-@click.option("--spacing", default=300.0, show_default=True, metavar="M",
-              help="Spacing of intersection / grid candidates.")
+@click.option("--spacing", default="300", show_default=True, metavar="M",
+              help="Spacing of intersection / grid candidates in metres (20..5000).")
 @click.option("--exclude", "exclude_path", type=click.Path(path_type=Path), metavar="PATH",
               help="Polygons where no station may go (GeoJSON/GeoPackage).")
 @click.option("--existing", type=click.Choice(["fixed", "closable", "ignore"]), default="fixed",
               show_default=True,
               help="Existing stations stay (fixed), may be closed (closable: k counts all "
                    "stations of the plan) or are ignored.")
-@click.option("--capacity", type=float, metavar="WEIGHT",
-              help="mclp: each station serves at most this much demand weight.")
+@click.option("--capacity", metavar="WEIGHT",
+              help="mclp: each station serves at most this much demand weight (same unit as "
+                   "the demand weights, > 0).")
 @click.option("--method", type=click.Choice(["auto", "exact", "greedy"]), default="auto",
               show_default=True, help="Exact HiGHS model, greedy heuristic, or auto.")
-@click.option("--time-limit", default=60.0, show_default=True, metavar="S",
-              help="Solver time limit in seconds.")
+@click.option("--time-limit", default="60", show_default=True, metavar="S",
+              help="Solver time limit in seconds (0 < S <= 86400).")
 @click.option("--gap", default="0%", show_default=True, metavar="PERCENT",
               help="Stop the exact solver once proven within this gap, e.g. 0.1%.")
-@click.option("--curve", "curve_k", default=10, show_default=True, metavar="K",
-              help="Coverage curve for 1..K added stations (0: none).")
+@click.option("--curve", "curve_k", default="10", show_default=True, metavar="K",
+              help="Coverage curve for 1..K added stations (whole number, 0: none).")
 @click.option("--map", "map_path", type=click.Path(path_type=Path), metavar="PATH",
               help="HTML map [default: maps/<network>-proposal.html].")
 @click.option("--report", "report_path", type=click.Path(path_type=Path), metavar="PATH",
@@ -65,12 +69,13 @@ from planner.apps.cli._options import (
 @_services_cli.propose_options
 @datum_options
 @map_options
+@force_option
 @click.pass_context
 def propose(ctx, network_source, place, stations, demand, weight_column, modes, speeds, minutes,
             max_snap, model, k, target, unreachable, candidates, sources, spacing, exclude_path,
             existing, capacity, method, time_limit, gap, curve_k, map_path, report_path,
             sites_path, input_crs, output_crs, aggregate, demand_weights, self_contained, tiles,
-            **special) -> None:
+            force, **special) -> None:
     """Propose where new stations should go (MCLP, LSCP or p-median on travel times).
 
     \b
@@ -87,8 +92,14 @@ def propose(ctx, network_source, place, stations, demand, weight_column, modes, 
     from planner.apps._inputs import require
 
     say = _progress(ctx)
-    thresholds, travels, share, gap = _check_args(minutes, modes, speeds, max_snap, target,
-                                                  k, curve_k, gap)
+    thresholds, travels, gap = _check_args(minutes, modes, speeds, max_snap, gap)
+    share, k, spacing, capacity, time_limit, curve_k = _propose_numbers(
+        target, k, spacing, capacity, time_limit, curve_k)
+    source = f"place:{place}" if place else network_source
+    run_inputs = _run_inputs(source, stations, demand, candidates, exclude_path,
+                             demand_weights)
+    if map_path is not None:
+        _guard(_proposal_outputs(map_path, report_path, sites_path), run_inputs, force)
     say("loading the street network and layers")
     inputs = _load(network_source, place, stations, demand, weight_column, candidates,
                    input_crs=parse_input_crs(input_crs), aggregate=aggregate,
@@ -99,18 +110,16 @@ def propose(ctx, network_source, place, stations, demand, weight_column, modes, 
     exclude = layers.read_areas(exclude_path) if exclude_path else None
     if model == "hub" or special["service_name"]:
         map_path = map_path or _default_output(inputs.network.name, "proposal", ".html")
-        _services_cli.run_special_propose(
-            inputs, demand_layer, model=model, k=k, travel=travels[0], minutes=thresholds[0],
-            sources=sources, say=say, **special, outputs=dict(
-                map_path=map_path, report_path=report_path or map_path.with_suffix(".json"),
-                sites_path=sites_path or map_path.with_name(map_path.stem + "-sites.geojson"),
-                note=("Sample district: stations are illustrative, not a real station plan."
-                      if inputs.sample is not None else None),
-                self_contained=self_contained, tiles=tiles or ("osm",)),
-            **(dict(time_limit=time_limit) if model == "hub" else dict(
-                target_share=share, existing=existing, spacing_m=spacing, exclude=exclude,
-                capacity=capacity, method=method, time_limit=time_limit, curve_k=curve_k,
-                unreachable=unreachable)))
+        with _guard(_proposal_outputs(map_path, report_path, sites_path), run_inputs, force):
+            _services_cli.run_special_propose(
+                inputs, demand_layer, model=model, k=k, travel=travels[0], minutes=thresholds[0],
+                sources=sources, say=say, **special,
+                outputs=_special_outputs(inputs, map_path, report_path, sites_path,
+                                         self_contained, tiles),
+                **(dict(time_limit=time_limit) if model == "hub" else dict(
+                    target_share=share, existing=existing, spacing_m=spacing, exclude=exclude,
+                    capacity=capacity, method=method, time_limit=time_limit, curve_k=curve_k,
+                    unreachable=unreachable)))
         return
     candidate_layer, sources = _services_cli.resolve_candidates(inputs.network,
                                                                 inputs.candidates, sources)
@@ -121,17 +130,29 @@ def propose(ctx, network_source, place, stations, demand, weight_column, modes, 
         capacity=capacity, method=method, time_limit=time_limit, gap=gap, curve_k=curve_k,
         unreachable=unreachable, progress=lambda m: say("  " + m))
     map_path = map_path or _default_output(inputs.network.name, "proposal", ".html")
-    written = _write(result, inputs, map_path=map_path,
-                     report_path=report_path or map_path.with_suffix(".json"),
-                     sites_path=sites_path or map_path.with_name(map_path.stem + "-sites.geojson"),
-                     output_crs=output_crs, self_contained=self_contained, tiles=tiles, say=say)
+    report_path = report_path or map_path.with_suffix(".json")
+    sites_path = sites_path or map_path.with_name(map_path.stem + "-sites.geojson")
+    policy = _guard(_proposal_outputs(map_path, report_path, sites_path), run_inputs, force)
+    written = _write(result, inputs, map_path=map_path, report_path=report_path,
+                     sites_path=sites_path, output_crs=output_crs, policy=policy,
+                     self_contained=self_contained, tiles=tiles, say=say)
     _print_proposal(result)
     for path in written:
         click.echo(f"wrote {path}")
 
 
-def _check_args(minutes, modes, speeds, max_snap, target, k, curve_k, gap):
-    """(thresholds, travels, target share, gap) from the options, or a BadParameter."""
+def _special_outputs(inputs, map_path, report_path, sites_path, self_contained, tiles) -> dict:
+    return dict(map_path=map_path, report_path=report_path or map_path.with_suffix(".json"),
+                sites_path=sites_path or map_path.with_name(map_path.stem + "-sites.geojson"),
+                note=("Sample district: stations are illustrative, not a real station plan."
+                      if inputs.sample is not None else None),
+                self_contained=self_contained, tiles=tiles or ("osm",))
+
+
+def _check_args(minutes, modes, speeds, max_snap, gap):
+    """(thresholds, travels, gap) from the options, or a BadParameter."""
+    from planner.optimize import parse_gap
+
     thresholds = parse_minutes(minutes if minutes != "5,10,15" else "15")
     if len(thresholds) != 1:
         raise click.BadParameter("propose takes one threshold, e.g. --minutes 15",
@@ -140,28 +161,45 @@ def _check_args(minutes, modes, speeds, max_snap, target, k, curve_k, gap):
     if len(travels) != 1:
         raise click.BadParameter("propose takes one mode", param_hint="--mode")
     try:
-        share = float(str(target).rstrip("%")) / 100.0
-    except ValueError:
-        raise click.BadParameter(f"{target!r} is not a percentage", param_hint="--target") \
-            from None
-    if not 0 < share <= 1:
-        raise click.BadParameter(f"{target} must be in (0, 100]", param_hint="--target")
-    if k < 1:
-        raise click.BadParameter(f"{k} must be at least 1", param_hint="-k/--new-stations")
-    if curve_k < 0:
-        raise click.BadParameter("must be 0 or more", param_hint="--curve")
-    from planner.errors import InputError
-    from planner.optimize import parse_gap
-
-    try:
         gap = parse_gap(gap)
     except InputError as exc:
         raise click.BadParameter(str(exc), param_hint="--gap") from None
-    return thresholds, travels, share, gap
+    return thresholds, travels, gap
 
 
-def _write(result, inputs, *, map_path, report_path, sites_path, output_crs, self_contained,
-           tiles, say) -> list:
+def _proposal_outputs(map_path: Path, report_path, sites_path) -> list[Path]:
+    report_path = report_path or map_path.with_suffix(".json")
+    sites_path = sites_path or map_path.with_name(map_path.stem + "-sites.geojson")
+    return [map_path, report_path, sites_path, sites_path.with_suffix(".csv")]
+
+
+def _propose_numbers(target, k, spacing, capacity, time_limit, curve_k):
+    """The numeric options of ``propose``, each checked with its unit named."""
+    from planner import _validate
+
+    checks = [
+        ("--target", lambda: _validate.percent(target, name="--target")),
+        ("-k/--new-stations", lambda: _validate.whole(k, name="-k", maximum=10_000)),
+        ("--spacing", lambda: _validate.number_in(spacing, name="--spacing", unit="metres",
+                                                  minimum=20, maximum=5000, open_minimum=False)),
+        ("--capacity", lambda: _validate.optional_number(capacity, name="--capacity",
+                                                         unit="demand weight")),
+        ("--time-limit", lambda: _validate.number_in(time_limit, name="--time-limit",
+                                                     unit="seconds", maximum=86400)),
+        ("--curve", lambda: _validate.whole(curve_k, name="--curve", minimum=0,
+                                            maximum=1000)),
+    ]
+    values = []
+    for hint, check in checks:
+        try:
+            values.append(check())
+        except InputError as exc:
+            raise click.BadParameter(str(exc), param_hint=hint) from None
+    return tuple(values)
+
+
+def _write(result, inputs, *, map_path, report_path, sites_path, output_crs, policy,
+           self_contained, tiles, say) -> list:
     from planner.outputs import maps as render
 
     say("rendering the map")
@@ -174,7 +212,7 @@ def _write(result, inputs, *, map_path, report_path, sites_path, output_crs, sel
         from planner.data.coords import from_wgs84
 
         sites = from_wgs84(sites, output_crs)
-    written = render.write_bundle(
-        fmap=fmap, map_path=map_path, report=result.to_dict(), report_path=report_path,
-        frames={sites_path: sites, sites_path.with_suffix(".csv"): sites})
-    return written
+    with policy:
+        return render.write_bundle(
+            fmap=fmap, map_path=map_path, report=result.to_dict(), report_path=report_path,
+            frames={sites_path: sites, sites_path.with_suffix(".csv"): sites})

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from planner.apps.cli._group import cli
-from planner.apps.cli._options import _progress, map_options
+from planner.apps.cli._options import _guard, _progress, force_option, map_options
 
 
 @cli.group()
@@ -25,8 +25,9 @@ def scenario() -> None:
 @click.option("--per-scenario-maps/--no-per-scenario-maps", default=True, show_default=True,
               help="Also write one map per scenario.")
 @map_options
+@force_option
 @click.pass_context
-def scenario_run(ctx, file, out_dir, per_scenario_maps, self_contained, tiles) -> None:
+def scenario_run(ctx, file, out_dir, per_scenario_maps, self_contained, tiles, force) -> None:
     """Run every scenario in FILE; print and write the comparison, maps and a JSON report.
 
     Writes comparison.csv, comparison.md, report.json, map.html (each scenario a layer
@@ -39,14 +40,17 @@ def scenario_run(ctx, file, out_dir, per_scenario_maps, self_contained, tiles) -
     say = _progress(ctx)
     spec = scenario_stage.load(file)
     say(f"{len(spec.scenarios)} scenarios in {file}")
-    result = scenario_stage.run(spec, progress=lambda m: say("  " + m))
     out_dir = out_dir or Path("maps") / Path(file).stem
+    policy = _guard(scenario_stage.output_paths(spec, out_dir, per_scenario_maps),
+                    scenario_stage.input_paths(spec), force)
+    result = scenario_stage.run(spec, progress=lambda m: say("  " + m))
     say("writing the comparison and maps")
     network = load_network(spec.scenarios[0].network)
-    written = scenario_stage.write_outputs(result, out_dir, network=network,
-                                           per_scenario_maps=per_scenario_maps,
-                                           self_contained=self_contained,
-                                           tiles=tiles or ("osm",))
+    with policy:
+        written = scenario_stage.write_outputs(result, out_dir, network=network,
+                                               per_scenario_maps=per_scenario_maps,
+                                               self_contained=self_contained,
+                                               tiles=tiles or ("osm",))
     click.echo("\n" + comparison_text(result.title, result.comparison()))
     click.echo(f"\nwrote {len(written)} files to {out_dir}")
 
