@@ -14,22 +14,59 @@ graph for a mode and speed, with the layers snapped once) is passed to every sta
 from __future__ import annotations
 
 from planner._version import __version__
-from planner import errors, optimize
-from planner.analysis import coverage, proposals
-from planner.analysis.options import CoverageOptions
-from planner.analysis.coverage import CoverageResult
-from planner.analysis.coverage import analyze as check_coverage
-from planner.analysis.proposals import ProposalResult, propose
-from planner.apps import doctor, scenario
-from planner.data import layers, network, samples
-from planner.data.layers import read_candidates, read_demand, read_stations
-from planner.data.network import load_network
-from planner.engine import isochrones, study, traveltime
-from planner.engine.study import Study, prepare
+
+import importlib
+
+from planner import errors
 from planner.errors import PlannerError
-from planner.outputs import maps as render
-from planner.outputs.maps import coverage_map, save_map
 from planner.settings import Settings, Travel
+
+# The stage modules and verbs are imported when first used: ``python -m planner coverage``
+# then never loads the optimisation models, and ``import planner`` stays quick.
+_LAZY = {
+    "optimize": ("planner.optimize", None),
+    "coverage": ("planner.analysis.coverage", None),
+    "proposals": ("planner.analysis.proposals", None),
+    "CoverageResult": ("planner.analysis.coverage", "CoverageResult"),
+    "check_coverage": ("planner.analysis.coverage", "analyze"),
+    "ProposalResult": ("planner.analysis.proposals", "ProposalResult"),
+    "propose": ("planner.analysis.proposals", "propose"),
+    "doctor": ("planner.apps.doctor", None),
+    "scenario": ("planner.apps.scenario", None),
+    "layers": ("planner.data.layers", None),
+    "network": ("planner.data.network", None),
+    "samples": ("planner.data.samples", None),
+    "read_candidates": ("planner.data.layers", "read_candidates"),
+    "read_demand": ("planner.data.layers", "read_demand"),
+    "read_stations": ("planner.data.layers", "read_stations"),
+    "load_network": ("planner.data.network", "load_network"),
+    "isochrones": ("planner.engine.isochrones", None),
+    "traveltime": ("planner.engine.traveltime", None),
+    "render": ("planner.outputs.maps", None),
+    "coverage_map": ("planner.outputs.maps", "coverage_map"),
+    "save_map": ("planner.outputs.maps", "save_map"),
+    "study": ("planner.engine.study", None),
+    "Study": ("planner.engine.study", "Study"),
+    "prepare": ("planner.engine.study", "prepare"),
+    "CoverageOptions": ("planner.analysis.options", "CoverageOptions"),
+}
+
+
+def __getattr__(name: str):
+    try:
+        module_name, attribute = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'planner' has no attribute {name!r}") from None
+    value = importlib.import_module(module_name)
+    if attribute is not None:
+        value = getattr(value, attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "__version__",

@@ -14,21 +14,32 @@ def plan_stations(base, sites) -> gpd.GeoDataFrame | None:
     if base is None or not len(base):
         if sites.empty:
             return None
-        return layers.points_from_lonlat(list(zip(sites.geometry.x, sites.geometry.y)),
+        plan = layers.points_from_lonlat(list(zip(sites.geometry.x, sites.geometry.y)),
                                          ids=sites["id"].astype(str), names=sites["name"],
                                          role="proposal")
+        if "capacity" in sites.columns:
+            plan["capacity"] = sites["capacity"].to_numpy()
+        return plan
     existing_ids = set(base["id"].astype(str))
     fresh = [{"id": r.id, "name": r.name, "kind": "proposed", "lon": r.geometry.x,
               "lat": r.geometry.y} for r in sites.itertuples() if r.id not in existing_ids]
-    return layers.edit_stations(base, add=fresh) if fresh else base
+    plan = layers.edit_stations(base, add=fresh) if fresh else base
+    if fresh and "capacity" in sites.columns:  # the sites' seats count in the measures
+        seats = dict(zip(sites["id"].astype(str), sites["capacity"]))
+        new = plan["id"].astype(str).isin(seats) & ~plan["id"].astype(str).isin(existing_ids)
+        if "capacity" not in plan.columns:
+            plan["capacity"] = None
+        plan.loc[new, "capacity"] = plan.loc[new, "id"].astype(str).map(seats)
+    return plan
 
 
 def describe_sites(street, pool, demand, problem, solution, segments, threshold):
     """One row per proposed site: what it adds (in the model's own unit) and where it is.
 
     Every model: ``newly_covered_places``/``_weight``/``_ids`` (within ``threshold_min``, not
-    covered by the open stations or the sites ranked before). Capacitated MCLP adds
-    ``served_weight``; the p-median ``saving_weight_min`` (demand weight x minutes saved) and
+    covered by the open stations or the sites ranked before). Backup adds
+    ``newly_covered_2plus_weight`` (weight this site brings to a second station in reach);
+    capacitated MCLP ``served_weight``; the p-median ``saving_weight_min`` (demand weight x minutes saved) and
     ``mean_min_after`` (mean time over the reached demand once this site is open).
     """
     selected = list(solution.selected)
@@ -38,12 +49,17 @@ def describe_sites(street, pool, demand, problem, solution, segments, threshold)
         fixed = problem.fixed.tocsr()
         covered = np.zeros(problem.n_demand, dtype=bool)
         covered[fixed.indices[fixed.data <= threshold * 60 + 1e-9]] = True
-    newly = []
+    newly, twice = [], []
+    counts = np.bincount(problem.fixed.tocsr().indices[problem.fixed.tocsr().data
+                                                       <= threshold * 60 + 1e-9],
+                         minlength=problem.n_demand)
     for j in selected:
         row = problem.cover[j]
         reach = row.indices[row.data <= threshold * 60 + 1e-9]
         fresh = reach[~covered[reach]]
         newly.append(fresh)
+        twice.append(reach[counts[reach] == 1])
+        counts[reach] += 1
         covered[reach] = True
     demand_ids = demand["id"].astype(str).to_numpy()
     rows.insert(0, "rank", np.arange(1, len(selected) + 1))
@@ -55,6 +71,10 @@ def describe_sites(street, pool, demand, problem, solution, segments, threshold)
         rows["saving_weight_min"] = np.round(gains[:len(selected)], 3)
         rows["mean_min_after"] = solution.details.get("mean_min_after_each", [])[:len(selected)]
         extra = ["saving_weight_min", "mean_min_after"]
+    elif solution.model == "backup":
+        rows["newly_covered_2plus_weight"] = [round(float(problem.weights[t].sum()), 3)
+                                              for t in twice]
+        extra = ["newly_covered_2plus_weight"]
     elif solution.model == "mclp-capacitated":
         rows["served_weight"] = np.round(gains[:len(selected)], 3)
         extra = ["served_weight"]
@@ -63,6 +83,8 @@ def describe_sites(street, pool, demand, problem, solution, segments, threshold)
                       if segments[j] >= 0 else "" for j in selected]
     rows["nearest_place"] = _nearest_names(rows, demand, street.crs)
     rows["threshold_min"] = threshold
+    if "capacity" in rows.columns:
+        extra.append("capacity")
     columns = ["rank", "id", "name", "source", "kind", *extra, "newly_covered_places",
                "newly_covered_weight", "street", "nearest_place", "threshold_min",
                "newly_covered_ids"]
@@ -76,6 +98,9 @@ def gain_text(row) -> str:
         mean = getattr(row, "mean_min_after", None)
         after = "" if mean is None or mean != mean else f", mean {mean:.2f} min after it"
         return f"saves {row.saving_weight_min:,.1f} weight x min{after}; {within}"
+    if hasattr(row, "newly_covered_2plus_weight"):
+        return (f"+{row.newly_covered_2plus_weight:g} demand weight covered twice, "
+                f"+{row.newly_covered_weight:g} covered ({within})")
     if hasattr(row, "served_weight"):
         return f"serves {row.served_weight:g} demand weight; {within}"
     return f"+{row.newly_covered_weight:g} demand weight covered ({within})"

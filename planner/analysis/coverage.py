@@ -7,16 +7,16 @@ import logging
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 from scipy.sparse.csgraph import connected_components
-from scipy.sparse import coo_matrix
-from scipy.spatial import cKDTree
 
 from planner import _validate
+from planner.analysis._coverage_arrays import counter, link_labels, records
 from planner.engine import isochrones
 from planner.data import layers
 from planner.engine import traveltime
@@ -156,20 +156,17 @@ class CoverageResult:
             **({"measures": self.measures.summary()} if self.measures is not None else {}),
         }
 
-    def to_dict(self) -> dict:
-        """Summary plus per-station, per-gap and per-demand rows."""
-        def records(frame: gpd.GeoDataFrame) -> list[dict]:
-            plain = pd.DataFrame(frame.drop(columns=frame.geometry.name))
-            plain["lon"] = frame.geometry.representative_point().x.round(6)
-            plain["lat"] = frame.geometry.representative_point().y.round(6)
-            return json.loads(plain.to_json(orient="records", force_ascii=False))
-
-        return {
-            "summary": self.summary(),
-            "stations": records(self.stations),
-            "gaps": records(self.gaps) if len(self.gaps) else [],
-            "demand": records(self.demand),
-        }
+    def to_dict(self, *, places: bool = True) -> dict:
+        """Summary plus per-station and per-gap rows, and per-demand rows unless ``places``
+        is False (reports keep those in a table beside the JSON, and the gap rows then
+        leave out their ``place_ids``)."""
+        gaps = self.gaps if places or "place_ids" not in self.gaps else self.gaps.drop(
+            columns=["place_ids"])
+        out = {"summary": self.summary(), "stations": records(self.stations),
+               "gaps": records(gaps) if len(gaps) else []}
+        if places:
+            out["demand"] = records(self.demand)
+        return out
 
     def to_json(self, **kwargs) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=kwargs.pop("indent", 2),
@@ -193,6 +190,7 @@ def analyze(
     buffer_m: float | None = None,
     gap_link_m: float | None = None,
     progress: Callable[[str], None] | None = None,
+    cache_dir: Path | None = None,
 ) -> CoverageResult:
     """Check which demand reaches a station within each threshold.
 
@@ -211,6 +209,11 @@ def analyze(
         ``buffer_m`` and ``gap_link_m``, where given, override its fields.
     travel
         Mode and speed; defaults to the study's (riders on e-bikes for a bare network).
+    progress
+        Called with a line of text at each stage (and as per-station outlines advance).
+    cache_dir
+        Keep the outlines in this folder (``outlines/``), keyed by content: a run with the
+        same network, points and settings reads them back.
     """
     say = progress or (lambda message: None)
     options = (options or CoverageOptions()).replace(
@@ -252,10 +255,12 @@ def analyze(
                                  max(minutes))
     if with_isochrones:
         say("drawing isochrones")
-        parts = [isochrones.service_area(graph, seconds, minutes, buffer_m=buffer_m)]
+        parts = [isochrones.service_area(graph, seconds, minutes, buffer_m=buffer_m,
+                                         cache_dir=cache_dir)]
         if per_station_isochrones:
-            parts.append(isochrones.station_isochrones(graph, s_doors, station_ids, minutes,
-                                                       buffer_m=buffer_m))
+            parts.append(isochrones.station_isochrones(
+                graph, s_doors, station_ids, minutes, buffer_m=buffer_m, cache_dir=cache_dir,
+                progress=counter(say, "outlines of stations", int((s_doors >= 0).sum()))))
         iso = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=street.crs)
         iso = iso.to_crs("EPSG:4326")
     else:
@@ -366,16 +371,14 @@ def find_gaps(
         return gpd.GeoDataFrame({c: [] for c in columns}, geometry=[], crs="EPSG:4326")
     projected = uncovered.geometry.to_crs(crs)
     xy = shapely.get_coordinates(projected.to_numpy())
-    cells = _gap_cells(demand, crs, demand["minutes_to_nearest"].to_numpy() <= threshold,
+    cells = _gap_cells(demand, crs, is_covered(times, threshold),
                        radius_m=link_m / 2)
-    pairs = cKDTree(xy).query_pairs(r=link_m, output_type="ndarray")
-    n = xy.shape[0]
-    graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
-    _, labels = connected_components(graph, directed=False)
+    labels = link_labels(xy, link_m)
+    groups = np.split(np.argsort(labels, kind="stable"),
+                      np.flatnonzero(np.diff(np.sort(labels))) + 1)
     weight = uncovered["weight"].to_numpy()
     rows = []
-    for label in np.unique(labels):
-        members = np.flatnonzero(labels == label)
+    for members in groups:
         anchor = members[np.argmax(weight[members])]
         rows.append({
             "places": int(members.size),

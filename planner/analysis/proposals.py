@@ -20,13 +20,13 @@ from scipy import sparse
 
 from planner import _io
 from planner import _validate
-from planner.analysis import coverage
+from planner.analysis import _models, coverage
 from planner.analysis._sites import describe_sites, gain_text, plan_stations
 from planner.analysis.candidates import (SOURCES, CandidateOptions, candidate_sites,
                                          grid_sites, intersection_sites)
 from planner.data import layers
 from planner import optimize
-from planner.optimize import LSCP, MCLP, PMedian, SolverOptions
+from planner.optimize import LSCP, MCLP, Backup, PCenter, PMedian, SolverOptions
 from planner.engine import traveltime
 from planner.engine.study import Study, as_study
 from planner.errors import InputError, LayerError
@@ -40,6 +40,8 @@ __all__ = [
     "MCLP",
     "LSCP",
     "PMedian",
+    "Backup",
+    "PCenter",
     "SolverOptions",
     "gain_text",
     "candidate_sites",
@@ -52,7 +54,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-MODELS = ("mclp", "lscp", "pmedian")
+MODELS = ("mclp", "lscp", "pmedian", "backup", "pcenter")
 EXISTING = ("fixed", "closable", "ignore")
 MATRIX_CACHE_VERSION = 2  # 2: whole graph kept, push arcs in the key
 
@@ -196,6 +198,8 @@ class ProposalResult:
             "headline": self.solution.headline(),
             "solver": solution,
             **self.details,
+            **({"measures": m} if (m := _models.measure_summary(self.before, self.after))
+               else {}),
         }
 
     def to_dict(self) -> dict:
@@ -210,7 +214,8 @@ class ProposalResult:
         }
 
 
-_MODEL_KEYS = ("k", "target_share", "unreachable", "capacity", "pmedian_limit_min")
+_MODEL_KEYS = ("k", "target_share", "unreachable", "capacity", "pmedian_limit_min",
+               "min_covered_share")
 _CANDIDATE_KEYS = ("candidate_sources", "spacing_m", "exclude")
 _SOLVER_KEYS = ("method", "time_limit", "gap")
 
@@ -245,8 +250,10 @@ def propose(
     demand: gpd.GeoDataFrame | None = None,
     *,
     candidates: gpd.GeoDataFrame | CandidateOptions | None = None,
-    model: str | MCLP | LSCP | PMedian = "mclp",
+    model: str | MCLP | LSCP | PMedian | Backup | PCenter = "mclp",
     solver: SolverOptions | None = None,
+    measures=None,
+    areas: gpd.GeoDataFrame | None = None,
     travel: Travel | None = None,
     minutes: float = 15.0,
     existing: str = "fixed",
@@ -271,15 +278,24 @@ def propose(
     model
         ``MCLP(k=3)`` (the ``k`` sites covering the most demand within ``minutes``),
         ``LSCP(target_share=0.95)`` (the fewest sites reaching the share) or ``PMedian(k=3)``
-        (``k`` sites minimising the mean travel time); or the model's name.
+        (``k`` sites minimising the mean travel time), ``Backup(k=2)`` (maximal backup
+        coverage: the most weight covered twice, single coverage kept at its optimum),
+        ``PCenter(k=2)`` (the least worst travel time of the covered weight); or the model's
+        name. ``MCLP(capacity=W)`` is capacitated: a site serves W demand weight times its
+        ``capacity`` column (candidates and stations layers; empty or missing: 1).
     solver
         :class:`SolverOptions` (method, time limit, gap tolerance, seed).
+    measures, areas
+        Measures (``["backup", "capacity", "gravity", "equity"]``, see
+        :mod:`planner.analysis.measures`) applied to the coverage before and after the plan,
+        so the report and the map show redundancy, load and fairness beside coverage.
     existing
         ``fixed`` (existing stations stay and their coverage counts), ``closable`` (they join
         the candidates; ``k`` then counts every station of the plan) or ``ignore``.
     **legacy
         The older keywords still work and are converted: ``k``, ``target_share``,
-        ``unreachable``, ``capacity``, ``pmedian_limit_min`` (model), ``candidate_sources``,
+        ``unreachable``, ``capacity``, ``pmedian_limit_min``, ``min_covered_share`` (model),
+        ``candidate_sources``,
         ``spacing_m``, ``exclude`` (candidates), ``method``, ``time_limit``, ``gap`` (solver).
     """
     say = progress or (lambda message: None)
@@ -320,15 +336,21 @@ def propose(
     # MCLP/LSCP read the pattern (within the threshold); the p-median the seconds
     problem = optimize.Problem.from_matrix(matrices.candidates[np.flatnonzero(on)],
                                            demand["weight"].to_numpy(float), fixed=fixed)
+    fixed_on = (None if fixed_stations is None else
+                fixed_stations[matrices.station_on_network].reset_index(drop=True))
+    capacity, fixed_capacity = _models.site_capacities(spec, pool_on, fixed_on)
     say(f"solving the {model.upper()} model ({solver.method})")
-    solution = _solve(problem, spec, solver)
-    curve = _curve(problem, pool_on, curve_k) if curve_k and model != "pmedian" else []
+    solution = _models.solve(problem, spec, solver, capacity=capacity,
+                             fixed_capacity=fixed_capacity)
+    curve = (_curve(problem, pool_on, curve_k) if curve_k and model in ("mclp", "lscp")
+             else [])
     sites = describe_sites(street, pool_on, demand, problem, solution,
                            matrices.candidate_segment[on], threshold)
-    before, after = _before_after(study, stations, sites, existing, threshold,
-                                  with_coverage, say)
+    before, after = _models.with_measures(*_before_after(
+        study, stations, sites, existing, threshold, with_coverage, say), measures, areas)
     details = _details(problem, solution, spec, pool, pool_on, stations, sites, existing,
                        matrices, limit_min)
+    details.update(_models.model_details(problem, solution, capacity))
     return ProposalResult(model=model, travel=travel, minutes=threshold, existing=existing,
                           solution=solution, sites=sites, candidates=pool_on, curve=tuple(curve),
                           before=before, after=after, details=details)
@@ -345,16 +367,6 @@ def _pool(street, cands: CandidateOptions, stations, existing):
             [stations.assign(source="existing"), pool], ignore_index=True), crs="EPSG:4326")
         return pool, None
     return pool, stations
-
-
-def _solve(problem, spec, solver) -> optimize.Solution:
-    if spec.name == "mclp":
-        return optimize.mclp(problem, spec.k, capacity=spec.capacity, solver=solver)
-    if spec.name == "lscp":
-        return optimize.lscp(problem, target_share=spec.target_share,
-                             unreachable=spec.unreachable, solver=solver)
-    penalty = None if spec.penalty_min is None else spec.penalty_min * 60
-    return optimize.pmedian(problem, spec.k, penalty_s=penalty, solver=solver)
 
 
 def _curve(problem, pool_on, curve_k) -> list[dict]:

@@ -25,6 +25,7 @@ def _print_proposal(result) -> None:
                    f"{summary['covered_share_after'] * 100:.1f}% of demand weight")
     if result.model == "pmedian":
         _print_pmedian(summary, solver)
+    _print_model_figures(summary)
     if result.model == "lscp" and solver.get("unreachable_places"):
         _echo(f"  {plural(solver['unreachable_places'], 'demand place')} (weight "
                    f"{solver['unreachable_weight']:g}) cannot be reached by any site: excluded")
@@ -40,6 +41,13 @@ def _print_proposal(result) -> None:
         where = ", ".join(x for x in (row.street, row.nearest_place) if x)
         _echo(f"  #{row.rank} {row.id} {row.name}: {gain_text(row)}"
                    + (f" ({where})" if where else ""))
+    from planner.analysis._models import change_lines
+
+    lines = change_lines(summary.get("measures"))
+    if lines:
+        _echo("  measures, before -> after the plan:")
+    for line in lines:
+        _echo(f"    {line}")
     if result.curve:
         _echo("  greedy curve (each k adds the best next site; a lower bound on the best "
                    "k sites): " + ", ".join(f"{p['k']}:{p['covered_share'] * 100:.0f}%"
@@ -58,6 +66,42 @@ def _print_pmedian(summary, solver) -> None:
     _echo(f"  demand no open station reaches: {share * 100:.1f}%"
                f" -> {solver['unreachable_share'] * 100:.1f}% of the weight "
                f"({solver['unreachable_weight']:g}; not in the mean)")
+
+
+def _print_model_figures(summary) -> None:
+    """Backup: weight covered twice before -> after; p-center: worst time before -> after."""
+    if "covered_2plus_share_after" in summary:
+        _echo(f"  covered twice: {summary['covered_2plus_share_before'] * 100:.1f}% -> "
+                   f"{summary['covered_2plus_share_after'] * 100:.1f}% of demand weight")
+    if "worst_min_after" in summary:
+        before = summary["worst_min_before"]
+        _echo("  worst time of the covered demand: "
+                   + ("-" if before is None else f"{before:.2f} min") + " -> "
+                   f"{summary['worst_min_after']:.2f} min")
+
+
+def propose_extras(measure_items, areas_path, min_covered, *, special: bool = False):
+    """propose's --measure, --areas and --min-covered, checked (BadParameter on errors)."""
+    from planner.analysis import measures
+    from planner.errors import InputError
+
+    try:
+        wanted = measures.MeasureOptions.parse(measure_items)
+    except InputError as exc:
+        raise click.BadParameter(str(exc), param_hint="--measure") from None
+    if special and wanted.names:
+        raise click.BadParameter("hub and service proposals do not take measures yet; use "
+                                 "planner coverage --measure on their plan", param_hint="--measure")
+    share = None
+    if min_covered is not None:
+        from planner import _validate
+
+        try:
+            share = _validate.percent(min_covered, name="--min-covered")
+        except InputError as exc:
+            raise click.BadParameter(str(exc), param_hint="--min-covered") from None
+    areas = measures.read_areas(areas_path) if areas_path else None
+    return wanted, areas, share
 
 
 def _echo(text: str, **style) -> None:

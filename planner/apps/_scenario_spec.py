@@ -26,7 +26,7 @@ BASELINE_KEYS = ({"name", "description"} | _LAYER_KEYS | _TRAVEL_KEYS
                  | {"measures", "areas"} | scenario_services.KEYS)
 VARIANT_KEYS = BASELINE_KEYS | {"add", "move", "close", "propose"}
 PROPOSE_KEYS = {"k", "model", "candidate_sources", "spacing_m", "method", "target_share",
-                "existing"}
+                "existing", "min_covered_share", "capacity"}
 TOP_KEYS = {"title", "baseline", "variants"}
 
 
@@ -289,6 +289,8 @@ def propose_checks() -> dict[str, Callable[[object], object]]:
         "method": lambda v: _validate.choice(v, ("auto", "exact", "greedy"), name="method"),
         "existing": lambda v: _validate.choice(v, proposals.EXISTING, name="existing"),
         "model": lambda v: _validate.choice(v, proposals.MODELS, name="model"),
+        "min_covered_share": lambda v: _validate.share(v, name="min_covered_share"),
+        "capacity": lambda v: _validate.number_in(v, name="capacity", unit="demand weight"),
         "candidate_sources": lambda v: [
             _validate.choice(x, ("layer", "intersections", "grid"), name="candidate_sources")
             for x in (v if isinstance(v, list) else [v])],

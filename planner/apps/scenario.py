@@ -214,7 +214,8 @@ def _with_proposal(variant: Variant, study: Study, inputs, stations: gpd.GeoData
         candidate_sources=tuple(options.get("candidate_sources") or (
             ("layer",) if inputs.candidates is not None else ("intersections",))),
         spacing_m=options.get("spacing_m", 300.0), method=options.get("method", "auto"),
-        with_coverage=False)
+        min_covered_share=options.get("min_covered_share"),
+        capacity=options.get("capacity"), with_coverage=False)
     if len(proposal.sites):
         stations = layers.edit_stations(stations, add=[
             {"id": f"P-{r.id}", "name": f"proposed: {r.name}", "kind": "proposed",

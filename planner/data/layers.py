@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,23 +69,17 @@ class Snapped:
                        None if self.y is None else self.y[index])
 
 
-_trees: "weakref.WeakKeyDictionary[StreetGraph, tuple]" = weakref.WeakKeyDictionary()
-
-
-def _segment_tree(graph: StreetGraph):
-    """(tree of all segments, their lines, tree of the main piece's segments, their index)."""
-    cached = _trees.get(graph)
-    if cached is None:
-        lines = shapely.linestrings(graph.segment_coords())
-        main = np.flatnonzero(graph.seg_piece == 0)
-        cached = (shapely.STRtree(lines), lines, shapely.STRtree(lines[main]), main)
-        _trees[graph] = cached
-    return cached
-
-
 def projected_xy(points: gpd.GeoDataFrame, crs: str) -> np.ndarray:
-    """(n, 2) coordinates of a point layer in the network CRS."""
-    return shapely.get_coordinates(points.geometry.to_crs(crs).to_numpy())
+    """(n, 2) coordinates of a point layer in the network CRS (arrays only: no geometry
+    objects are built)."""
+    from pyproj import Transformer
+
+    xy = shapely.get_coordinates(points.geometry.to_numpy())
+    if xy.shape[0] != len(points):  # empty or multi-part geometries: the general path
+        return shapely.get_coordinates(points.geometry.to_crs(crs).to_numpy())
+    source = points.crs or "EPSG:4326"
+    x, y = Transformer.from_crs(source, crs, always_xy=True).transform(xy[:, 0], xy[:, 1])
+    return np.column_stack([np.asarray(x, dtype=float), np.asarray(y, dtype=float)])
 
 
 def snap(points: gpd.GeoDataFrame, graph: StreetGraph) -> Snapped:
@@ -98,28 +91,24 @@ def snap(points: gpd.GeoDataFrame, graph: StreetGraph) -> Snapped:
     network even ignoring direction, e.g. a path inside a gated compound) joins the nearest
     street of the main network instead when one is within ``max_snap_m``: people walk there.
     """
+    from planner.data import _snap
+
     xy = projected_xy(points, graph.crs)
-    tree, lines, main_tree, main = _segment_tree(graph)
-    geoms = shapely.points(xy)
-    n = xy.shape[0]
-    segment = np.full(n, -1, dtype=np.int64)
-    offset = np.full(n, np.inf)
-    if n:
-        limit = graph.travel.max_snap_m
-        (found, seg), dist = tree.query_nearest(
-            geoms, max_distance=limit, return_distance=True, all_matches=False)
-        segment[found] = seg
-        offset[found] = dist
-        stray = found[graph.seg_piece[seg] != 0]
-        if stray.size and main.size:
-            (back, local), dist = main_tree.query_nearest(
-                geoms[stray], max_distance=limit, return_distance=True, all_matches=False)
-            segment[stray[back]] = main[local]
-            offset[stray[back]] = dist
-    fraction = np.zeros(n)
+    index = _snap.index_of(graph)
+    limit = graph.travel.max_snap_m
+    segment, offset = index.nearest(xy, limit)
+    stray = np.flatnonzero(segment >= 0)
+    stray = stray[graph.seg_piece[segment[stray]] != 0]
+    if stray.size:
+        main = graph.seg_piece == 0
+        if main.any():
+            seg, dist = index.nearest(xy[stray], limit, allowed=main)
+            back = seg >= 0
+            segment[stray[back]] = seg[back]
+            offset[stray[back]] = dist[back]
+    fraction = np.zeros(xy.shape[0])
     on = np.flatnonzero(segment >= 0)
-    fraction[on] = shapely.line_locate_point(lines[segment[on]], geoms[on], normalized=True)
-    fraction = np.nan_to_num(np.clip(fraction, 0.0, 1.0))
+    _, fraction[on] = index.project(segment[on], xy[on, 0], xy[on, 1])
     return Snapped(segment=segment, fraction=fraction, offset_m=offset, x=xy[:, 0].copy(),
                    y=xy[:, 1].copy())
 

@@ -9,32 +9,54 @@ at walking speed, so every place counted as covered lies inside the outline of i
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import weakref
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import shapely
 
 from planner import _validate
-from planner.engine.traveltime import TravelGraph, iter_times_to
+from planner.engine import _isocache, _raster
+from planner.engine.traveltime import TravelGraph, _searches
 
 __all__ = ["covered_lines", "polygons", "threshold_polygons", "station_isochrones",
            "service_area"]
 
 #: Default half-width (m) of the street corridor drawn around covered streets.
 BUFFER_M = 40.0
-#: "auto" switches from vector to raster buffering above this many covered street pieces.
-RASTER_ABOVE_PIECES = 4000
+#: "auto" cost model (seconds, measured on the Heidelberg extract, walk and e-bike): the
+#: vector method costs about VECTOR_S_PER_PIECE per covered piece and threshold (buffer +
+#: union), the raster method RASTER_S_FIXED plus RASTER_S_PER_CELL per cell and
+#: RASTER_S_PER_SAMPLE per sample; auto takes the cheaper one.
+VECTOR_S_PER_PIECE = 1e-4
+RASTER_S_FIXED = 2e-3
+RASTER_S_PER_CELL = 3e-7
+RASTER_S_PER_SAMPLE = 3e-7
 #: Largest raster (cells) the raster method builds; the cell grows to stay under it.
 MAX_CELLS = 6_000_000
+#: Largest raster of one station's outline when many stations are drawn: the cell grows
+#: (up to half the buffer) to stay under it.
+STATION_CELLS = 150_000
+
+_piece_cache: "weakref.WeakKeyDictionary[TravelGraph, tuple]" = weakref.WeakKeyDictionary()
 
 
 def _pieces(graph: TravelGraph):
     """Street pieces and access legs: ends, coordinates and seconds each way.
 
-    Returns ``(a, b, ab_s, ba_s, x, y)`` with ``x``/``y`` the coordinates of every node
-    (street, snap and door nodes).
+    Returns ``(a, b, ab_s, ba_s, leg, x, y)`` with ``leg`` marking the access legs and
+    ``x``/``y`` the coordinates of every node (street, snap and door nodes); built once per
+    travel graph.
     """
+    cached = _piece_cache.get(graph)
+    if cached is None:
+        cached = _piece_cache[graph] = _build_pieces(graph)
+    return cached
+
+
+def _build_pieces(graph: TravelGraph):
     n = graph.street.n_nodes
     p = graph.door_x.size
     x = np.concatenate([graph.node_x, graph.door_x])
@@ -42,9 +64,11 @@ def _pieces(graph: TravelGraph):
     snap = n + np.arange(p)
     door = snap + p
     leg_s = np.hypot(x[door] - x[snap], y[door] - y[snap]) / graph.street.travel.access_ms
+    leg = np.zeros(graph.piece_a.size + p, dtype=bool)
+    leg[graph.piece_a.size:] = True
     return (np.concatenate([graph.piece_a, snap]), np.concatenate([graph.piece_b, door]),
             np.concatenate([graph.piece_ab_s, leg_s]), np.concatenate([graph.piece_ba_s, leg_s]),
-            x, y)
+            leg, x, y)
 
 
 def covered_lines(graph: TravelGraph, seconds: np.ndarray, limit_s: float) -> np.ndarray:
@@ -55,37 +79,34 @@ def covered_lines(graph: TravelGraph, seconds: np.ndarray, limit_s: float) -> np
     ``limit_s``, moving only in directions the mode allows. A covered door node's access
     leg is covered whole, so the place itself is on a covered line.
     """
-    a, b, ab_s, ba_s, x, y = _pieces(graph)
-    tau_a = seconds[a]
-    tau_b = seconds[b]
+    a, b, ab_s, ba_s, leg, x, y = _pieces(graph)
+    return shapely.linestrings(_covered_coords(x[a], y[a], x[b], y[b], seconds[a], seconds[b],
+                                               ab_s, ba_s, leg, limit_s))
+
+
+def _covered_coords(ax, ay, bx, by, tau_a, tau_b, ab_s, ba_s, leg, limit_s) -> np.ndarray:
+    """(k, 2, 2) ends of the covered parts of the given pieces (see :func:`covered_lines`)."""
     with np.errstate(divide="ignore", invalid="ignore"):
         # Going from inside the piece to end a means travelling b -> a (and vice versa).
         reach_a = np.where(tau_a <= limit_s, (limit_s - tau_a) / ba_s, 0.0)
         reach_b = np.where(tau_b <= limit_s, (limit_s - tau_b) / ab_s, 0.0)
     reach_a = np.clip(np.nan_to_num(reach_a, nan=1.0), 0.0, 1.0)
     reach_b = np.clip(np.nan_to_num(reach_b, nan=1.0), 0.0, 1.0)
-    whole = reach_a + reach_b >= 1.0
-    whole[graph.piece_a.size:] |= tau_b[graph.piece_a.size:] <= limit_s  # covered doors
-    ax, ay, bx, by = x[a], y[a], x[b], y[b]
-
-    starts = [np.zeros(int(whole.sum())), np.zeros(0), np.zeros(0)]
-    ends = [np.ones(int(whole.sum())), np.zeros(0), np.zeros(0)]
-    index = [np.flatnonzero(whole)]
+    whole = (reach_a + reach_b >= 1.0) | (leg & (tau_b <= limit_s))  # covered doors
     # a reached end is drawn even where no street leads into it (a zero-length piece)
     part_a = np.flatnonzero(~whole & (tau_a <= limit_s))
     part_b = np.flatnonzero(~whole & (tau_b <= limit_s))
-    starts[1], ends[1] = np.zeros(part_a.size), reach_a[part_a]
-    starts[2], ends[2] = 1.0 - reach_b[part_b], np.ones(part_b.size)
-    index += [part_a, part_b]
-    idx = np.concatenate(index)
-    s0 = np.concatenate(starts)
-    s1 = np.concatenate(ends)
+    full = np.flatnonzero(whole)
+    idx = np.concatenate([full, part_a, part_b])
+    s0 = np.concatenate([np.zeros(full.size), np.zeros(part_a.size), 1.0 - reach_b[part_b]])
+    s1 = np.concatenate([np.ones(full.size), reach_a[part_a], np.ones(part_b.size)])
     coords = np.empty((idx.size, 2, 2))
-    coords[:, 0, 0] = ax[idx] + (bx[idx] - ax[idx]) * s0
-    coords[:, 0, 1] = ay[idx] + (by[idx] - ay[idx]) * s0
-    coords[:, 1, 0] = ax[idx] + (bx[idx] - ax[idx]) * s1
-    coords[:, 1, 1] = ay[idx] + (by[idx] - ay[idx]) * s1
-    return shapely.linestrings(coords)
+    dx, dy = bx[idx] - ax[idx], by[idx] - ay[idx]
+    coords[:, 0, 0] = ax[idx] + dx * s0
+    coords[:, 0, 1] = ay[idx] + dy * s0
+    coords[:, 1, 0] = ax[idx] + dx * s1
+    coords[:, 1, 1] = ay[idx] + dy * s1
+    return coords
 
 
 def polygons(lines: np.ndarray, *, buffer_m: float = BUFFER_M):
@@ -105,120 +126,139 @@ def threshold_polygons(
 
     ``vector`` buffers the exact covered street pieces and dissolves them (GEOS). ``raster``
     samples the same pieces every half cell with their exact times, takes the smallest time
-    within ``buffer_m`` of each cell (a minimum filter) and traces every threshold's outline
-    in one pass (contourpy): outlines agree with ``vector`` to about one cell (default a
-    quarter of the buffer) at a tenth of the cost. ``auto`` picks raster for large areas.
+    within ``buffer_m`` of each cell (a disc minimum filter) and traces every threshold's
+    outline in one pass (contourpy): outlines agree with ``vector`` to about one cell
+    (default a quarter of the buffer). ``auto`` estimates both costs and takes the cheaper.
     """
     if method not in ("auto", "vector", "raster"):
         raise ValueError(f"method={method!r}: use auto, vector or raster")
+    a, b, ab_s, ba_s, leg, x, y = _pieces(graph)
+    return _outlines((x[a], y[a], x[b], y[b], seconds[a], seconds[b], ab_s, ba_s, leg),
+                     minutes, buffer_m=buffer_m, method=method,
+                     cell_m=cell_m or buffer_m / 4, max_cells=MAX_CELLS)
+
+
+def choose_method(ax, ay, bx, by, buffer_m: float, cell_m: float, thresholds: int = 1) -> str:
+    """``raster`` or ``vector``, whichever the cost model expects to be faster for these
+    covered pieces."""
+    w = max(ax.max(), bx.max()) - min(ax.min(), bx.min()) + 2 * buffer_m + 4 * cell_m
+    h = max(ay.max(), by.max()) - min(ay.min(), by.min()) + 2 * buffer_m + 4 * cell_m
+    length = float(np.hypot(bx - ax, by - ay).sum())
+    raster_s = (RASTER_S_FIXED + w * h / cell_m ** 2 * RASTER_S_PER_CELL
+                + (2 * ax.size + 2 * length / cell_m) * RASTER_S_PER_SAMPLE)
+    vector_s = thresholds * ax.size * VECTOR_S_PER_PIECE
+    return "raster" if raster_s < vector_s else "vector"
+
+
+def _outlines(pieces: tuple, minutes: Sequence[float], *, buffer_m: float, method: str,
+              cell_m: float, max_cells: int) -> list:
+    """Outlines of pieces ``(ax, ay, bx, by, tau_a, tau_b, ab_s, ba_s, leg)``, one per
+    threshold, by either method."""
     limit = max(minutes) * 60
-    if method == "auto":
-        touched = (seconds[graph.piece_a] <= limit) | (seconds[graph.piece_b] <= limit)
-        method = "raster" if int(touched.sum()) > RASTER_ABOVE_PIECES else "vector"
-    if method == "vector":
-        return [polygons(covered_lines(graph, seconds, m * 60), buffer_m=buffer_m)
-                for m in minutes]
-    return _raster_polygons(graph, seconds, minutes, buffer_m, cell_m or buffer_m / 4)
-
-
-def _raster_polygons(graph, seconds, minutes, buffer_m: float, cell_m: float) -> list:
-    import contourpy
-    from scipy import ndimage
-
-    limit = max(minutes) * 60
-    a, b, ab_s, ba_s, x_all, y_all = _pieces(graph)
-    tau_a, tau_b = seconds[a], seconds[b]
+    tau_a, tau_b = pieces[4], pieces[5]
     idx = np.flatnonzero((tau_a <= limit) | (tau_b <= limit))
     if idx.size == 0:
         return [shapely.Polygon() for _ in minutes]
-    ax, ay = x_all[a[idx]], y_all[a[idx]]
-    bx, by = x_all[b[idx]], y_all[b[idx]]
-    extent = max(ax.max(), bx.max()) - min(ax.min(), bx.min()), max(ay.max(), by.max()) - min(
-        ay.min(), by.min())
-    cell_m = max(cell_m, float(np.sqrt((extent[0] + 3 * buffer_m) * (extent[1] + 3 * buffer_m)
-                                       / MAX_CELLS)))
-    # sample every piece every half cell with its exact time (moving only where allowed)
-    length = np.hypot(bx - ax, by - ay)
-    count = np.maximum(2, np.ceil(length / (cell_m / 2)).astype(np.int64) + 1)
-    piece = np.repeat(np.arange(idx.size), count)
-    step = np.arange(piece.size) - np.repeat(np.cumsum(count) - count, count)
-    s = step / (count[piece] - 1)
-    ab, ba = ab_s[idx][piece], ba_s[idx][piece]
-    with np.errstate(invalid="ignore"):
-        # the ends themselves count even where the piece may not be travelled towards them
-        via_a = np.where(np.isfinite(ba) | (s == 0), tau_a[idx][piece] + s * np.where(
-            np.isfinite(ba), ba, 0.0), np.inf)
-        via_b = np.where(np.isfinite(ab) | (s == 1), tau_b[idx][piece] + (1 - s) * np.where(
-            np.isfinite(ab), ab, 0.0), np.inf)
-    t = np.minimum(via_a, via_b)
-    keep = t <= limit
-    x = (ax[piece] + s * (bx - ax)[piece])[keep]
-    y = (ay[piece] + s * (by - ay)[piece])[keep]
-    t = t[keep]
-    pad = buffer_m + 2 * cell_m
-    x0, y0 = x.min() - pad, y.min() - pad
-    nx = int(np.ceil((x.max() + pad - x0) / cell_m)) + 1
-    ny = int(np.ceil((y.max() + pad - y0) / cell_m)) + 1
-    grid = np.full((ny, nx), np.inf)
-    np.minimum.at(grid, (((y - y0) / cell_m).astype(np.int64),
-                         ((x - x0) / cell_m).astype(np.int64)), t)
-    radius = int(np.ceil(buffer_m / cell_m))
-    yy, xx = np.mgrid[-radius:radius + 1, -radius:radius + 1]
-    disk = (xx ** 2 + yy ** 2) * cell_m ** 2 <= buffer_m ** 2
-    field = ndimage.minimum_filter(grid, footprint=disk, mode="constant", cval=np.inf)
-    field[~np.isfinite(field)] = limit * 10 + 1
-    generator = contourpy.contour_generator(
-        x0 + (np.arange(nx) + 0.5) * cell_m, y0 + (np.arange(ny) + 0.5) * cell_m, field,
-        fill_type=contourpy.FillType.OuterOffset)
-    out = []
-    for m in minutes:
-        points, offsets = generator.filled(-1.0, m * 60)
-        parts = [shapely.Polygon(pts[off[0]:off[1]], [pts[off[i]:off[i + 1]]
-                                                      for i in range(1, len(off) - 1)])
-                 for pts, off in zip(points, offsets)]
-        merged = shapely.MultiPolygon(parts) if len(parts) != 1 else parts[0]
-        # plain Douglas-Peucker is ~10x faster than the topology-preserving variant; repair
-        # the rare self-touching result instead
-        simple = shapely.simplify(merged, cell_m / 2, preserve_topology=False)
-        out.append(simple if shapely.is_valid(simple) else shapely.make_valid(simple))
-    return out
+    ax, ay, bx, by, tau_a, tau_b, ab_s, ba_s, leg = (p[idx] for p in pieces)
+    ends_x, ends_y = np.concatenate([ax, bx]), np.concatenate([ay, by])
+    cell = _raster.cell_for(ends_x, ends_y, buffer_m, cell_m, max_cells)
+    if max_cells < MAX_CELLS:  # one of many outlines: coarser cells, up to half the buffer
+        cell = max(min(cell, max(cell_m, buffer_m / 2)),
+                   _raster.cell_for(ends_x, ends_y, buffer_m, cell_m, MAX_CELLS))
+    if method == "auto":
+        method = choose_method(ax, ay, bx, by, buffer_m, cell, len(minutes))
+    if method == "vector":
+        return [polygons(shapely.linestrings(_covered_coords(
+            ax, ay, bx, by, tau_a, tau_b, ab_s, ba_s, leg, m * 60)), buffer_m=buffer_m)
+            for m in minutes]
+    sx, sy, st = _raster.sample_pieces(ax, ay, bx, by, tau_a, tau_b, ab_s, ba_s, cell / 2,
+                                       limit)
+    return _raster.outlines(sx, sy, st, minutes, buffer_m=buffer_m, cell_m=cell)
 
 
 def service_area(
     graph: TravelGraph, seconds: np.ndarray, minutes: Sequence[float], *,
-    buffer_m: float = BUFFER_M, method: str = "auto",
+    buffer_m: float = BUFFER_M, method: str = "auto", cache_dir: Path | None = None,
 ) -> gpd.GeoDataFrame:
     """Dissolved area within each threshold of the nearest source (one row per threshold).
 
     ``seconds`` is every node's time to its nearest source, from
-    :func:`planner.engine.traveltime.time_to_nearest`.
+    :func:`planner.engine.traveltime.time_to_nearest`. ``cache_dir``: keep the outlines
+    there, keyed by the content of the graph, the times and the settings.
     """
     minutes = _validate.minutes(minutes)
-    return _frame(graph, ["all"] * len(minutes), list(minutes),
-                  threshold_polygons(graph, seconds, minutes, buffer_m=buffer_m, method=method))
+
+    def compute() -> list:
+        return threshold_polygons(graph, seconds, minutes, buffer_m=buffer_m, method=method)
+
+    key = None
+    if cache_dir is not None:
+        key = _isocache.key(graph, "service-area", np.asarray(seconds), minutes, buffer_m, method,
+                             (MAX_CELLS, STATION_CELLS))
+    geoms, _ = _isocache.fetch(cache_dir, key, compute)
+    return _frame(graph, ["all"] * len(minutes), list(minutes), geoms)
 
 
 def station_isochrones(
     graph: TravelGraph, sources: np.ndarray, ids: Sequence[str], minutes: Sequence[float], *,
-    buffer_m: float = BUFFER_M, progress=None, method: str = "auto",
+    buffer_m: float = BUFFER_M, progress: Callable[[int], None] | None = None,
+    method: str = "auto", cache_dir: Path | None = None,
 ) -> gpd.GeoDataFrame:
     """Isochrone polygons per source and threshold (rows: station_id, minutes, geometry).
 
-    Off-network sources (door -1) get no rows. ``progress`` is called with the number of
-    sources finished after each chunk, when given.
+    Off-network sources (door -1) get no rows. The sources are searched together in chunks
+    of nearby sources on their local subgraph; each chunk's street pieces are gathered once
+    and every source's outline is drawn from them (raster cells grow, up to half the
+    buffer, so one outline stays under :data:`STATION_CELLS`). ``progress`` is called with
+    the number of sources finished (1 after each source; all at once from the cache). ``cache_dir``: keep the
+    outlines there, keyed by the graph's content, the sources and the settings.
     """
     minutes = _validate.minutes(minutes)
-    polygons_of: dict[int, list] = {}
-    for positions, rows in iter_times_to(graph, sources, limit=max(minutes) * 60):
-        for position, seconds in zip(positions, rows):
-            polygons_of[int(position)] = threshold_polygons(graph, seconds, minutes,
-                                                            buffer_m=buffer_m, method=method)
-        if progress is not None:
-            progress(len(positions))
-    order = sorted(polygons_of)  # rows in the order of the stations, whatever the search order
+    sources = np.asarray(sources, dtype=np.int64)
+
+    def compute() -> list:
+        return _station_outlines(graph, sources, minutes, buffer_m, method, progress)
+
+    key = None
+    if cache_dir is not None:
+        key = _isocache.key(graph, "stations", sources, minutes, buffer_m, method,
+                             (MAX_CELLS, STATION_CELLS))
+    geoms, computed = _isocache.fetch(cache_dir, key, compute)
+    order = np.flatnonzero(sources >= 0)  # rows in the order of the stations
+    if progress is not None and not computed:
+        progress(int(order.size))
+    k = len(minutes)
     return _frame(graph, [str(ids[p]) for p in order for _ in minutes],
                   [m for _ in order for m in minutes],
-                  [g for p in order for g in polygons_of[p]])
+                  [geoms[i * k + j] for i in range(order.size) for j in range(k)])
+
+
+def _station_outlines(graph, sources, minutes, buffer_m, method, progress) -> list:
+    """Outlines of every on-network source, in source order, thresholds innermost."""
+    a, b, ab_s, ba_s, leg, x, y = _pieces(graph)
+    limit = max(minutes) * 60
+    cell = buffer_m / 4
+    lookup = np.full(graph.n_nodes, -1, dtype=np.int64)
+    found: dict[int, list] = {}
+    for positions, dist, nodes in _searches(graph, sources, limit):
+        if nodes is None:
+            la, lb, cand = a, b, np.arange(a.size)
+        else:
+            lookup[nodes] = np.arange(nodes.size)
+            la, lb = lookup[a], lookup[b]
+            lookup[nodes] = -1
+            cand = np.flatnonzero((la >= 0) | (lb >= 0))
+            la, lb = la[cand], lb[cand]
+        geo = (x[a[cand]], y[a[cand]], x[b[cand]], y[b[cand]])
+        rest = (ab_s[cand], ba_s[cand], leg[cand])
+        for position, row in zip(positions, dist):
+            row = np.append(row, np.inf)  # index -1: a piece end outside the subgraph
+            found[int(position)] = _outlines(
+                (*geo, row[la], row[lb], *rest), minutes, buffer_m=buffer_m, method=method,
+                cell_m=cell, max_cells=STATION_CELLS)
+            if progress is not None:
+                progress(1)
+    return [g for p in sorted(found) for g in found[p]]
 
 
 def _frame(graph: TravelGraph, ids, minutes, geoms) -> gpd.GeoDataFrame:

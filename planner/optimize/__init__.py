@@ -10,7 +10,8 @@ from planner.optimize.backup import backup_cover
 from planner.optimize.capacitated import capacitated_mclp
 from planner.optimize.coverage import coverage_curve, greedy_mclp, mclp
 from planner.optimize.lscp import lscp
-from planner.optimize.options import LSCP, MCLP, PMedian, SolverOptions, model_options, parse_gap
+from planner.optimize.options import (LSCP, MCLP, Backup, PCenter, PMedian, SolverOptions,
+                                      model_options, parse_gap)
 from planner.optimize.pcenter import pcenter
 from planner.optimize.pmedian import pmedian
 from planner.optimize.problem import AUTO_EXACT_NNZ, Problem, Solution
@@ -22,6 +23,8 @@ __all__ = [
     "MCLP",
     "LSCP",
     "PMedian",
+    "Backup",
+    "PCenter",
     "model_options",
     "parse_gap",
     "mclp",

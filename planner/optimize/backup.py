@@ -69,7 +69,7 @@ def backup_cover(problem: Problem, p: int, *, min_covered_share: float | None = 
         covered_share=once / total if total else 0.0, gains=gains,
         details={"covered_2plus_weight": round(twice, 6),
                  "covered_2plus_share": round(twice / total, 6) if total else 0.0,
-                 "single_target_weight": round(target, 6)},
+                 "single_target_weight": round(target, 6), "objective_unit": "weight_2plus"},
     )
 
 

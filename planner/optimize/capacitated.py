@@ -14,19 +14,38 @@ from planner.optimize.options import SolverOptions
 from planner.optimize.problem import Problem, Solution, pattern, relative_gap
 
 
-def capacitated_mclp(problem: Problem, p: int, capacity: float,
-                     solver: SolverOptions) -> Solution:
-    """MCLP where each station (fixed ones included) serves at most ``capacity`` weight.
+def site_capacities(value, n: int, name: str) -> np.ndarray:
+    """One positive demand weight per site from a number (the same for all) or a sequence."""
+    array = np.asarray(value, dtype=float)
+    if array.ndim == 0:
+        array = np.full(n, float(array))
+    if array.shape != (n,):
+        raise InputError(f"{name} has {array.size} values; expected {n}, one per site")
+    if not (np.isfinite(array).all() and (array > 0).all()):
+        raise InputError(f"{name} must be positive numbers of demand weight")
+    return array
 
-    Demand may be split between stations; solved with HiGHS (the time limit and gap of
-    ``solver`` apply; a time-limited answer carries HiGHS's proven bound).
+
+def capacitated_mclp(problem: Problem, p: int, capacity,
+                     solver: SolverOptions, *, fixed_capacity=None) -> Solution:
+    """MCLP where each station (fixed ones included) serves at most its capacity (weight).
+
+    ``capacity`` is one number for every site or one per candidate; ``fixed_capacity`` one
+    number or one per fixed station (default: ``capacity`` when it is a number). Demand may
+    be split between stations; solved with HiGHS (the time limit and gap of ``solver``
+    apply; a time-limited answer carries HiGHS's proven bound).
     """
     time_limit = solver.time_limit_s
-    if not capacity > 0 or not math.isfinite(capacity):
-        raise InputError(f"capacity={capacity} must be a positive number of demand weight")
+    n_fixed = problem.fixed.shape[0]
+    if fixed_capacity is None:
+        if np.ndim(capacity) and n_fixed:
+            raise InputError("capacity is given per candidate: give fixed_capacity for the "
+                             f"{n_fixed} fixed station(s) too")
+        fixed_capacity = capacity if not np.ndim(capacity) else 1.0
+    caps = np.concatenate([site_capacities(fixed_capacity, n_fixed, "fixed_capacity"),
+                           site_capacities(capacity, problem.n_candidates, "capacity")])
     start = time.perf_counter()
     cover = pattern(sparse.vstack([problem.fixed, problem.cover], format="csr"))
-    n_fixed = problem.fixed.shape[0]
     n_c = cover.shape[0]
     coo = cover.tocoo()
     rows, cols = coo.row, coo.col
@@ -38,7 +57,7 @@ def capacitated_mclp(problem: Problem, p: int, capacity: float,
     demand_once = sparse.csr_matrix((np.ones(n_e), (cols, n_c + np.arange(n_e))),
                                     shape=(n_d, n_c + n_e))
     load = sparse.csr_matrix(
-        (np.concatenate([w[cols], -np.full(n_c, capacity)]),
+        (np.concatenate([w[cols], -caps]),
          (np.concatenate([rows, np.arange(n_c)]), np.concatenate([n_c + np.arange(n_e),
                                                                    np.arange(n_c)]))),
         shape=(n_c, n_c + n_e))
@@ -69,6 +88,8 @@ def capacitated_mclp(problem: Problem, p: int, capacity: float,
         gap=relative_gap(objective, max(bound, objective)),
         seconds=time.perf_counter() - start, covered_weight=objective,
         covered_share=covered_share, gains=tuple(float(served[n_fixed + j]) for j in order),
-        details={"capacity": capacity,
+        details={"capacity": (float(caps[n_fixed]) if np.ndim(capacity) == 0 and n_c > n_fixed
+                              else [round(float(c), 6) for c in caps[n_fixed:]]),
+                 "fixed_capacity": [round(float(c), 6) for c in caps[:n_fixed]],
                  "fixed_served": [round(float(s), 6) for s in served[:n_fixed]]},
     )

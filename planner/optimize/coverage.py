@@ -86,7 +86,8 @@ def mclp(
     method: str | None = None,
     time_limit: float | None = None,
     gap: float | str | None = None,
-    capacity: float | None = None,
+    capacity=None,
+    fixed_capacity=None,
     solver: SolverOptions | None = None,
 ) -> Solution:
     """Maximal covering: choose ``p`` new sites to cover the most demand weight.
@@ -98,7 +99,8 @@ def mclp(
         the reduced model, warm-started from greedy + swaps), ``greedy`` (greedy + swaps with
         a proven bound) or ``auto`` (exact unless the reduced model is very large).
     capacity
-        If given, each station (fixed ones included) serves at most this much demand weight;
+        If given, each station (fixed ones included) serves at most this much demand weight
+        (one number, or one per candidate with ``fixed_capacity`` one per fixed station);
         demand may be split between stations.
     """
     solver = SolverOptions.coerce(solver, method=method, time_limit=time_limit, gap=gap)
@@ -106,7 +108,7 @@ def mclp(
     if capacity is not None:
         from planner.optimize.capacitated import capacitated_mclp
 
-        return capacitated_mclp(problem, p, float(capacity), solver)
+        return capacitated_mclp(problem, p, capacity, solver, fixed_capacity=fixed_capacity)
     start = time.perf_counter()
     reduced = reduce(problem, ~problem.fixed_mask())
     fixed_weight = float(problem.weights[problem.fixed_mask()].sum())

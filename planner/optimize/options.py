@@ -8,7 +8,8 @@ from dataclasses import dataclass, replace
 from planner import _validate
 from planner.errors import InputError
 
-__all__ = ["SolverOptions", "MCLP", "LSCP", "PMedian", "parse_gap", "model_options", "METHODS"]
+__all__ = ["SolverOptions", "MCLP", "LSCP", "PMedian", "Backup", "PCenter", "parse_gap",
+           "model_options", "METHODS"]
 
 #: ``auto`` picks by size and time budget; ``exact`` runs HiGHS (warm-started from the
 #: heuristic); ``greedy`` (alias ``heuristic``) is greedy + local search with a proven bound.
@@ -137,12 +138,50 @@ class PMedian:
                                       maximum=_validate.MAX_MINUTES * 2)
 
 
-def model_options(model: "str | MCLP | LSCP | PMedian", *, k: int | None = None,
-                  target_share: float | None = None, capacity: float | None = None,
-                  unreachable: str | None = None,
-                  pmedian_limit_min: float | None = None) -> "MCLP | LSCP | PMedian":
+def _min_share(value: object) -> float | None:
+    return None if value is None else _validate.share(value, name="min_covered_share")
+
+
+@dataclass(frozen=True)
+class Backup:
+    """Maximal backup coverage (Hogan & ReVelle 1986): ``k`` new sites maximising the demand
+    weight reached by two or more stations, single coverage kept at the MCLP optimum (or at
+    ``min_covered_share`` of all weight)."""
+
+    k: int = 3
+    min_covered_share: float | None = None
+    name = "backup"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "k", _k(self.k))
+        object.__setattr__(self, "min_covered_share", _min_share(self.min_covered_share))
+
+
+@dataclass(frozen=True)
+class PCenter:
+    """p-center: ``k`` new sites minimising the worst travel time of the covered demand, the
+    covered weight kept at the MCLP optimum (or at ``min_covered_share`` of all weight)."""
+
+    k: int = 3
+    min_covered_share: float | None = None
+    name = "pcenter"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "k", _k(self.k))
+        object.__setattr__(self, "min_covered_share", _min_share(self.min_covered_share))
+
+
+MODEL_TYPES = (MCLP, LSCP, PMedian, Backup, PCenter)
+
+
+def model_options(model: "str | MCLP | LSCP | PMedian | Backup | PCenter", *,
+                  k: int | None = None, target_share: float | None = None,
+                  capacity: float | None = None, unreachable: str | None = None,
+                  pmedian_limit_min: float | None = None,
+                  min_covered_share: float | None = None
+                  ) -> "MCLP | LSCP | PMedian | Backup | PCenter":
     """A model object from a model object or a name plus the old keywords ("mclp", k=2)."""
-    if isinstance(model, (MCLP, LSCP, PMedian)):
+    if isinstance(model, MODEL_TYPES):
         return model
     name = str(model).lower().replace("-", "")
     if name == "mclp":
@@ -152,4 +191,8 @@ def model_options(model: "str | MCLP | LSCP | PMedian", *, k: int | None = None,
                     unreachable=unreachable or "exclude")
     if name in ("pmedian", "pmed"):
         return PMedian(k=3 if k is None else k, limit_min=pmedian_limit_min)
-    raise InputError(f"unknown model {model!r}; choose one of mclp, lscp, pmedian")
+    if name in ("backup", "pcenter"):
+        kind = Backup if name == "backup" else PCenter
+        return kind(k=3 if k is None else k, min_covered_share=min_covered_share)
+    raise InputError(f"unknown model {model!r}; choose one of mclp, lscp, pmedian, backup, "
+                     "pcenter")

@@ -82,7 +82,7 @@ def pcenter(problem: Problem, p: int, *, min_covered_share: float | None = None,
         covered_weight=covered, covered_share=covered / total if total else 0.0,
         details={"worst_s": round(r, 3), "worst_min": round(r / 60.0, 3),
                  "lower_bound_s": round(lower, 3), "target_weight": round(target, 6),
-                 "radii_tried": tried},
+                 "radii_tried": tried, "objective_unit": "s"},
     )
 
 

@@ -123,7 +123,8 @@ class Solution:
     def headline(self) -> str:
         """One line: ``p-median: 1,789, optimal`` or ``..., within 0.30 % of the bound``."""
         label = {"pmedian": "p-median", "mclp": "MCLP", "lscp": "LSCP",
-                 "mclp-capacitated": "capacitated MCLP"}.get(self.model, self.model)
+                 "mclp-capacitated": "capacitated MCLP", "backup": "maximal backup coverage",
+                 "pcenter": "p-center"}.get(self.model, self.model)
         value = f"{self.objective:,.0f}" if abs(self.objective) >= 100 else f"{self.objective:,.4g}"
         if self.proven_optimal:
             state = "optimal"
@@ -131,7 +132,9 @@ class Solution:
             state = "no bound"
         else:
             state = f"within {self.gap * 100:.2f} % of the bound {self.bound:,.6g}"
-        unit = {"weight_s": " weight x s"}.get(self.details.get("objective_unit", ""), "")
+        unit = {"weight_s": " weight x s", "s": " s worst time",
+                "weight_2plus": " weight covered twice"}.get(
+            self.details.get("objective_unit", ""), "")
         return f"{label}: {value}{unit}, {state} ({self.method}, {self.seconds:.2f} s)"
 
     def to_dict(self) -> dict:

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import base64
-import json
 from collections.abc import Sequence
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
-import shapely
 
 from planner.data.network import Network
 from planner.outputs._page import Page
@@ -108,41 +106,30 @@ def _inline_assets(fmap) -> None:
 
 
 def street_lines(network: Network, *, tolerance_m: float = 2.0) -> gpd.GeoSeries:
-    """The network's streets merged into long lines, simplified, in EPSG:4326."""
-    xy = np.column_stack([network.node_x, network.node_y])
-    segments = shapely.linestrings(np.stack([xy[network.seg_u], xy[network.seg_v]], axis=1))
-    merged = shapely.line_merge(shapely.union_all(segments))
-    parts = shapely.get_parts(merged)
-    lines = gpd.GeoSeries(shapely.simplify(parts, tolerance_m), crs=network.crs)
-    return lines.to_crs("EPSG:4326")
+    """The network's streets merged into long lines, simplified, in EPSG:4326 (kept in the
+    cache folder between runs: see :func:`planner.outputs._geojson.street_lines`)."""
+    from planner.outputs import _geojson
+    from planner.settings import Settings
+
+    return _geojson.street_lines(network, tolerance_m=tolerance_m,
+                                 cache_dir=Settings.from_env().cache_dir)
 
 
 def for_display(geoms: np.ndarray, tolerance_deg: float, *, outline: np.ndarray) -> np.ndarray:
     """Simplify to the map's scale; fill holes smaller than (10 x tolerance)^2, and keep only
-    the outer ring where a polygon is drawn as an outline (per-station areas)."""
-    out = []
-    min_hole = (10 * tolerance_deg) ** 2
-    for geom, outline_only in zip(geoms, outline):
-        parts = []
-        for poly in shapely.get_parts(geom):
-            if poly.is_empty:
-                continue
-            holes = [] if outline_only else [r for r in poly.interiors
-                                             if shapely.Polygon(r).area >= min_hole]
-            parts.append(shapely.Polygon(poly.exterior, holes))
-        merged = shapely.MultiPolygon(parts) if len(parts) != 1 else parts[0] if parts else geom
-        out.append(shapely.simplify(merged, tolerance_deg) if tolerance_deg > 0 else merged)
-    return np.asarray(out, dtype=object)
+    the outer ring where a polygon is drawn as an outline (per-station areas); vectorised in
+    :func:`planner.outputs._geojson.display_polygons`."""
+    from planner.outputs._geojson import display_polygons
+
+    return display_polygons(geoms, tolerance_deg, outline=outline)
 
 
 def geojson_dict(frame: gpd.GeoDataFrame, precision: int = 5) -> dict:
-    """GeoJSON mapping with coordinates rounded (1e-5 degrees is about 1 m)."""
-    frame = frame.copy()
-    frame.geometry = shapely.set_precision(frame.geometry.to_numpy(), 10.0 ** -precision)
-    for column in frame.columns:
-        if column != frame.geometry.name and frame[column].dtype.kind not in "biufO":
-            frame[column] = frame[column].astype(str)
-    return json.loads(frame.to_json(drop_id=True, ensure_ascii=False))
+    """GeoJSON mapping with coordinates rounded (1e-5 degrees is about 1 m), built from the
+    frame's arrays (:func:`planner.outputs._geojson.frame_geojson`)."""
+    from planner.outputs._geojson import frame_geojson
+
+    return frame_geojson(frame, precision)
 
 
 def fmt_minutes(value: float) -> str:

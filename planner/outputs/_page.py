@@ -10,6 +10,10 @@ text out as it is.
 
 from __future__ import annotations
 
+import contextlib
+import threading
+
+import branca.element
 from branca.element import Element, Figure
 
 __all__ = ["Page", "Text"]
@@ -27,12 +31,34 @@ class Text(Element):
         return self.text
 
 
+_swap = threading.Lock()
+
+
+@contextlib.contextmanager
+def _finished_text():
+    """While the page renders, the text branca wraps after rendering an element becomes a
+    :class:`Text` at once: never compiled as a Jinja template (a megabyte of GeoJSON took
+    seconds to compile, only to be replaced by :class:`Text` afterwards)."""
+    def wrap(template=None, template_name=None):
+        if template is None or template_name is not None:
+            return Element(template, template_name)
+        return Text(template)
+
+    with _swap:
+        branca.element.Element = wrap
+        try:
+            yield
+        finally:
+            branca.element.Element = Element
+
+
 class Page(Figure):
     """A ``branca.element.Figure`` whose rendered parts are not rendered a second time."""
 
     def render(self, **kwargs) -> str:
-        for child in self._children.values():
-            child.render(**kwargs)
+        with _finished_text():
+            for child in self._children.values():
+                child.render(**kwargs)
         for part in (self.header, self.html, self.script):
             for name, child in list(part._children.items()):
                 # plain Elements holding text: the markup that branca wrapped after rendering

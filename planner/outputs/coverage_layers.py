@@ -16,6 +16,7 @@ import shapely
 from planner.analysis.coverage import CoverageResult
 from planner.data.network import Network
 from planner.outputs import change_layers, panels
+from planner.outputs._demand_cells import CELLS_ABOVE, add_demand_cells
 from planner.outputs._base import (BAND_COLOURS, COVERED, MAX_DEMAND_MARKERS, STATION, UNCOVERED,
                                    fmt_minutes, for_display, geojson_dict, import_folium,
                                    new_map, street_lines, with_layer_control)
@@ -223,6 +224,9 @@ def add_demand(result: CoverageResult, group, *, context: str = "") -> set[str]:
     """Demand places as circle markers sized by weight, coloured by reached / not reached
     (places off the street network grey with a red ring); returns the legend keys drawn."""
     demand = result.demand
+    if len(demand) > CELLS_ABOVE:  # too many for markers: cells, finer on zoom
+        add_demand_cells(result, group)
+        return {"density"}
     covered = demand[f"covered_{result.threshold:g}"].to_numpy(dtype=bool)  # the one rule
     if len(demand) > MAX_DEMAND_MARKERS:
         demand = demand[~covered]  # keep the file small: only the places that need action

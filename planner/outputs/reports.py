@@ -13,10 +13,14 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from planner import _io
 from planner.analysis.coverage import CoverageResult
 from planner.outputs._escape import csv_text, markdown_table
+
+#: Above this many places the per-place table is GeoParquet, not CSV (faster, smaller).
+PARQUET_ABOVE = 100_000
 
 __all__ = ["save_map", "write_coverage_outputs", "write_bundle", "csv_text", "markdown_table",
            "frame_csv"]
@@ -31,10 +35,76 @@ def write_coverage_outputs(
     results: Sequence[CoverageResult], fmap, *, map_path: Path, report_path: Path,
     extra: Mapping[str, object] | None = None, writers: Mapping[Path, object] | None = None,
 ) -> list[Path]:
-    """Write the map and the JSON report (and ``writers``' files) together: all or none."""
-    report = {**(dict(extra) if extra else {}), "results": [r.to_dict() for r in results]}
+    """Write the map, the JSON report and one per-place table per result beside the report
+    (``<report>.<mode>.places.csv``, or ``.parquet`` (GeoParquet) above
+    :data:`PARQUET_ABOVE` places; WGS-84 like the report, which names it under
+    ``places_file``; gap rows leave out their place ids: the table has each place's
+    ``gap_id``), with
+    ``writers``' files: all or none. The JSON keeps the summaries and the per-station and
+    per-gap rows, so it stays small whatever the number of places."""
+    report_path = Path(report_path)
+    base = report_path.with_suffix("")
+    entries, place_writers = [], {}
+    for result in results:
+        big = len(result.demand) > PARQUET_ABOVE
+        target = base.with_name(f"{base.name}.{_result_key(result, results)}.places."
+                                + ("parquet" if big else "csv"))
+        place_writers[target] = (lambda p, r=result: _write_places_parquet(p, r)) if big \
+            else (lambda p, r=result: _write_places_csv(p, r))
+        entries.append({**result.to_dict(places=False), "places_file": target.name})
+    report = {**(dict(extra) if extra else {}), "results": entries}
     return write_bundle(fmap=fmap, map_path=map_path, report=report, report_path=report_path,
-                        extra_writers=writers)
+                        extra_writers={**place_writers, **(writers or {})})
+
+
+def _result_key(result: CoverageResult, results: Sequence[CoverageResult]) -> str:
+    from planner.outputs.exports import _key
+
+    return _key(result, results)
+
+
+def places_table(result: CoverageResult) -> pd.DataFrame:
+    """The per-place rows of a coverage result as a plain table with ``gap_id`` (the gap
+    area the place is in, "" if none) and ``lon``/``lat``, from its arrays."""
+    demand = result.demand
+    table = pd.DataFrame({c: demand[c].to_numpy() for c in demand.columns
+                          if c != demand.geometry.name})
+    gap_of = np.full(len(table), "", dtype=object)
+    if len(result.gaps) and "place_ids" in result.gaps:
+        position = pd.Index(table["id"].astype(str))
+        for gap_id, ids in zip(result.gaps["gap_id"], result.gaps["place_ids"]):
+            found = position.get_indexer(str(ids).split(",")) if ids else []
+            gap_of[np.asarray(found, dtype=np.int64)[np.asarray(found) >= 0]] = gap_id
+    table["gap_id"] = gap_of
+    xy = shapely.get_coordinates(demand.geometry.to_numpy())
+    if xy.shape[0] == len(table):
+        table["lon"], table["lat"] = np.round(xy[:, 0], 6), np.round(xy[:, 1], 6)
+    return table
+
+
+def _write_places_csv(path: Path, result: CoverageResult) -> None:
+    """Per-place CSV; text cells a spreadsheet would run as formulas are neutralised
+    (vectorised: the same rule as :func:`planner.outputs._escape.csv_cell`)."""
+    from planner.outputs._escape import FORMULA_START
+
+    table = places_table(result)
+    for column in table.columns:
+        values = table[column]
+        if values.dtype.kind == "O":
+            text = values.map(type).to_numpy() == str
+            risky = np.zeros(len(values), dtype=bool)
+            risky[text] = values[text].str.startswith(FORMULA_START).to_numpy(dtype=bool)
+            if risky.any():
+                table[column] = values.where(~risky, "'" + values.where(risky, ""))
+    table.to_csv(path, index=False, lineterminator="\r\n", encoding="utf-8")
+
+
+def _write_places_parquet(path: Path, result: CoverageResult) -> None:
+    """Per-place GeoParquet (point geometry in WGS-84 plus the same columns as the CSV)."""
+    table = places_table(result)
+    frame = gpd.GeoDataFrame(table, geometry=result.demand.geometry.to_numpy(),
+                             crs="EPSG:4326")
+    frame.to_parquet(path, index=False)
 
 
 def frame_csv(frame: gpd.GeoDataFrame) -> str:

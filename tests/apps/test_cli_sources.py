@@ -61,9 +61,10 @@ def test_osm_demand_with_exports_in_bd09(run, tmp_path):
     report = json.loads((tmp_path / "m.json").read_text())["results"][0]
     rows = list(csv.DictReader(io.StringIO(
         (tmp_path / "m-walk-places.csv").read_text(encoding="utf-8-sig"))))
-    assert len(rows) == len(report["demand"]) == 61  # 32 restaurants, 15 cafes, 9 fast food, 4 supermarkets, 1 mall
-    bx, by = coords.wgs84_to_bd09([r["lon"] for r in report["demand"]],
-                                  [r["lat"] for r in report["demand"]])
+    places = _places(tmp_path, report)
+    assert len(rows) == len(places) == 61  # 32 restaurants, 15 cafes, 9 fast food, 4 supermarkets, 1 mall
+    bx, by = coords.wgs84_to_bd09([float(r["lon"]) for r in places],
+                                  [float(r["lat"]) for r in places])
     assert np.allclose([float(r["lon"]) for r in rows], bx, atol=2e-6)
     assert np.allclose([float(r["lat"]) for r in rows], by, atol=2e-6)
 
@@ -74,7 +75,13 @@ def test_orders_aggregated_to_grid(run, tmp_path):
     report = json.loads((tmp_path / "g.json").read_text())["results"][0]
     assert report["summary"]["demand_weight"] == 3000
     assert 10 < report["summary"]["demand_places"] < 100
-    assert all(r["kind"] == "grid:250" for r in report["demand"])
+    assert all(r["kind"] == "grid:250" for r in _places(tmp_path, report))
+
+
+def _places(folder, report) -> list[dict]:
+    """The per-place rows the report points to (WGS-84 CSV beside it)."""
+    text = (folder / report["places_file"]).read_text(encoding="utf-8")
+    return list(csv.DictReader(io.StringIO(text)))
 
 
 @pytest.mark.parametrize("args,hint", [

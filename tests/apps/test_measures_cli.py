@@ -44,7 +44,10 @@ def test_coverage_measures_reach_console_report_and_map(run, tmp_path):
     assert res["summary"]["measures"]["equity"]["areas"][0]["area_id"] == "north"
     station = res["stations"][0]
     assert station["capacity"] == 12 and "riders_per_seat" in station
-    assert {"e2sfca_access", "gravity_access", "covered_2plus", "area_id"} <= set(res["demand"][0])
+    assert "demand" not in res  # per-place rows live in the table beside the report
+    header = (tmp_path / res["places_file"]).read_text(encoding="utf-8").splitlines()[0]
+    assert {"e2sfca_access", "gravity_access", "covered_2plus", "area_id"} <= set(
+        header.split(","))
     page = (tmp_path / "m.html").read_text(encoding="utf-8")
     assert "planner-lorenz" in page and "planner-measure-legend" in page
     assert "walk: equity: areas by covered share" in page

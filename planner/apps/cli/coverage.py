@@ -193,12 +193,14 @@ def _analysis_options(measure_items, areas_path, exports):
 def _analyse(study, travels, options, wanted, areas, say) -> list:
     from planner.analysis import coverage as coverage_stage
     from planner.analysis import measures
+    from planner.settings import Settings
 
     results = []
     for travel in travels:
         say(f"analysing {travel.label}")
         result = coverage_stage.analyze(study.replace(travel=travel), options=options,
-                                        progress=lambda m: say("  " + m))
+                                        progress=lambda m: say("  " + m),
+                                        cache_dir=Settings.from_env().cache_dir)
         results.append(measures.apply(result, wanted, areas=areas))
     return results
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from planner.apps import _services_cli
-from planner.apps._console import _print_proposal
+from planner.apps._console import _print_proposal, propose_extras
 from planner.apps.cli._group import cli
 from planner.apps.cli._options import (
     _default_output, _guard, _load, _progress, _run_inputs, datum_options, force_option,
@@ -19,13 +19,16 @@ from planner.errors import InputError
 @cli.command()
 @network_options
 @travel_options
-@click.option("--model", type=click.Choice(["mclp", "lscp", "pmedian", "hub"]), default="mclp",
-              show_default=True,
+@click.option("--model", type=click.Choice(["mclp", "lscp", "pmedian", "backup", "pcenter",
+                                           "hub"]), default="mclp", show_default=True,
               help="mclp: the k sites covering the most demand; lscp: the fewest sites reaching "
-                   "--target; pmedian: k sites minimising the mean travel time; hub: one hub "
-                   "plus k satellites within --hub-minutes of it (1+N).")
+                   "--target; pmedian: k sites minimising the mean travel time; backup: k "
+                   "sites covering the most demand twice; pcenter: k sites minimising the worst "
+                   "time of the covered demand; hub: one hub plus k satellites within "
+                   "--hub-minutes of it (1+N).")
 @click.option("-k", "--new-stations", "k", default="3", show_default=True, metavar="N",
-              help="How many new stations (mclp, pmedian, hub): a whole number >= 1.")
+              help="How many new stations (mclp, pmedian, backup, pcenter, hub): a whole "
+                   "number >= 1.")
 @click.option("--target", default="100", show_default=True, metavar="PERCENT",
               help="lscp: share of demand to reach, in per cent from 1 to 100 (95 or 95%); "
                    "0.95 is refused as ambiguous.")
@@ -50,7 +53,15 @@ from planner.errors import InputError
                    "stations of the plan) or are ignored.")
 @click.option("--capacity", metavar="WEIGHT",
               help="mclp: each station serves at most this much demand weight (same unit as "
-                   "the demand weights, > 0).")
+                   "the demand weights, > 0), times its 'capacity' column if the "
+                   "stations/candidates layers have one.")
+@click.option("--min-covered", "min_covered", metavar="PERCENT",
+              help="backup, pcenter: keep at least this share of demand covered "
+                   "[default: the most any k sites cover].")
+@click.option("--measure", "measure_items", multiple=True, metavar="NAME[:KEY=VALUE,...]",
+              help="Also measure before and after: backup, capacity, gravity, equity or all.")
+@click.option("--areas", "areas_path", type=click.Path(path_type=Path), metavar="PATH",
+              help="equity: area polygons [default: 1 km grid].")
 @click.option("--method", type=click.Choice(["auto", "exact", "greedy"]), default="auto",
               show_default=True, help="Exact HiGHS model, greedy heuristic, or auto.")
 @click.option("--time-limit", default="60", show_default=True, metavar="S",
@@ -75,8 +86,8 @@ def propose(ctx, network_source, place, stations, demand, weight_column, modes, 
             max_snap, model, k, target, unreachable, candidates, sources, spacing, exclude_path,
             existing, capacity, method, time_limit, gap, curve_k, map_path, report_path,
             sites_path, input_crs, output_crs, aggregate, demand_weights, self_contained, tiles,
-            force, **special) -> None:
-    """Propose where new stations should go (MCLP, LSCP or p-median on travel times).
+            force, min_covered, measure_items, areas_path, **special) -> None:
+    """Propose where new stations should go (MCLP, LSCP, p-median, backup, p-center).
 
     \b
     Examples:
@@ -84,6 +95,7 @@ def propose(ctx, network_source, place, stations, demand, weight_column, modes, 
       planner propose --mode walk --model lscp --target 95
       planner propose --mode walk --candidate-source intersections --spacing 200
       planner propose --model pmedian -k 2 --existing closable
+      planner propose --mode walk --model backup -k 2 --measure all
       planner propose --service battery_swap --new-services rest,battery_swap -k 2
       planner propose --model hub -k 4 --hub-minutes 10 --candidate-source osm:public
     """
@@ -95,6 +107,8 @@ def propose(ctx, network_source, place, stations, demand, weight_column, modes, 
     thresholds, travels, gap = _check_args(minutes, modes, speeds, max_snap, gap)
     share, k, spacing, capacity, time_limit, curve_k = _propose_numbers(
         target, k, spacing, capacity, time_limit, curve_k)
+    wanted, areas, min_covered = propose_extras(
+        measure_items, areas_path, min_covered, special=model == "hub" or special["service_name"])
     source = f"place:{place}" if place else network_source
     run_inputs = _run_inputs(source, stations, demand, candidates, exclude_path,
                              demand_weights)
@@ -128,7 +142,8 @@ def propose(ctx, network_source, place, stations, demand, weight_column, modes, 
         model=model, k=k, target_share=share, travel=travels[0], minutes=thresholds[0],
         existing=existing, candidate_sources=sources, spacing_m=spacing, exclude=exclude,
         capacity=capacity, method=method, time_limit=time_limit, gap=gap, curve_k=curve_k,
-        unreachable=unreachable, progress=lambda m: say("  " + m))
+        unreachable=unreachable, min_covered_share=min_covered, measures=wanted, areas=areas,
+        progress=lambda m: say("  " + m))
     map_path = map_path or _default_output(inputs.network.name, "proposal", ".html")
     report_path = report_path or map_path.with_suffix(".json")
     sites_path = sites_path or map_path.with_name(map_path.stem + "-sites.geojson")

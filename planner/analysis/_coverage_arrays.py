@@ -1,0 +1,117 @@
+"""Pieces of the coverage stage that work on arrays only: JSON rows, gap links, progress."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
+
+__all__ = ["link_labels", "records", "counter"]
+
+
+def records(frame: gpd.GeoDataFrame) -> list[dict]:
+    """Rows of a frame as JSON-ready dicts (``lon``/``lat`` of a representative point),
+    built from its column arrays: NaN and infinities become None, numpy scalars Python ones."""
+    columns = {}
+    for name in frame.columns:
+        if name == frame.geometry.name:
+            continue
+        values = frame[name].to_numpy()
+        if values.dtype.kind == "f":
+            values = np.where(np.isfinite(values), values, np.nan).astype(object)
+            values[pd.isna(values)] = None
+        elif values.dtype.kind in "mM":
+            values = frame[name].astype(str).to_numpy()
+        columns[name] = values.tolist()
+    points = frame.geometry.to_numpy()
+    is_point = shapely.get_type_id(points) == 0
+    if not is_point.all():
+        points = np.where(is_point, points, shapely.point_on_surface(points))
+    xy = np.full((len(frame), 2), np.nan)
+    ok = ~shapely.is_empty(points) if len(frame) else np.zeros(0, dtype=bool)
+    xy[ok] = np.round(shapely.get_coordinates(points[ok]), 6)
+    xy = np.where(np.isfinite(xy), xy, None)
+    columns["lon"], columns["lat"] = xy[:, 0].tolist(), xy[:, 1].tolist()
+    names = list(columns)
+    return [dict(zip(names, row)) for row in zip(*columns.values())]
+
+
+def counter(say: Callable[[str], None], what: str, total: int, every_s: float = 1.0):
+    """A ``progress(k)`` callback that tells ``say`` "what: done/total", at most once per
+    ``every_s`` seconds and at the end."""
+    state = {"done": 0, "told": time.perf_counter()}
+
+    def advance(count: int) -> None:
+        state["done"] += int(count)
+        now = time.perf_counter()
+        if state["done"] >= total or now - state["told"] >= every_s:
+            state["told"] = now
+            say(f"{what}: {min(state['done'], total)}/{total}")
+
+    return advance
+
+
+def link_labels(xy: np.ndarray, link_m: float) -> np.ndarray:
+    """Connected components of the points when points at most ``link_m`` apart are linked
+    (the same partition as all pairs within ``link_m``), without listing those pairs.
+
+    Points share a square cell of side ``link_m / sqrt(2)``: any two in one cell are
+    linked. Two nearby cells are linked when some point of one has a point of the other
+    within ``link_m``: one nearest-neighbour query per point and neighbour cell, in a
+    KD-tree whose third axis keeps cells apart. Memory stays linear in the points.
+    """
+    n = xy.shape[0]
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    side = link_m / np.sqrt(2)
+    cell = np.floor((xy - xy.min(axis=0)) / side).astype(np.int64) + 2
+    width = int(cell[:, 1].max()) + 3
+    key = cell[:, 0] * width + cell[:, 1]
+    cells, inverse = np.unique(key, return_inverse=True)
+    inverse = inverse.ravel()
+    apart = 10.0 * link_m + 1.0
+    tree = cKDTree(np.column_stack([xy, inverse * apart]))
+    bound = np.nextafter(link_m, np.inf)  # pairs at exactly link_m are linked too
+    rows, cols = [inverse], [inverse]
+    for dx in range(0, 3):
+        for dy in range(-2, 3):
+            if dx == 0 and dy <= 0:
+                continue  # each pair of cells once
+            target = key + dx * width + dy
+            pos = np.minimum(np.searchsorted(cells, target), cells.size - 1)
+            ask = np.flatnonzero(cells[pos] == target)
+            # only points within link_m of the other cell's square can link to it
+            low = (cell[ask] + [dx, dy] - 2) * side + xy.min(axis=0)
+            gap = np.maximum(np.maximum(low - xy[ask], xy[ask] - (low + side)), 0.0)
+            near = np.hypot(gap[:, 0], gap[:, 1])
+            keep = near <= link_m
+            ask, near = ask[keep], near[keep]
+            # first the point of each cell nearest the other square, then the rest of the
+            # cells not linked yet
+            order = np.lexsort((near, inverse[ask]))
+            ask = ask[order]
+            first = np.ones(ask.size, dtype=bool)
+            first[1:] = inverse[ask[1:]] != inverse[ask[:-1]]
+            linked = np.zeros(cells.size, dtype=bool)
+            for batch in (ask[first], ask[~first]):
+                batch = batch[~linked[inverse[batch]]]
+                if batch.size == 0:
+                    continue
+                dist, _ = tree.query(np.column_stack([xy[batch], pos[batch] * apart]), k=1,
+                                     distance_upper_bound=bound)
+                hit = batch[np.isfinite(dist)]
+                linked[inverse[hit]] = True
+                rows.append(inverse[hit])
+                cols.append(pos[hit])
+    graph = coo_matrix((np.ones(sum(r.size for r in rows)),
+                        (np.concatenate(rows), np.concatenate(cols))),
+                       shape=(cells.size, cells.size)).tocsr()
+    _, cell_label = connected_components(graph, directed=False)
+    return cell_label[inverse]
