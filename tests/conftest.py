@@ -39,6 +39,19 @@ def _isolated_cache(tmp_path_factory):
         os.environ["PLANNER_CACHE_DIR"] = old
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _english_by_default():
+    """Tests read English unless they ask for a language (the bundled samples are in China,
+    so the CLI would otherwise default to Chinese): ``PLANNER_LANG=en``."""
+    old = os.environ.get("PLANNER_LANG")
+    os.environ["PLANNER_LANG"] = "en"
+    yield
+    if old is None:
+        os.environ.pop("PLANNER_LANG", None)
+    else:
+        os.environ["PLANNER_LANG"] = old
+
+
 @pytest.fixture(scope="session")
 def sample_network():
     return planner.load_network("wudaokou")

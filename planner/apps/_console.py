@@ -4,25 +4,45 @@ from __future__ import annotations
 
 import click
 
+from planner import i18n
+from planner.i18n import _, fmt_percent, travel_label
+
+
+def use_language(network) -> str:
+    """Set the command's language (``--lang``, else the default for ``network``: Chinese for
+    a network in China) until the click command ends; returns it."""
+    from planner.data.coords import in_china
+
+    ctx = click.get_current_context()
+    west, south, east, north = network.bounds_lonlat
+    lang = i18n.resolve_lang(ctx.meta.get("planner.lang"),
+                             in_china=bool(in_china((west + east) / 2, (south + north) / 2)))
+    ctx.with_resource(i18n.language(lang))
+    return lang
+
 
 def _print_proposal(result) -> None:
     from planner.analysis.proposals import gain_text
 
     summary = result.summary()
     solver = summary["solver"]
-    _echo(f"\n{result.model.upper()}, {result.travel.label}, "
-                f"{result.minutes:g} min, existing stations {result.existing}", bold=True)
+    _echo(f"\n{result.model.upper()}, {travel_label(result.travel)}, "
+                + _("{minutes} min, existing stations {existing}").format(
+                    minutes=f"{result.minutes:g}", existing=result.existing), bold=True)
     _echo(f"  {summary['headline']}")
     off = summary.get("candidates_off_network", 0)
     _echo(f"  {summary['candidates']} candidates on the network"
                + (f", {off} off the network (left out)" if off else ""))
     if summary["covered_share_before"] is not None:
-        _echo(f"  covered within {result.minutes:g} min: "
-                   f"{summary['covered_share_before'] * 100:.1f}% -> "
-                   f"{(summary['covered_share_after'] or 0) * 100:.1f}% of demand weight")
+        _echo("  " + _("covered within {minutes} min: {before} -> {after} of demand "
+                            "weight").format(minutes=f"{result.minutes:g}",
+                                             before=fmt_percent(summary["covered_share_before"]),
+                                             after=fmt_percent(summary["covered_share_after"]
+                                                               or 0)))
     elif summary["covered_share_after"] is not None:
-        _echo(f"  covered within {result.minutes:g} min with the plan: "
-                   f"{summary['covered_share_after'] * 100:.1f}% of demand weight")
+        _echo("  " + _("covered within {minutes} min with the plan: {after} of demand "
+                            "weight").format(minutes=f"{result.minutes:g}",
+                                             after=fmt_percent(summary["covered_share_after"])))
     if result.model == "pmedian":
         _print_pmedian(summary, solver)
     _print_model_figures(summary)
@@ -36,7 +56,7 @@ def _print_proposal(result) -> None:
     if summary.get("fewer_sites_reason"):
         _echo(f"  {plural(len(result.sites), 'site')}: {summary['fewer_sites_reason']}")
     elif result.sites.empty:
-        _echo("  no new site is needed")
+        _echo("  " + _("no new site is needed"))
     for row in result.sites.itertuples():
         where = ", ".join(x for x in (row.street, row.nearest_place) if x)
         _echo(f"  #{row.rank} {row.id} {row.name}: {gain_text(row)}"
@@ -133,28 +153,36 @@ def plural(count: int, word: str, many: str | None = None) -> str:
 
 def print_coverage(results) -> None:
     """Each mode's coverage: shares per threshold, times, gaps, worst served, causes."""
+    from planner.i18n import fmt_places, fmt_weight
+
     for result in results:
         summary = result.summary()
-        _echo(f"\n{summary['network']}: {len(result.stations)} stations, "
-                    f"{summary['demand_places']} demand places, {result.travel.label}",
-                    bold=True)
+        _echo("\n" + _("{network}: {stations} stations, {places}, {travel}").format(
+            network=summary["network"], stations=len(result.stations),
+            places=fmt_places(summary["demand_places"]), travel=travel_label(result.travel)),
+            bold=True)
         for minutes, row in summary["covered"].items():
-            _echo(f"  within {minutes:>3} min: {row['share'] * 100:5.1f}% of demand weight "
-                       f"({row['places']}/{plural(summary['demand_places'], 'place')})")
+            _echo("  " + _("within {minutes}: {share} of demand weight "
+                                "({places}/{total} places)").format(
+                minutes=f"{minutes:>3} " + _("min"), share=f"{fmt_percent(row['share']):>6}",
+                places=row["places"], total=summary["demand_places"]))
         times = summary["minutes_to_nearest"]
-        _echo(f"  time to nearest station: median {times['median']} min, "
-                   f"p90 {times['p90']} min, max {times['max']} min"
-                   + (f", {times['unreachable_places']} cannot reach any"
+        _echo("  " + _("time to nearest station: median {median}, p90 {p90}, "
+                            "max {max}").format(**{k: _dash(times[k]) for k in
+                                                   ("median", "p90", "max")})
+                   + (_(", {n} cannot reach any").format(n=times["unreachable_places"])
                       if times["unreachable_places"] else ""))
-        _echo(f"  gaps beyond {result.threshold:g} min: {plural(summary['gaps'], 'area')}, "
-                   f"demand weight {summary['gap_weight']:g}")
+        _echo("  " + _("gaps beyond {minutes} min: {gaps} area(s), {weight}").format(
+            minutes=f"{result.threshold:g}", gaps=summary["gaps"],
+            weight=fmt_weight(summary["gap_weight"])))
         for gap in result.gaps.head(3).itertuples():
-            _echo(f"    {gap.gap_id}: {plural(gap.places, 'place')}, weight {gap.weight:g}, "
-                       f"around {gap.anchor_name} ({gap.anchor_lon:.5f},{gap.anchor_lat:.5f})")
+            _echo(f"    {gap.gap_id}: " + _("{places}, {weight}, around {name}").format(
+                places=fmt_places(gap.places), weight=fmt_weight(gap.weight),
+                name=gap.anchor_name) + f" ({gap.anchor_lon:.5f},{gap.anchor_lat:.5f})")
         worst = [w for w in summary["worst_served"][:3]]
         if worst:
-            _echo("  worst served: " + "; ".join(
-                f"{w['name']} ({'cannot reach' if w['minutes'] is None else str(w['minutes']) + ' min'})"
+            _echo("  " + _("worst served:") + " " + "; ".join(
+                "{} ({})".format(w["name"], _dash(w["minutes"], missing=_("cannot reach")))
                 for w in worst))
         for line in (result.measures.lines() if result.measures is not None else []):
             _echo("  " + line)
@@ -164,7 +192,14 @@ def print_coverage(results) -> None:
                            f"{row['weight']:g} ({row['share']:.1%}), {row['meaning']}")
         off = result.stations.loc[~result.stations["on_network"], "id"].tolist()
         if off:
-            _echo(f"  stations off the network (not used): {', '.join(off)}", fg="yellow")
+            _echo("  " + _("stations off the network (not used): {ids}").format(
+                ids=", ".join(off)), fg="yellow")
+
+
+def _dash(minutes, *, missing: str = "-") -> str:
+    from planner.i18n import fmt_minutes
+
+    return missing if minutes is None else fmt_minutes(float(minutes), digits=2)
 
 
 def print_what_if(description: str, baselines, results) -> None:

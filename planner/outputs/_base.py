@@ -10,6 +10,7 @@ import geopandas as gpd
 import numpy as np
 
 from planner.data.network import Network
+from planner.outputs import _datum
 from planner.outputs._page import Page
 
 __all__ = ["ATTRIBUTION", "TILES", "new_map", "street_lines", "with_layer_control",
@@ -37,12 +38,12 @@ def import_folium():
 
 
 #: Online tile layers. Gaode (AutoNavi) tiles load fast inside China but are drawn in the
-#: GCJ-02 datum: OSM-based overlays (WGS-84) appear shifted by about 100-700 m on them.
+#: GCJ-02 datum: when they are the primary tiles every overlay is moved to GCJ-02 too.
 TILES = {
     "osm": ("https://tile.openstreetmap.org/{z}/{x}/{y}.png", "OpenStreetMap tiles (online)",
             ATTRIBUTION, None),
     "gaode": ("https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8"
-              "&x={x}&y={y}&z={z}", "Gaode/AutoNavi tiles (online, GCJ-02: shifted)",
+              "&x={x}&y={y}&z={z}", "Gaode/AutoNavi tiles (online, GCJ-02)",
               "&copy; AutoNavi (高德地图); overlays " + ATTRIBUTION, "1234"),
 }
 
@@ -52,8 +53,10 @@ def new_map(center: Sequence[float], *, self_contained: bool = True, zoom: int =
     """An empty folium map with the planner's tiles, scale bar and (optionally) inlined JS.
 
     ``tiles`` lists online tile layers (``osm``, ``gaode``); in self-contained mode they
-    start hidden so an offline page requests nothing. The map sits in a :class:`Page`, so
-    text from the data is never run as a Jinja template when the page is rendered.
+    start hidden so an offline page requests nothing. The first one sets the datum the
+    overlays are drawn in (GCJ-02 for ``gaode``: see :mod:`planner.outputs._datum`). The
+    map sits in a :class:`Page`, so text from the data is never run as a Jinja template
+    when the page is rendered.
     """
     folium = import_folium()
     from branca.element import MacroElement, Template
@@ -68,10 +71,13 @@ def new_map(center: Sequence[float], *, self_contained: bool = True, zoom: int =
         ".addTo({{ this._parent.get_name() }});"
         "{% endmacro %}")
     fmap.add_child(scale, name="metric_scale")
+    datum = _datum.tiles_datum(tiles)  # overlays follow the primary tiles (GCJ-02 on Gaode)
+    _datum.set_map_datum(fmap, datum)
     for index, key in enumerate(tiles):
         if key not in TILES:
             raise ValueError(f"unknown tiles {key!r}; choose from {', '.join(TILES)}")
-        url, name, attribution, subdomains = TILES[key]
+        url, _name, attribution, subdomains = TILES[key]
+        name = _datum.tile_name(key, datum)
         options = {"subdomains": subdomains} if subdomains else {}
         folium.TileLayer(url, name=name, attr=attribution, overlay=True, control=True,
                          show=not self_contained and index == 0, max_zoom=19,
@@ -134,8 +140,9 @@ def geojson_dict(frame: gpd.GeoDataFrame, precision: int = 5) -> dict:
 
 def fmt_minutes(value: float) -> str:
     # rounded up, so a place shown at a threshold is covered at it (the one rule)
-    return ("cannot reach" if not np.isfinite(value)
-            else f"{np.ceil(value * 10 - 1e-9) / 10:.1f} min")
+    from planner.i18n import fmt_minutes as localised
+
+    return localised(float(value), round_up=True)
 
 
 def with_layer_control(fmap):

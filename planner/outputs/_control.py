@@ -12,6 +12,7 @@ from __future__ import annotations
 from branca.element import MacroElement
 from jinja2 import Template
 
+from planner.i18n import _
 from planner.outputs._escape import js_value
 
 __all__ = ["LayerPanel", "add_layer_panel"]
@@ -46,7 +47,7 @@ _SCRIPT = """
     outer.open = window.innerWidth >= 1000 && window.innerHeight >= 600;
     var head = document.createElement('summary');
     head.style.cssText = 'cursor:pointer;font-weight:bold';
-    head.textContent = 'Layers';
+    head.textContent = {{ this.layers_js }};
     outer.appendChild(head);
     var list = document.createElement('div');
     list.className = 'leaflet-control-layers-overlays';
@@ -66,7 +67,7 @@ _SCRIPT = """
         var only = document.createElement('button');
         only.type = 'button';
         only.className = 'planner-only';
-        only.textContent = 'show only this';
+        only.textContent = {{ this.only_js }};
         only.style.cssText = 'margin-left:6px;font-size:10px;padding:0 3px';
         only.addEventListener('click', function (ev) { ev.preventDefault(); showOnly(s); });
         sum.appendChild(only);
@@ -144,6 +145,7 @@ class LayerPanel(MacroElement):
         super().__init__()
         self._name = "LayerPanel"
         self.sections_js = js_value(sections)
+        self.layers_js, self.only_js = js_value(_("Layers")), js_value(_("show only this"))
         # folium's own variable names (letters, digits, underscores): never from the data
         if not all(name.replace("_", "").isalnum() and name.isascii() for name in layer_names):
             raise ValueError("unexpected layer variable name")
@@ -168,7 +170,7 @@ def add_layer_panel(fmap):
         if not getattr(child, "control", True):
             continue
         if isinstance(child, folium.TileLayer):
-            title, label, main, switch = "Base map", child.layer_name, child.show, False
+            title, label, main, switch = _("Base map"), child.layer_name, child.show, False
         else:
             title = getattr(child, "planner_section", None) or "Map layers"
             label = getattr(child, "planner_label", child.layer_name)
@@ -177,7 +179,7 @@ def add_layer_panel(fmap):
         section = sections.setdefault(title, {"title": title, "switch": False, "open": False,
                                               "layers": []})
         section["switch"] = section["switch"] or switch
-        section["open"] = section["open"] or bool(child.show) and title != "Base map"
+        section["open"] = section["open"] or bool(child.show) and title != _("Base map")
         full = getattr(child, "planner_name", None) or (
             label if label.startswith(title) else f"{title}: {label}")
         section["layers"].append({"label": str(label), "full": str(full), "main": bool(main)})

@@ -56,6 +56,9 @@ class Page(Figure):
     """A ``branca.element.Figure`` whose rendered parts are not rendered a second time."""
 
     def render(self, **kwargs) -> str:
+        from planner.outputs._datum import align_overlays
+
+        align_overlays(self)  # overlays of a map on GCJ-02 tiles are drawn in GCJ-02
         with _finished_text():
             for child in self._children.values():
                 child.render(**kwargs)

@@ -22,6 +22,8 @@ from planner.outputs._base import (BAND_COLOURS, COVERED, MAX_DEMAND_MARKERS, ST
                                    new_map, street_lines, with_layer_control)
 from planner.outputs._elements import FeatureDetail, feature_group, geojson
 from planner.outputs._escape import html_text
+from planner.i18n import _, fmt_places, fmt_weight, language, mode_name, travel_label
+from planner.outputs._datum import map_datum
 from planner.outputs._places import coordinates, kind_texts, nearest_texts, place_labels
 from planner.outputs.panels import OFF_NETWORK
 from planner.outputs.station_marks import add_station_layer, station_marks
@@ -42,9 +44,12 @@ def coverage_map(results: Sequence[CoverageResult], **options) -> "folium.Map": 
     (what changed, e.g. "S2 closed"), ``show`` (index of the result shown first),
     ``self_contained`` (default True: Leaflet inlined from the installed ``xstatic-leaflet``
     package, tiles start hidden, so the file opens with no network at all). Titles, notes,
-    labels and names are plain text, shown as written.
+    labels and names are plain text, shown as written. ``lang`` (``"en"``/``"zh"``): the
+    language of legend, panels, tooltips and layer names (default: the one in effect, see
+    :mod:`planner.i18n`).
     """
-    return with_layer_control(coverage_layers(results, **options))
+    with language(options.pop("lang", None)):
+        return with_layer_control(coverage_layers(results, **options))
 
 
 def map_frame(results: Sequence[CoverageResult], *, self_contained: bool,
@@ -89,7 +94,7 @@ def coverage_layers(
     if network is not None:
         add_streets(fmap, network, tolerance_m)
     if labels is None:
-        labels = [r.travel.mode for r in results] if len(results) > 1 else [""]
+        labels = [mode_name(r.travel.mode) for r in results] if len(results) > 1 else [""]
     labels = [str(label) for label in labels]
     baselines = list(baselines) if baselines is not None else [None] * len(results)
     if len(labels) != len(results) or len(baselines) != len(results):
@@ -100,7 +105,7 @@ def coverage_layers(
     drawn = set(drawn)
     changes = []
     for index, (result, label, base) in enumerate(zip(results, labels, baselines)):
-        section = label or result.travel.label
+        section = label or travel_label(result.travel)
         change = change_layers.compare(base, result)
         drawn |= add_result_layers(fmap, result, section=section, show=index == show,
                                    switch=len(results) > 1, tolerance_deg=tolerance_m / 111_000,
@@ -113,12 +118,14 @@ def coverage_layers(
     marks = station_marks(before, main.stations, hide=hide_stations)
     drawn |= {"stations"} | {m.state for m in marks if m.state in ("closed", "moved")}
     drawn |= {"proposed"} if any(m.state == "added" for m in marks) else set()
-    add_station_layer(fmap, marks, name="Stations", section="Stations", show=True,
+    add_station_layer(fmap, marks, name=_("Stations"), section=_("Stations"), show=True,
+                      label=_("stations"),
                       details=_station_details(results, labels))
     from planner.outputs import measure_layers
 
     extra_html = measure_layers.add(fmap, results, labels) + extra_html
-    fmap.get_root().html.add_child(Element(panels.legend_html(main.minutes, drawn=drawn)))
+    fmap.get_root().html.add_child(Element(panels.legend_html(main.minutes, drawn=drawn,
+                                                              datum=map_datum(fmap))))
     fmap.get_root().html.add_child(Element(panels.summary_html(
         results, labels, title, note, extra_html, lead_html="".join(changes))))
     return fmap
@@ -126,8 +133,8 @@ def coverage_layers(
 
 def add_streets(fmap, network: Network, tolerance_m: float) -> None:
     lines = street_lines(network, tolerance_m=tolerance_m)
-    layer = feature_group("Streets (OSM network)", show=True, section="Base map",
-                          label="streets (OSM network)")
+    layer = feature_group(_("Streets (OSM network)"), show=True, section=_("Base map"),
+                          label=_("streets (OSM network)"))
     geojson(
         # one MultiLineString feature: no per-street feature overhead in the file
         geojson_dict(gpd.GeoDataFrame(geometry=[shapely.multilinestrings(lines.to_numpy())],
@@ -166,25 +173,29 @@ def add_result_layers(fmap, result: CoverageResult, *, section: str, show: bool,
             geojson_dict(per_station[["station_id", "minutes", "area_km2", "geometry"]]),
             style_function=lambda _: {"color": STATION, "weight": 2, "fill": False,
                                       "dashArray": "4 4"},
-            tooltip=FeatureDetail(["station_id", "area_km2"], ["station", "area (km²)"]),
-        ).add_to(layer(f"{result.threshold:g}-min area of each station", False, False))
+            tooltip=FeatureDetail(["station_id", "area_km2"], [_("station"), _("area (km²)")]),
+        ).add_to(layer(_("{minutes}-min area of each station").format(
+            minutes=f"{result.threshold:g}"), False, False))
     if len(result.gaps):
         drawn.add("gaps")
         gaps = result.gaps.drop(columns=["place_ids"]).assign(scenario=context)
         fields = ["gap_id", "places", "weight", "worst_minutes", "anchor_name"]
-        aliases = ["gap", "places", "demand weight", "worst (min)", "largest place"]
+        aliases = [_("gap"), _("places"), _("demand weight"), _("worst (min)"),
+                   _("largest place")]
         geojson(
             geojson_dict(gaps),
             style_function=lambda _: {"color": UNCOVERED, "weight": 2, "fillColor": UNCOVERED,
                                       "fillOpacity": 0.15, "dashArray": "6 4"},
             tooltip=FeatureDetail((["scenario"] if context else []) + fields,
                                   (["scenario"] if context else []) + aliases),
-        ).add_to(layer(f"gaps (beyond {result.threshold:g} min)"))
+        ).add_to(layer(_("gaps (beyond {minutes} min)").format(
+            minutes=f"{result.threshold:g}")))
     if not compact:
-        group = layer(f"demand density ({density_cell_m:.0f} m cells)", False, False)
+        group = layer(_("demand density ({cell} m cells)").format(cell=f"{density_cell_m:.0f}"),
+                      False, False)
         if add_density(group, result.demand, cell_m=density_cell_m):
             drawn.add("density")
-    drawn |= add_demand(result, layer("demand (size = weight)"), context=context)
+    drawn |= add_demand(result, layer(_("demand (size = weight)")), context=context)
     if change is not None:
         drawn |= change_layers.add_change_layer(fmap, result, change, section=section,
                                                 show=show, context=context, switch=switch)
@@ -198,8 +209,10 @@ def _station_details(results: Sequence[CoverageResult], labels: Sequence[str]) -
         for row in result.stations.itertuples():
             lines.setdefault(str(row.id), []).append(
                 f"{html_text(label + ', ' if label else '')}"
-                f"{html_text(result.travel.label)}: serves {row.served_weight:g} "
-                f"weight ({row.served_places} places) within {result.threshold:g} min")
+                + html_text(_("{travel}: serves {weight} ({places}) within {minutes} min").format(
+                    travel=travel_label(result.travel), weight=fmt_weight(row.served_weight),
+                    places=fmt_places(int(row.served_places)),
+                    minutes=f"{result.threshold:g}")))
     return {key: "<br>".join(value) for key, value in lines.items()}
 
 
@@ -216,8 +229,8 @@ def _add_bands(result: CoverageResult, iso: gpd.GeoDataFrame, layer) -> None:
                                           geometry=[row.geometry], crs="EPSG:4326")),
             style_function=lambda _, c=colour: {"color": c, "weight": 1, "fillColor": c,
                                                 "fillOpacity": 0.35},
-            tooltip=FeatureDetail(["minutes", "area_km2"], ["within (min)", "area (km²)"]),
-        ).add_to(layer(f"within {row.minutes:g} min"))
+            tooltip=FeatureDetail(["minutes", "area_km2"], [_("within (min)"), _("area (km²)")]),
+        ).add_to(layer(_("within {minutes} min").format(minutes=f"{row.minutes:g}")))
 
 
 def add_demand(result: CoverageResult, group, *, context: str = "") -> set[str]:
@@ -265,10 +278,10 @@ def add_demand(result: CoverageResult, group, *, context: str = "") -> set[str]:
             COVERED if f["properties"]["ok"] else UNCOVERED,
         },
         tooltip=FeatureDetail(lead + ["place", "what", "minutes"],
-                              lead + ["", "", "to nearest station"]),
+                              lead + ["", "", _("to nearest station")]),
         popup=FeatureDetail(lead + ["place", "kind", "at", "weight", "station", "minutes"],
-                            lead + ["place", "kind", "at", "weight", "nearest station",
-                                    "travel time"], popup=True),
+                            lead + [_("place"), _("kind"), _("at"), _("weight"),
+                                    _("nearest station"), _("travel time")], popup=True),
     ).add_to(group)
     drawn = {"demand"} if covered.any() else set()
     drawn |= {"uncovered"} if (~covered & ~off).any() else set()

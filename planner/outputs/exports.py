@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import InputError
+from planner.i18n import N_, _, current, language, travel_label
 
 __all__ = ["FORMATS", "COLUMN_LABELS", "parse_formats", "coverage_writers", "neutralize",
            "layer_tables"]
@@ -26,15 +27,16 @@ FORMATS = ("gpkg", "parquet", "xlsx", "csv")
 
 #: Human column names for the Excel workbook.
 COLUMN_LABELS = {
-    "id": "ID", "name": "Name", "kind": "Kind", "weight": "Demand weight",
-    "on_network": "On the street network", "access_m": "Walk to street (m)",
-    "minutes_to_nearest": "Minutes to nearest station", "nearest_station": "Nearest station",
-    "stations_within": "Stations within reach", "served_weight": "Demand weight served",
-    "served_places": "Places served", "reach_weight": "Demand weight in reach",
-    "gap_id": "Gap", "places": "Places", "worst_minutes": "Worst minutes",
-    "anchor_name": "Around", "anchor_lon": "Around: longitude", "anchor_lat": "Around: latitude",
-    "lon": "Longitude", "lat": "Latitude", "station_id": "Station", "minutes": "Minutes",
-    "area_km2": "Area (km²)",
+    "id": N_("ID"), "name": N_("Name"), "kind": N_("Kind"), "weight": N_("Demand weight"),
+    "on_network": N_("On the street network"), "access_m": N_("Walk to street (m)"),
+    "minutes_to_nearest": N_("Minutes to nearest station"),
+    "nearest_station": N_("Nearest station"), "stations_within": N_("Stations within reach"),
+    "served_weight": N_("Demand weight served"), "served_places": N_("Places served"),
+    "reach_weight": N_("Demand weight in reach"), "gap_id": N_("Gap"), "places": N_("Places"),
+    "worst_minutes": N_("Worst minutes"), "anchor_name": N_("Around"),
+    "anchor_lon": N_("Around: longitude"), "anchor_lat": N_("Around: latitude"),
+    "lon": N_("Longitude"), "lat": N_("Latitude"), "station_id": N_("Station"),
+    "minutes": N_("Minutes"), "area_km2": N_("Area (km²)"),
 }
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -87,14 +89,17 @@ def layer_tables(result, *, output_crs: str | None = None) -> dict[str, gpd.GeoD
 
 
 def coverage_writers(results: Sequence, formats: Sequence[str], *, base: Path,
-                     output_crs: str | None = None) -> dict[Path, Callable[[Path], None]]:
+                     output_crs: str | None = None,
+                     lang: str | None = None) -> dict[Path, Callable[[Path], None]]:
     """Writers for the coverage exports next to ``base`` (a path without suffix).
 
     gpkg: ``<base>.gpkg`` with layers ``<mode>_stations|places|isochrones|gaps``;
     parquet: ``<base>-<mode>-<layer>.parquet`` (GeoParquet); xlsx: ``<base>.xlsx`` (summary,
     per-station, per-place and gap sheets); csv: ``<base>-<mode>-stations|places|gaps.csv``.
+    The workbook's sheet and column names are in ``lang`` (default: the one in effect).
     """
     base = Path(base)
+    lang = lang or current()
     tables = {_key(r, results): layer_tables(r, output_crs=output_crs) for r in results}
     writers: dict[Path, Callable[[Path], None]] = {}
     for fmt in formats:
@@ -102,7 +107,7 @@ def coverage_writers(results: Sequence, formats: Sequence[str], *, base: Path,
             writers[base.with_name(base.name + ".gpkg")] = lambda p: _write_gpkg(p, tables)
         elif fmt == "xlsx":
             writers[base.with_name(base.name + ".xlsx")] = (
-                lambda p: _write_xlsx(p, results, tables, output_crs))
+                lambda p: _in_lang(lang, _write_xlsx, p, results, tables, output_crs))
         elif fmt == "parquet":
             for key, layers in tables.items():
                 for name, frame in layers.items():
@@ -117,6 +122,11 @@ def coverage_writers(results: Sequence, formats: Sequence[str], *, base: Path,
         else:
             raise InputError(f"unknown export format {fmt!r}; use {', '.join(FORMATS)}")
     return writers
+
+
+def _in_lang(lang: str, func, *args):
+    with language(lang):
+        return func(*args)
 
 
 def _key(result, results: Sequence) -> str:
@@ -165,24 +175,28 @@ def _write_gpkg(path: Path, tables: dict[str, dict[str, gpd.GeoDataFrame]]) -> N
 
 def _summary_rows(results: Sequence, output_crs: str | None) -> list[tuple[str, object]]:
     rows: list[tuple[str, object]] = [
-        ("Coordinates", {"gcj02": "GCJ-02 (Amap/Gaode, Tencent)", "bd09": "BD-09 (Baidu)"}.get(
-            output_crs or "", "WGS-84 (GPS)")),
-        ("Map data", "© OpenStreetMap contributors, ODbL"),
+        (_("Coordinates"), {"gcj02": _("GCJ-02 (Amap/Gaode, Tencent)"),
+                            "bd09": _("BD-09 (Baidu)")}.get(output_crs or "", "WGS-84 (GPS)")),
+        (_("Map data"), "© OpenStreetMap contributors, ODbL"),
     ]
     for result in results:
         s = result.summary()
-        label = f"{result.travel.label}"
-        rows += [("", None), ("Mode", label), ("Network", s["network"]),
-                 ("Stations (on the network)", f"{s['stations']} ({s['stations_on_network']})"),
-                 ("Demand places", s["demand_places"]), ("Demand weight", s["demand_weight"])]
+        label = travel_label(result.travel)
+        rows += [("", None), (_("Mode"), label), (_("Network"), s["network"]),
+                 (_("Stations (on the network)"),
+                  f"{s['stations']} ({s['stations_on_network']})"),
+                 (_("Demand places"), s["demand_places"]),
+                 (_("Demand weight"), s["demand_weight"])]
         for minutes, row in s["covered"].items():
-            rows.append((f"Covered within {minutes} min (share of weight)", row["share"]))
+            rows.append((_("Covered within {minutes} min (share of weight)").format(
+                minutes=minutes), row["share"]))
         times = s["minutes_to_nearest"]
-        rows += [("Median minutes to nearest station", times["median"]),
-                 ("90th percentile minutes", times["p90"]),
-                 ("Places that cannot reach a station", times["unreachable_places"]),
-                 (f"Gap areas beyond {result.threshold:g} min", s["gaps"]),
-                 ("Demand weight in gaps", s["gap_weight"])]
+        rows += [(_("Median minutes to nearest station"), times["median"]),
+                 (_("90th percentile minutes"), times["p90"]),
+                 (_("Places that cannot reach a station"), times["unreachable_places"]),
+                 (_("Gap areas beyond {minutes} min").format(
+                     minutes=f"{result.threshold:g}"), s["gaps"]),
+                 (_("Demand weight in gaps"), s["gap_weight"])]
     return rows
 
 
@@ -192,10 +206,11 @@ def _write_xlsx(path: Path, results: Sequence, tables, output_crs: str | None) -
 
     book = Workbook()
     sheet = book.active
-    sheet.title = "Summary"
-    _fill(sheet, ["Item", "Value"], _summary_rows(results, output_crs))
+    sheet.title = _sheet_title(_("Summary"))
+    _fill(sheet, [_("Item"), _("Value")], _summary_rows(results, output_crs))
     for key, layers in tables.items():
-        for name, title in (("stations", "Stations"), ("places", "Places"), ("gaps", "Gaps")):
+        for name, title in (("stations", _("Stations")), ("places", _("Places")),
+                            ("gaps", _("Gaps"))):
             table = _plain(layers[name])
             ws = book.create_sheet(_sheet_title(f"{title} {key}"))
             _fill(ws, [_label(c) for c in table.columns], table.itertuples(index=False))
@@ -208,8 +223,8 @@ def _write_xlsx(path: Path, results: Sequence, tables, output_crs: str | None) -
 def _label(column: str) -> str:
     column = str(column)
     if column.startswith("covered_"):
-        return f"Covered within {column[len('covered_'):]} min"
-    return COLUMN_LABELS.get(column, column)
+        return _("Covered within {minutes} min").format(minutes=column[len("covered_"):])
+    return _(COLUMN_LABELS[column]) if column in COLUMN_LABELS else column
 
 
 def _sheet_title(text: str) -> str:

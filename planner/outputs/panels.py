@@ -9,6 +9,8 @@ from collections.abc import Collection, Mapping, Sequence
 
 from planner.analysis.coverage import CoverageResult
 from planner.outputs._base import ATTRIBUTION, BAND_COLOURS, COVERED, PROPOSED, STATION, UNCOVERED
+from planner.i18n import (_, fmt_minutes, fmt_percent, fmt_places, fmt_weight, mode_name,
+                          travel_label)
 from planner.outputs._escape import html_text
 
 __all__ = ["legend_html", "summary_html", "curve_svg"]
@@ -27,18 +29,19 @@ def _legend_rows(drawn: Collection[str]) -> list[str]:
     """Legend rows for the marker kinds in ``drawn``, in a fixed order."""
     rows = {
         "stations": f'<span style="{_BADGE}background:{STATION};border-radius:3px">S1</span>'
-                    "station",
+                    + html_text(_("station")),
         "proposed": f'<span style="{_BADGE}background:{PROPOSED};border-radius:6px;'
-                    'border:1px dashed #fff">P1</span>proposed or added station',
+                    'border:1px dashed #fff">P1</span>'
+                    + html_text(_("proposed or added station")),
         "closed": '<span style="font-size:10px;padding:0 3px;margin-right:6px;color:#777;'
                   'border:1px dashed #777;border-radius:3px;text-decoration:line-through">'
                   "S2</span>closed station (where it was)",
         "moved": f'<span style="{_BADGE}background:{STATION};opacity:.35;border-radius:3px">'
                  "S3</span>moved station: old place, arrow to the new one",
         "demand": f'<span style="{_DOT}background:{COVERED}"></span>'
-                  "demand reached in time (size = weight)",
+                  + html_text(_("demand reached in time (size = weight)")),
         "uncovered": f'<span style="{_DOT}background:{UNCOVERED}"></span>'
-                     "demand not reached in time",
+                     + html_text(_("demand not reached in time")),
         "off_network": f'<span style="{_DOT}background:{OFF_NETWORK};border:2px solid '
                        f'{UNCOVERED};width:7px;height:7px"></span>'
                        "place off the street network (cannot be reached)",
@@ -47,10 +50,11 @@ def _legend_rows(drawn: Collection[str]) -> list[str]:
         "lost": f'<span style="{_DOT}border:3px dashed {LOST};width:7px;height:7px">'
                 "</span>loses service (was covered before)",
         "gaps": f'<span style="{_BOX}border:2px dashed {UNCOVERED};background:rgba(215,25,28,'
-                '.15)"></span>gap area: the cells around unreached places (no reached place '
-                "inside)",
+                '.15)"></span>'
+                + html_text(_("gap area: the cells around unreached places (no reached place "
+                              "inside)")),
         "density": f'<span style="{_BOX}background:linear-gradient(90deg,#fff5eb,#7f2704)">'
-                   "</span>demand density (weight per cell; tick it on)",
+                   "</span>" + html_text(_("demand density (weight per cell; tick it on)")),
         "hub": '<span style="color:#fff;background:#b2182b;font-size:10px;padding:0 3px;'
                'border-radius:6px;margin-right:6px">H</span>hub, '
                '<span style="color:#fff;background:#2166ac;font-size:10px;padding:0 3px;'
@@ -60,22 +64,29 @@ def _legend_rows(drawn: Collection[str]) -> list[str]:
 
 
 def legend_html(minutes: Sequence[float], *, drawn: Collection[str] = (
-        "stations", "demand", "uncovered", "gaps")) -> str:
+        "stations", "demand", "uncovered", "gaps"), datum: str | None = None) -> str:
     """The legend panel: one row per threshold band, a row per kind of mark in ``drawn``
     (stations, proposed, closed, moved, demand, uncovered, off_network, gained, lost, gaps,
-    density, hub: only what the map draws) and the attribution."""
+    density, hub: only what the map draws), the datum of the overlays when it is not WGS-84
+    and the attribution."""
+    from planner.outputs._datum import legend_line
+
     bands = "".join(
         f'<div><span style="background:{BAND_COLOURS[min(i, len(BAND_COLOURS) - 1)]};'
-        f'{_BOX}opacity:.7"></span>within {m:g} min of a station</div>'
+        f'{_BOX}opacity:.7"></span>'
+        + html_text(_("within {minutes} of a station").format(minutes=fmt_minutes(m)))
+        + "</div>"
         for i, m in enumerate(sorted(minutes))
     )
     return (
         '<div id="planner-legend" style="position:fixed;bottom:28px;left:10px;z-index:9999;'
         'max-width:250px;background:rgba(255,255,255,.92);padding:6px 8px;border-radius:6px;'
         'font:11px sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3)">'
-        f"<details open><summary><b>Legend</b></summary>{bands}"
+        + "<details open><summary><b>" + html_text(_("Legend")) + f"</b></summary>{bands}"
         + "".join(_legend_rows(drawn))
-        + f'<div style="margin-top:4px;color:#555">Map data {ATTRIBUTION}</div></details></div>'
+        + legend_line(datum)
+        + '<div style="margin-top:4px;color:#555">' + html_text(_("Map data"))
+        + f" {ATTRIBUTION}</div></details></div>"
     )
 
 
@@ -90,33 +101,44 @@ def summary_html(results: Sequence[CoverageResult], labels: Sequence[str], title
     blocks = []
     for result, label in zip(results, labels):
         summary = result.summary()
-        heading = f"{label}: " if label and label != result.travel.mode else ""
+        plain = (result.travel.mode, mode_name(result.travel.mode))
+        heading = f"{label}: " if label and label not in plain else ""
         shares = " · ".join(
-            f"{html_text(m)}&nbsp;min&nbsp;<b>{v['share'] * 100:.1f}%</b>"
+            f"{html_text(fmt_minutes(float(m)))}&nbsp;<b>{fmt_percent(v['share'])}</b>"
             for m, v in summary["covered"].items()
         )
         times = summary["minutes_to_nearest"]
         blocks.append(
-            f"<div style='margin-top:4px'><b>{html_text(heading + result.travel.label)}</b><br>"
-            f"covered: {shares}<br>"
-            f"gaps: <b>{summary['gaps']}</b> (weight {summary['gap_weight']:g}); "
-            f"median {times['median']} min, p90 {times['p90']} min</div>"
+            f"<div style='margin-top:4px'>"
+            f"<b>{html_text(heading + travel_label(result.travel))}</b><br>"
+            + html_text(_("covered:")) + f" {shares}<br>"
+            + _("gaps: {gaps} ({weight}); median {median}, p90 {p90}").format(
+                gaps=f"<b>{summary['gaps']}</b>",
+                weight=html_text(fmt_weight(summary["gap_weight"])),
+                median=html_text(_minutes_or_dash(times["median"])),
+                p90=html_text(_minutes_or_dash(times["p90"]))) + "</div>"
         )
-    heading = html_text(title or f"15-minute service circle: {first.network}")
+    heading = html_text(title or _("15-minute service circle: {network}").format(
+        network=first.network))
     return (
         '<div id="planner-summary" style="position:fixed;bottom:28px;right:10px;z-index:9999;'
         'max-width:330px;max-height:45vh;overflow-y:auto;background:rgba(255,255,255,.94);'
         'padding:8px 10px;border-radius:6px;'
         'font:12px sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3)">'
         f"<div style='font-size:14px'><b>{heading}</b></div>"
-        f"<div>{len(first.stations)} stations · {len(first.demand)} demand places "
-        f"(weight {first.demand['weight'].sum():g})</div>"
+        + "<div>" + html_text(_("{stations} stations · {places} ({weight})").format(
+            stations=len(first.stations), places=fmt_places(len(first.demand)),
+            weight=fmt_weight(first.demand["weight"].sum()))) + "</div>"
         + lead_html
         + "".join(blocks)
         + extra_html
         + (f"<div style='margin-top:4px;color:#a33'>{html_text(note)}</div>" if note else "")
         + "</div>"
     )
+
+
+def _minutes_or_dash(value) -> str:
+    return "-" if value is None else fmt_minutes(float(value))
 
 
 def curve_svg(curve: Sequence[Mapping], *, width: int = 300, height: int = 110) -> str:

@@ -8,6 +8,7 @@ from planner.data.network import Network
 from planner.outputs._base import PROPOSED, import_folium, with_layer_control
 from planner.outputs._elements import HtmlPopup, TextTooltip, feature_group
 from planner.outputs._escape import html_text
+from planner.i18n import _, language
 from planner.outputs.coverage_layers import coverage_layers
 from planner.outputs.panels import curve_svg
 
@@ -15,27 +16,39 @@ __all__ = ["proposal_map"]
 
 
 def proposal_map(result, *, network: Network | None = None, self_contained: bool = True,
-                 note: str | None = None, tiles: Sequence[str] = ("osm",)):
+                 note: str | None = None, tiles: Sequence[str] = ("osm",),
+                 lang: str | None = None):
     """Existing vs proposed stations with before/after coverage bands and the curve.
 
-    Names from the layers and OSM (sites, streets, places) and ``note`` are shown as text.
+    Names from the layers and OSM (sites, streets, places) and ``note`` are shown as text;
+    ``lang`` is the language of the map's own text (default: the one in effect).
     """
+    with language(lang):
+        return _proposal_map(result, network=network, self_contained=self_contained,
+                             note=note, tiles=tiles)
+
+
+def _proposal_map(result, *, network, self_contained, note, tiles):
     results, labels = [], []
     if result.before is not None:
         results.append(result.before)
-        labels.append("before")
+        labels.append(_("before"))
     if result.after is not None:
         results.append(result.after)
-        labels.append("after")
+        labels.append(_("after"))
     if not results:
         raise ValueError("the proposal has no coverage to draw (with_coverage=False)")
     solver = result.solution
-    text = (f"<div style='margin-top:6px'><b>Proposal</b>: {html_text(solver.headline())}: "
-            f"{len(result.sites)} new site(s) from {len(result.candidates)} candidates"
-            + (" (curve: greedy, a lower bound)" if result.curve else "") + "</div>")
+    text = ("<div style='margin-top:6px'><b>" + html_text(_("Proposal")) + "</b>: "
+            f"{html_text(solver.headline())}: "
+            + html_text(_("{sites} new site(s) from {candidates} candidates").format(
+                sites=len(result.sites), candidates=len(result.candidates)))
+            + (html_text(_(" (curve: greedy, a lower bound)")) if result.curve else "")
+            + "</div>")
     fmap = coverage_layers(results, network=network, labels=labels,
                            self_contained=self_contained,
-                           title=f"Proposed stations: {results[0].network}", note=note,
+                           title=_("Proposed stations: {network}").format(
+                               network=results[0].network), note=note,
                            tiles=tiles, hide_stations=frozenset(result.sites["id"].astype(str)),
                            extra_html=text + curve_svg(result.curve),
                            baselines=[None, result.before] if len(results) == 2 else None,

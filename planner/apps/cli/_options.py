@@ -6,7 +6,11 @@ from pathlib import Path
 
 import click
 
+from planner import i18n
+from planner.apps._console import use_language
 from planner.errors import InputError
+
+SAMPLE_NOTE = i18n.N_("Sample district: stations are illustrative, not a real station plan.")
 
 def network_options(func):
     """Options that choose the street network and the layers (shared by every command)."""
@@ -109,11 +113,21 @@ def travel_options(func):
     return func
 
 
+def _remember_lang(ctx: click.Context, _param, value):
+    ctx.meta["planner.lang"] = value
+    return value
+
+
 def map_options(func):
     func = click.option(
+        "--lang", type=click.Choice(["zh", "en"]), default=None, expose_value=False,
+        callback=_remember_lang,
+        help="Language of the map, report labels and console summary [default: zh when "
+             "PLANNER_LANG/LANG says zh or the network is in China, else en].")(func)
+    func = click.option(
         "--tiles", "tiles", multiple=True, type=click.Choice(["osm", "gaode"]),
-        help="Online background tiles offered in the layer control [default: osm]. Gaode "
-             "tiles use China's GCJ-02 datum: overlays appear shifted 100-700 m on them.")(func)
+        help="Online background tiles offered in the layer control [default: osm]. The "
+             "first sets the datum: with gaode first every overlay is drawn in GCJ-02.")(func)
     return click.option(
         "--self-contained/--cdn", default=True, show_default=True,
         help="Inline the map's JavaScript so the HTML opens with no network (tiles start "
@@ -187,8 +201,10 @@ def _load(network_source, place, stations, demand, weight_column, candidates=Non
     from planner.apps._inputs import load_inputs
 
     source = f"place:{place}" if place else network_source
-    return load_inputs(source, stations=stations, demand=demand, candidates=candidates,
-                       weight_column=weight_column, **kwargs)
+    inputs = load_inputs(source, stations=stations, demand=demand, candidates=candidates,
+                         weight_column=weight_column, **kwargs)
+    use_language(inputs.network)  # --lang, or the default for this network
+    return inputs
 
 
 def _run_inputs(source, *paths) -> list[Path]:

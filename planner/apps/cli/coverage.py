@@ -13,7 +13,9 @@ import click
 from planner.apps import _services_cli
 from planner.apps._console import plural, print_coverage, print_what_if
 from planner.apps.cli._group import cli
+from planner import i18n
 from planner.apps.cli._options import (
+    SAMPLE_NOTE,
     _datum_point, _default_output, _guard, _load, _progress, _run_inputs, datum_options,
     force_option, map_options, network_options, parse_input_crs, parse_lonlat, parse_minutes,
     parse_travels, travel_options)
@@ -225,7 +227,7 @@ def _write(results, inputs, by_service, what_if, baselines, *, map_path, report_
     say("rendering the map")
     note = None
     if inputs.sample is not None:
-        note = "Sample district: stations are illustrative, not a real station plan."
+        note = i18n._(SAMPLE_NOTE)
     fmap = render.coverage_map(results, network=inputs.network, note=note,
                                self_contained=self_contained, tiles=tiles or ("osm",),
                                baselines=baselines or None,

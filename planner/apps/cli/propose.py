@@ -9,7 +9,9 @@ import click
 from planner.apps import _services_cli
 from planner.apps._console import _print_proposal, propose_extras
 from planner.apps.cli._group import cli
+from planner import i18n
 from planner.apps.cli._options import (
+    SAMPLE_NOTE,
     _default_output, _guard, _load, _progress, _run_inputs, datum_options, force_option,
     map_options, network_options, parse_input_crs, parse_minutes, parse_travels,
     travel_options)
@@ -159,7 +161,7 @@ def propose(ctx, network_source, place, stations, demand, weight_column, modes, 
 def _special_outputs(inputs, map_path, report_path, sites_path, self_contained, tiles) -> dict:
     return dict(map_path=map_path, report_path=report_path or map_path.with_suffix(".json"),
                 sites_path=sites_path or map_path.with_name(map_path.stem + "-sites.geojson"),
-                note=("Sample district: stations are illustrative, not a real station plan."
+                note=(i18n._(SAMPLE_NOTE)
                       if inputs.sample is not None else None),
                 self_contained=self_contained, tiles=tiles or ("osm",))
 
@@ -218,7 +220,7 @@ def _write(result, inputs, *, map_path, report_path, sites_path, output_crs, pol
     from planner.outputs import maps as render
 
     say("rendering the map")
-    note = ("Sample district: stations are illustrative, not a real station plan."
+    note = (i18n._(SAMPLE_NOTE)
             if inputs.sample is not None else None)
     fmap = render.proposal_map(result, network=inputs.network, note=note,
                                self_contained=self_contained, tiles=tiles or ("osm",))
