@@ -205,14 +205,17 @@ def _dash(minutes, *, missing: str = "-") -> str:
 def print_what_if(description: str, baselines, results) -> None:
     """The what-if against the stations as they are, per mode: covered share before -> after
     at the main threshold and the places that lose or gain service."""
-    _echo(f"\nWhat-if: {description}", bold=True)
+    from planner.i18n import fmt_places
+
+    _echo("\n" + _("What-if: {change}").format(change=description), bold=True)
     for before, after in zip(baselines, results):
         minutes = after.threshold
         column = f"covered_{minutes:g}"
         was = before.demand.set_index("id")[column]
         now = after.demand.set_index("id")[column].reindex(was.index, fill_value=False)
         lost, gained = int((was & ~now).sum()), int((~was & now).sum())
-        _echo(f"  {minutes:g}-min {after.travel.label} coverage: "
-                   f"{before.covered_share() * 100:.1f}% -> {after.covered_share() * 100:.1f}% "
-                   f"of demand weight; {plural(lost, 'place')} lose service, "
-                   f"{plural(gained, 'place')} gain it")
+        _echo("  " + _("{minutes}-min {travel} coverage: {before} -> {after} of demand weight; "
+                       "{lost} lose service, {gained} gain it").format(
+            minutes=f"{minutes:g}", travel=travel_label(after.travel),
+            before=fmt_percent(before.covered_share()), after=fmt_percent(after.covered_share()),
+            lost=fmt_places(lost), gained=fmt_places(gained)))
