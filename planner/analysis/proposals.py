@@ -318,7 +318,8 @@ def propose(
         stations = None
     pool, fixed_stations = _pool(street, cands, stations, existing)
     limit_min = threshold if model != "pmedian" else (spec.limit_min or math.inf)
-    say(f"building the {len(pool)} candidates x {len(demand)} demand travel-time matrix")
+    say(f"building the travel-time matrix: {len(pool)} candidate sites x {len(demand)} demand "
+        "places")
     matrices = build_matrices(study, pool, demand, fixed_stations, limit_s=limit_min * 60,
                               settings=settings)
     on = matrices.candidate_on_network
@@ -326,6 +327,9 @@ def propose(
         raise LayerError(f"none of the {len(pool)} candidate sites is within "
                          f"{travel.max_snap_m:g} m of a street usable {travel.spec.label}")
     pool_on = pool[on].reset_index(drop=True)
+    if not on.all():
+        say(f"{len(pool_on)} of {len(pool)} candidate sites are on the network "
+            f"({int((~on).sum())} more than {travel.max_snap_m:g} m from a usable street)")
     fixed = matrices.stations
     if fixed.shape[0]:
         fixed = fixed[np.flatnonzero(matrices.station_on_network)]

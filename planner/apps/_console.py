@@ -26,50 +26,50 @@ def _print_proposal(result) -> None:
 
     summary = result.summary()
     solver = summary["solver"]
-    click.secho(f"\n{result.model.upper()}, {travel_label(result.travel)}, "
+    _echo(f"\n{result.model.upper()}, {travel_label(result.travel)}, "
                 + _("{minutes} min, existing stations {existing}").format(
                     minutes=f"{result.minutes:g}", existing=result.existing), bold=True)
-    click.echo(f"  {summary['headline']}")
+    _echo(f"  {summary['headline']}")
     off = summary.get("candidates_off_network", 0)
-    click.echo(f"  {summary['candidates']} candidates on the network"
+    _echo(f"  {summary['candidates']} candidates on the network"
                + (f", {off} off the network (left out)" if off else ""))
     if summary["covered_share_before"] is not None:
-        click.echo("  " + _("covered within {minutes} min: {before} -> {after} of demand "
+        _echo("  " + _("covered within {minutes} min: {before} -> {after} of demand "
                             "weight").format(minutes=f"{result.minutes:g}",
                                              before=fmt_percent(summary["covered_share_before"]),
                                              after=fmt_percent(summary["covered_share_after"]
                                                                or 0)))
     elif summary["covered_share_after"] is not None:
-        click.echo("  " + _("covered within {minutes} min with the plan: {after} of demand "
+        _echo("  " + _("covered within {minutes} min with the plan: {after} of demand "
                             "weight").format(minutes=f"{result.minutes:g}",
                                              after=fmt_percent(summary["covered_share_after"])))
     if result.model == "pmedian":
         _print_pmedian(summary, solver)
     _print_model_figures(summary)
     if result.model == "lscp" and solver.get("unreachable_places"):
-        click.echo(f"  {solver['unreachable_places']} demand place(s) (weight "
+        _echo(f"  {plural(solver['unreachable_places'], 'demand place')} (weight "
                    f"{solver['unreachable_weight']:g}) cannot be reached by any site: excluded")
     if summary.get("existing_closed"):
-        click.echo("  closed: " + ", ".join(
+        _echo("  closed: " + ", ".join(
             f"{i} {n}" for i, n in zip(summary["existing_closed"],
                                        summary["existing_closed_names"])))
     if summary.get("fewer_sites_reason"):
-        click.echo(f"  {len(result.sites)} site(s): {summary['fewer_sites_reason']}")
+        _echo(f"  {plural(len(result.sites), 'site')}: {summary['fewer_sites_reason']}")
     elif result.sites.empty:
-        click.echo("  " + _("no new site is needed"))
+        _echo("  " + _("no new site is needed"))
     for row in result.sites.itertuples():
         where = ", ".join(x for x in (row.street, row.nearest_place) if x)
-        click.echo(f"  #{row.rank} {row.id} {row.name}: {gain_text(row)}"
+        _echo(f"  #{row.rank} {row.id} {row.name}: {gain_text(row)}"
                    + (f" ({where})" if where else ""))
     from planner.analysis._models import change_lines
 
     lines = change_lines(summary.get("measures"))
     if lines:
-        click.echo("  measures, before -> after the plan:")
+        _echo("  measures, before -> after the plan:")
     for line in lines:
-        click.echo(f"    {line}")
+        _echo(f"    {line}")
     if result.curve:
-        click.echo("  greedy curve (each k adds the best next site; a lower bound on the best "
+        _echo("  greedy curve (each k adds the best next site; a lower bound on the best "
                    "k sites): " + ", ".join(f"{p['k']}:{p['covered_share'] * 100:.0f}%"
                                             for p in result.curve))
 
@@ -81,9 +81,9 @@ def _print_pmedian(summary, solver) -> None:
     before, share = solver["mean_min_before"], solver["unreachable_share_before"]
     if "mean_min_existing" in summary:  # closable: before = every existing station open
         before, share = summary["mean_min_existing"], summary["unreachable_share_existing"]
-    click.echo(f"  mean travel time over the demand reached: {minutes(before)} -> "
+    _echo(f"  mean travel time over the demand reached: {minutes(before)} -> "
                f"{minutes(solver['mean_min'])}")
-    click.echo(f"  demand no open station reaches: {share * 100:.1f}%"
+    _echo(f"  demand no open station reaches: {share * 100:.1f}%"
                f" -> {solver['unreachable_share'] * 100:.1f}% of the weight "
                f"({solver['unreachable_weight']:g}; not in the mean)")
 
@@ -91,11 +91,11 @@ def _print_pmedian(summary, solver) -> None:
 def _print_model_figures(summary) -> None:
     """Backup: weight covered twice before -> after; p-center: worst time before -> after."""
     if "covered_2plus_share_after" in summary:
-        click.echo(f"  covered twice: {summary['covered_2plus_share_before'] * 100:.1f}% -> "
+        _echo(f"  covered twice: {summary['covered_2plus_share_before'] * 100:.1f}% -> "
                    f"{summary['covered_2plus_share_after'] * 100:.1f}% of demand weight")
     if "worst_min_after" in summary:
         before = summary["worst_min_before"]
-        click.echo("  worst time of the covered demand: "
+        _echo("  worst time of the covered demand: "
                    + ("-" if before is None else f"{before:.2f} min") + " -> "
                    f"{summary['worst_min_after']:.2f} min")
 
@@ -122,3 +122,100 @@ def propose_extras(measure_items, areas_path, min_covered, *, special: bool = Fa
             raise click.BadParameter(str(exc), param_hint="--min-covered") from None
     areas = measures.read_areas(areas_path) if areas_path else None
     return wanted, areas, share
+
+
+def _echo(text: str, **style) -> None:
+    """One console line wrapped to the console width (continuations indented)."""
+    import textwrap
+
+    from planner.apps._tables import width
+
+    from rich.cells import cell_len
+
+    lines = []
+    for line in str(text).split("\n"):
+        indent = " " * (len(line) - len(line.lstrip(" ")) + 2)
+        wide = cell_len(line) - len(line)  # CJK characters take two columns
+        lines.append(textwrap.fill(line, width=width() - wide, subsequent_indent=indent,
+                                   break_long_words=True, break_on_hyphens=False)
+                     if cell_len(line) > width() else line)
+    if style:
+        click.secho("\n".join(lines), **style)
+    else:
+        click.echo("\n".join(lines))
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """``1 place``, ``2 places`` (``many`` for irregular plurals)."""
+    count = int(count)
+    return f"{count} {word if count == 1 else (many or word + 's')}"
+
+
+def print_coverage(results) -> None:
+    """Each mode's coverage: shares per threshold, times, gaps, worst served, causes."""
+    from planner.i18n import fmt_places, fmt_weight
+
+    for result in results:
+        summary = result.summary()
+        _echo("\n" + _("{network}: {stations} stations, {places}, {travel}").format(
+            network=summary["network"], stations=len(result.stations),
+            places=fmt_places(summary["demand_places"]), travel=travel_label(result.travel)),
+            bold=True)
+        for minutes, row in summary["covered"].items():
+            _echo("  " + _("within {minutes}: {share} of demand weight "
+                                "({places}/{total} places)").format(
+                minutes=f"{minutes:>3} " + _("min"), share=f"{fmt_percent(row['share']):>6}",
+                places=row["places"], total=summary["demand_places"]))
+        times = summary["minutes_to_nearest"]
+        _echo("  " + _("time to nearest station: median {median}, p90 {p90}, "
+                            "max {max}").format(**{k: _dash(times[k]) for k in
+                                                   ("median", "p90", "max")})
+                   + (_(", {n} cannot reach any").format(n=times["unreachable_places"])
+                      if times["unreachable_places"] else ""))
+        _echo("  " + _("gaps beyond {minutes} min: {gaps} area(s), {weight}").format(
+            minutes=f"{result.threshold:g}", gaps=summary["gaps"],
+            weight=fmt_weight(summary["gap_weight"])))
+        for gap in result.gaps.head(3).itertuples():
+            _echo(f"    {gap.gap_id}: " + _("{places}, {weight}, around {name}").format(
+                places=fmt_places(gap.places), weight=fmt_weight(gap.weight),
+                name=gap.anchor_name) + f" ({gap.anchor_lon:.5f},{gap.anchor_lat:.5f})")
+        worst = [w for w in summary["worst_served"][:3]]
+        if worst:
+            _echo("  " + _("worst served:") + " " + "; ".join(
+                "{} ({})".format(w["name"], _dash(w["minutes"], missing=_("cannot reach")))
+                for w in worst))
+        for line in (result.measures.lines() if result.measures is not None else []):
+            _echo("  " + line)
+        for cause, row in summary["unreachable"]["causes"].items():
+            if row["places"]:
+                _echo(f"  cannot reach a station: {plural(row['places'], 'place')}, weight "
+                           f"{row['weight']:g} ({row['share']:.1%}), {row['meaning']}")
+        off = result.stations.loc[~result.stations["on_network"], "id"].tolist()
+        if off:
+            _echo("  " + _("stations off the network (not used): {ids}").format(
+                ids=", ".join(off)), fg="yellow")
+
+
+def _dash(minutes, *, missing: str = "-") -> str:
+    from planner.i18n import fmt_minutes
+
+    return missing if minutes is None else fmt_minutes(float(minutes), digits=2)
+
+
+def print_what_if(description: str, baselines, results) -> None:
+    """The what-if against the stations as they are, per mode: covered share before -> after
+    at the main threshold and the places that lose or gain service."""
+    from planner.i18n import fmt_places
+
+    _echo("\n" + _("What-if: {change}").format(change=description), bold=True)
+    for before, after in zip(baselines, results):
+        minutes = after.threshold
+        column = f"covered_{minutes:g}"
+        was = before.demand.set_index("id")[column]
+        now = after.demand.set_index("id")[column].reindex(was.index, fill_value=False)
+        lost, gained = int((was & ~now).sum()), int((~was & now).sum())
+        _echo("  " + _("{minutes}-min {travel} coverage: {before} -> {after} of demand weight; "
+                       "{lost} lose service, {gained} gain it").format(
+            minutes=f"{minutes:g}", travel=travel_label(after.travel),
+            before=fmt_percent(before.covered_share()), after=fmt_percent(after.covered_share()),
+            lost=fmt_places(lost), gained=fmt_places(gained)))

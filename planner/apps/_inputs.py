@@ -11,7 +11,7 @@ import geopandas as gpd
 from planner.data import layers
 from planner.data import network
 from planner.data import samples
-from planner.errors import InputError
+from planner.errors import InputError, LayerError
 from planner.settings import Settings
 
 
@@ -50,21 +50,27 @@ def load_inputs(
     from planner.data import demand_sources
 
     sample, paths = layer_paths(source, stations=stations, demand=demand, candidates=candidates)
-    net = network.load_network(source, settings=settings)
     given = {"stations": stations, "demand": demand, "candidates": candidates}
     crs = {role: (input_crs.get(role) if isinstance(input_crs, Mapping) else input_crs)
            if given[role] is not None else None for role in given}
     stations_path, demand_path, candidates_path = (
         paths["stations"], paths["demand"], paths["candidates"])
+    # the layers first: a mistake in them shows before a (possibly slow) network download
+    station_layer = (layers.read_stations(stations_path, input_crs=crs["stations"])
+                     if stations_path else None)
+    candidate_layer = (layers.read_candidates(candidates_path, input_crs=crs["candidates"])
+                       if candidates_path else None)
+    if demand_path and not str(demand_path).lower().startswith("osm:") \
+            and not Path(demand_path).exists():
+        raise LayerError(f"demand layer {demand_path} does not exist; check the path")
+    net = network.load_network(source, settings=settings)
     return Inputs(
         network=net,
-        stations=(layers.read_stations(stations_path, input_crs=crs["stations"])
-                  if stations_path else None),
+        stations=station_layer,
         demand=(demand_sources.resolve_demand(
             demand_path, net, weight_column=weight_column, input_crs=crs["demand"],
             aggregate_spec=aggregate, weights_file=demand_weights) if demand_path else None),
-        candidates=(layers.read_candidates(candidates_path, input_crs=crs["candidates"])
-                    if candidates_path else None),
+        candidates=candidate_layer,
         sample=sample,
     )
 

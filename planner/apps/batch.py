@@ -12,59 +12,20 @@ import json
 import time
 import traceback
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from planner._version import __version__
 from planner import _io, _paths, _validate
-from planner._config import read_config
-from planner._paths import file_names
+from planner.apps._batch_spec import (  # noqa: F401  (public names, importable from here)
+    ANALYSES, DISTRICT_KEYS, FIXED_OUTPUTS, BatchSpec, District, folder_names, load, parse)
 from planner.outputs import maps as render
 from planner.errors import PlannerError, ScenarioError
 
 __all__ = ["District", "BatchSpec", "BatchResult", "load", "parse", "run", "run_district",
-           "write_table"]
-
-DISTRICT_KEYS = {"name", "network", "bbox", "stations", "demand", "candidates", "weight_column",
-                 "mode", "speed_kmh", "minutes", "analysis", "propose",
-                 "stations_crs", "demand_crs", "candidates_crs", "aggregate"}
-ANALYSES = ("coverage", "proposals")
-
-
-@dataclass(frozen=True)
-class District:
-    """One district's inputs and analyses (paths absolute, values validated)."""
-
-    name: str
-    network: str
-    bbox: tuple[float, float, float, float] | None = None
-    stations: str | None = None
-    demand: str | None = None
-    candidates: str | None = None
-    weight_column: str | None = None
-    mode: str = "ebike"
-    speed_kmh: float | None = None
-    minutes: tuple[float, ...] = (5.0, 10.0, 15.0)
-    analysis: tuple[str, ...] = ("coverage",)
-    propose: Mapping = field(default_factory=dict)
-    layer_options: Mapping = field(default_factory=dict)  # load_inputs: input_crs, aggregate
-
-    def to_dict(self) -> dict:
-        return {"name": self.name, "network": self.network, "bbox": self.bbox,
-                "stations": self.stations, "demand": self.demand, "candidates": self.candidates,
-                "weight_column": self.weight_column, "mode": self.mode,
-                "speed_kmh": self.speed_kmh, "minutes": list(self.minutes),
-                "analysis": list(self.analysis), "propose": dict(self.propose),
-                "layer_options": dict(self.layer_options)}
-
-
-@dataclass(frozen=True)
-class BatchSpec:
-    title: str
-    districts: tuple[District, ...]
-
+           "up_to_date", "write_table"]
 
 @dataclass(frozen=True)
 class BatchResult:
@@ -91,135 +52,8 @@ class BatchResult:
         return table
 
 
-# --------------------------------------------------------------------------- spec
 
 
-def load(path: str | Path) -> BatchSpec:
-    """Read a batch file (TOML, or YAML with PyYAML): ``[defaults]`` and ``[[districts]]``.
-
-    Files are read with limits (size, nesting, no YAML aliases): see :mod:`planner._config`.
-    """
-    data, _ = read_config(path, what="batch file")
-    path = Path(path).expanduser()
-    return parse(data, base_dir=path.parent, name=str(path))
-
-
-def parse(data: object, *, base_dir: Path | None = None, name: str = "batch") -> BatchSpec:
-    """Validate batch data; mistakes name the district and key."""
-    base_dir = base_dir or Path.cwd()
-    if not isinstance(data, Mapping):
-        raise ScenarioError(f"{name}: expected [defaults] and [[districts]] tables")
-    unknown = set(data) - {"title", "defaults", "districts"}
-    if unknown:
-        raise ScenarioError(f"{name}: unknown key {sorted(unknown)[0]!r}; allowed: title, "
-                            "defaults, districts")
-    defaults = data.get("defaults", {}) or {}
-    districts = data.get("districts")
-    if not isinstance(defaults, Mapping):
-        raise ScenarioError(f"{name}: defaults must be a table")
-    if not isinstance(districts, list) or not districts:
-        raise ScenarioError(f"{name}: give at least one [[districts]] table")
-    out, seen = [], set()
-    for index, raw in enumerate(districts):
-        where = f"{name}: districts[{index}]"
-        if not isinstance(raw, Mapping):
-            raise ScenarioError(f"{where} must be a table")
-        merged = {**defaults, **raw}
-        bad = set(merged) - DISTRICT_KEYS
-        if bad:
-            raise ScenarioError(f"{where}.{sorted(bad)[0]}: unknown key; allowed: "
-                                f"{', '.join(sorted(DISTRICT_KEYS))}")
-        district = _district(merged, where, base_dir)
-        if district.name in seen:
-            raise ScenarioError(f"{where}.name: duplicate district name {district.name!r}")
-        seen.add(district.name)
-        out.append(district)
-    try:
-        folder_names([d.name for d in out])
-    except PlannerError as exc:
-        raise ScenarioError(f"{name}: {exc}") from None
-    return BatchSpec(title=str(data.get("title", "batch")), districts=tuple(out))
-
-
-def _district(raw: Mapping, where: str, base_dir: Path) -> District:
-    from planner.settings import Travel
-
-    name = raw.get("name")
-    if not isinstance(name, str) or not name.strip():
-        raise ScenarioError(f"{where}.name: every district needs a name")
-    network = raw.get("network")
-    if not isinstance(network, str) or not network:
-        raise ScenarioError(f"{where}.network: give a sample name or an OSM file")
-
-    def resolve(value, key):
-        if value is None:
-            return None
-        if not isinstance(value, str):
-            raise ScenarioError(f"{where}.{key}: must be a path")
-        if key == "demand" and value.lower().startswith("osm:"):
-            return value  # demand from the network's own OSM file
-        candidate = Path(value)
-        return str(candidate if candidate.is_absolute() else base_dir / candidate)
-
-    if Path(network).suffix:
-        network = resolve(network, "network")
-    bbox = raw.get("bbox")
-    if bbox is not None:
-        if not (isinstance(bbox, list) and len(bbox) == 4 and all(
-                isinstance(b, (int, float)) and not isinstance(b, bool) for b in bbox)):
-            raise ScenarioError(f"{where}.bbox: must be [west, south, east, north]")
-        bbox = tuple(float(b) for b in bbox)
-    analysis = raw.get("analysis", ["coverage"])
-    if isinstance(analysis, str):
-        analysis = [analysis]
-    if not isinstance(analysis, list) or not set(analysis) <= set(ANALYSES) or not analysis:
-        raise ScenarioError(f"{where}.analysis: choose from {', '.join(ANALYSES)}")
-    try:
-        travel = Travel(raw.get("mode", "ebike"), speed_kmh=raw.get("speed_kmh"))
-        minutes = _validate.minutes(raw.get("minutes", (5, 10, 15)))
-    except PlannerError as exc:
-        raise ScenarioError(f"{where}: {exc}") from None
-    propose = raw.get("propose", {}) or {}
-    if not isinstance(propose, Mapping):
-        raise ScenarioError(f"{where}.propose: must be a table like {{k = 3}}")
-    from planner.apps.scenario import propose_checks
-
-    checks = propose_checks()
-    for key, value in propose.items():
-        if key not in checks:
-            raise ScenarioError(f"{where}.propose.{key}: unknown key; allowed: "
-                                f"{', '.join(sorted(checks))}")
-        try:
-            checks[key](value)
-        except PlannerError as exc:
-            raise ScenarioError(f"{where}.propose.{key}: {exc}") from None
-    from planner.apps._inputs import layer_options
-
-    try:
-        options = layer_options(raw, where=where)
-    except PlannerError as exc:
-        raise ScenarioError(str(exc)) from None
-    return District(
-        name=name.strip(), network=network, bbox=bbox,
-        stations=resolve(raw.get("stations"), "stations"),
-        demand=resolve(raw.get("demand"), "demand"),
-        candidates=resolve(raw.get("candidates"), "candidates"),
-        weight_column=raw.get("weight_column"), mode=travel.mode,
-        speed_kmh=raw.get("speed_kmh"), minutes=minutes, analysis=tuple(analysis),
-        propose=dict(propose), layer_options=options,
-    )
-
-
-#: Files every batch writes into its output folder (beside one folder per district).
-FIXED_OUTPUTS = ("districts.csv", "districts.md", "districts.json")
-
-
-def folder_names(names: list[str]) -> dict[str, str]:
-    """Each district's folder name (one slug each); an error names both sides of a clash."""
-    return file_names(names, reserved=FIXED_OUTPUTS, what="district")
-
-
-# --------------------------------------------------------------------------- one district
 
 
 def _fingerprint(district: District) -> str:
@@ -231,6 +65,22 @@ def _fingerprint(district: District) -> str:
             stat = Path(value).stat()
             digest.update(f"{value}:{stat.st_size}:{stat.st_mtime_ns}".encode())
     return digest.hexdigest()[:20]
+
+
+def up_to_date(district: District, out_dir: str | Path) -> dict | None:
+    """The district's last row (status ``skipped``) if its outputs are up to date, else None."""
+    folder = Path(out_dir) / folder_names([district.name])[district.name]
+    _io.recover(folder)  # a set a killed run left half-moved is completed before reading it
+    marker = folder / "done.json"
+    if not marker.is_file():
+        return None
+    try:
+        done = json.loads(marker.read_text(encoding="utf-8"))
+        if done.get("fingerprint") == _fingerprint(district):
+            return {**done["row"], "status": "skipped", "seconds": 0.0}
+    except (OSError, ValueError, KeyError, TypeError):
+        pass  # unreadable marker: run again
+    return None
 
 
 def run_district(district: District | Mapping, out_dir: str | Path, *,
@@ -249,13 +99,9 @@ def run_district(district: District | Mapping, out_dir: str | Path, *,
     marker = folder / "done.json"
     key = _fingerprint(district)
     _io.recover(folder)  # a set a killed run left half-moved is completed before reading it
-    if not force and marker.is_file():
-        try:
-            done = json.loads(marker.read_text(encoding="utf-8"))
-            if done.get("fingerprint") == key:
-                return {**done["row"], "status": "skipped", "seconds": 0.0}
-        except (OSError, ValueError, KeyError):
-            pass  # unreadable marker: run again
+    done = None if force else up_to_date(district, out_dir)
+    if done is not None:
+        return done
     try:
         with _io.output_policy(inputs=_paths.inputs_of(district.network, district.stations,
                                                        district.demand, district.candidates),
@@ -279,15 +125,11 @@ def _failed(district: District, message: str, start: float) -> dict:
             "mode": district.mode, "seconds": round(time.perf_counter() - start, 2)}
 
 
-def _analyse(district: District, folder: Path, self_contained: bool) -> tuple[dict, dict]:
-    """The district's summary row and the files to write (``write_bundle`` arguments)."""
-    from planner.analysis import coverage
-    from planner.data import network as network_stage
-    from planner.analysis import proposals
-    from planner.data import samples
+def _district_inputs(district: District):
+    """The district's network (cut to its bbox, if given) and layers."""
     from planner.apps._inputs import load_inputs
-    from planner.engine.study import as_study
-    from planner.settings import Travel
+    from planner.data import network as network_stage
+    from planner.data import samples
 
     if district.bbox is not None:
         if samples.resolve(district.network) is not None:
@@ -302,6 +144,17 @@ def _analyse(district: District, folder: Path, self_contained: bool) -> tuple[di
         inputs = load_inputs(district.network, stations=district.stations,
                              demand=district.demand, candidates=district.candidates,
                              weight_column=district.weight_column, **district.layer_options)
+    return inputs
+
+
+def _analyse(district: District, folder: Path, self_contained: bool) -> tuple[dict, dict]:
+    """The district's summary row and the files to write (``write_bundle`` arguments)."""
+    from planner.analysis import coverage
+    from planner.analysis import proposals
+    from planner.engine.study import as_study
+    from planner.settings import Travel
+
+    inputs = _district_inputs(district)
     if inputs.stations is None or inputs.demand is None:
         raise PlannerError("give stations and demand layers for this district")
     travel = Travel(district.mode, speed_kmh=district.speed_kmh)
@@ -362,6 +215,9 @@ def run(
 ) -> BatchResult:
     """Run every district on Dask and return the per-district rows.
 
+    Districts whose outputs are up to date are skipped before any cluster is started, so a
+    batch with nothing to run starts none.
+
     Parameters
     ----------
     client
@@ -369,7 +225,7 @@ def run(
         (``tcp://HOST:PORT``) or for a new local cluster of ``n_workers`` processes with
         ``memory_limit`` each (closed again at the end).
     progress
-        Called with ``(district name, row)`` as each district finishes.
+        Called with ``(district name, row)`` as each district finishes (or is skipped).
     on_start
         Called with the client once it is connected (e.g. to print the dashboard link).
     connect_timeout
@@ -377,10 +233,6 @@ def run(
 
     ``scheduler``, ``n_workers`` and ``memory_limit`` are checked before anything starts.
     """
-    try:
-        from dask.distributed import Client, LocalCluster, as_completed
-    except ImportError as exc:
-        raise ImportError("batch runs need Dask: pip install 'dask[distributed]'") from exc
     if not isinstance(spec, BatchSpec):
         spec = load(spec)
     out_dir = Path(out_dir)
@@ -390,30 +242,66 @@ def run(
     elif client is None:
         n_workers = _validate.workers(n_workers, name="n_workers")
         memory_limit = _validate.memory_limit(memory_limit, name="memory_limit")
-    own_client = own_cluster = None
-    if client is None:
-        if scheduler:
-            try:
-                client = own_client = Client(scheduler, timeout=connect_timeout)
-            except (OSError, TimeoutError) as exc:
-                raise ScenarioError(f"cannot reach the Dask scheduler {scheduler} ({exc}); "
-                                    "check the address or drop --scheduler to run locally") \
-                    from None
-        else:
-            import logging
+    rows: dict[str, dict] = {}
+    todo = []
+    for district in spec.districts:
+        done = None if force else up_to_date(district, out_dir)
+        if done is None:
+            todo.append(district)
+            continue
+        rows[district.name] = done
+        if progress is not None:
+            progress(district.name, done)
+    if todo:
+        rows.update(_run_on_dask(todo, out_dir, client=client, scheduler=scheduler,
+                                 n_workers=n_workers, memory_limit=memory_limit, force=force,
+                                 self_contained=self_contained, progress=progress,
+                                 on_start=on_start, connect_timeout=connect_timeout))
+    ordered = tuple(rows[d.name] for d in spec.districts)
+    return BatchResult(title=spec.title, rows=ordered)
 
-            own_cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1,
-                                       processes=True, memory_limit=memory_limit,
-                                       dashboard_address=":0", silence_logs=logging.WARNING)
-            client = own_client = Client(own_cluster)
+
+def _connect(client, scheduler: str | None, n_workers: int, memory_limit: str,
+             connect_timeout: str = "10s"):
+    """(client, owned client, owned cluster): the given client, or one we start and close."""
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError as exc:
+        raise ImportError("batch runs need Dask: pip install 'dask[distributed]'") from exc
+    if client is not None:
+        return client, None, None
+    if scheduler:
+        try:
+            client = Client(scheduler, timeout=connect_timeout)
+        except (OSError, TimeoutError) as exc:
+            raise ScenarioError(f"cannot reach the Dask scheduler {scheduler} ({exc}); "
+                                "check the address or drop --scheduler to run locally") \
+                from None
+        return client, client, None
+    import logging
+
+    cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
+                           memory_limit=memory_limit, dashboard_address=":0",
+                           silence_logs=logging.WARNING)
+    client = Client(cluster)
+    return client, client, cluster
+
+
+def _run_on_dask(districts, out_dir: Path, *, client, scheduler, n_workers, memory_limit,
+                 force, self_contained, progress, on_start,
+                 connect_timeout="10s") -> dict[str, dict]:
+    from dask.distributed import as_completed
+
+    client, own_client, own_cluster = _connect(client, scheduler, n_workers, memory_limit,
+                                               connect_timeout)
+    rows: dict[str, dict] = {}
     try:
         if on_start is not None:
             on_start(client)
         futures = {client.submit(run_district, district.to_dict(), str(out_dir), force=force,
                                  self_contained=self_contained, pure=False,
                                  key=f"district-{i}-{district.name}"): district.name
-                   for i, district in enumerate(spec.districts)}
-        rows: dict[str, dict] = {}
+                   for i, district in enumerate(districts)}
         for future in as_completed(futures):
             name = futures[future]
             try:
@@ -429,8 +317,7 @@ def run(
             own_client.close()
         if own_cluster is not None:
             own_cluster.close()
-    ordered = tuple(rows[d.name] for d in spec.districts)
-    return BatchResult(title=spec.title, rows=ordered)
+    return rows
 
 
 def write_table(result: BatchResult, out_dir: str | Path) -> list[Path]:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from planner.errors import NetworkError
+from planner.errors import NetworkError, OfflineError
 
 #: Highway classes the planner knows; anything else routable is "other".
 HIGHWAYS: tuple[str, ...] = (
@@ -280,3 +281,22 @@ def raw_from_osmnx(graph, label: str) -> RawStreets:
         seg_flags=array[:, 2].astype(np.uint8), seg_maxspeed=array[:, 3].astype(np.float32),
         seg_name=array[:, 4].astype(np.int32), names=tuple(names), clipped_ways=0,
     )
+
+
+def offline_error(label: str, exc: Exception) -> OfflineError:
+    return OfflineError(
+        f"could not download {label!r} from OpenStreetMap ({exc.__class__.__name__}); "
+        "this machine seems offline: pass a local .osm/.osm.pbf file with --network "
+        "or use a bundled sample (see `planner networks`)")
+
+
+def check_online(urls: Sequence[str], label: str, timeout_s: float = 4.0) -> None:
+    """Fail in seconds when the OpenStreetMap servers cannot be reached (osmnx itself would
+    wait a minute on the Overpass status endpoint first). Any HTTP answer counts as online."""
+    import requests
+
+    for url in urls:
+        try:
+            requests.head(url, timeout=timeout_s, allow_redirects=False)
+        except requests.RequestException as exc:
+            raise offline_error(label, exc) from None

@@ -17,6 +17,7 @@ from planner.data._netcache import (
     project as _project, stem as _stem, utm_crs,
 )
 from planner.data._osm import HIGHWAY_CODE, RawStreets, clip, raw_from_osmnx as _raw_from_osmnx
+from planner.data._osm import check_online as _check_online, offline_error as _offline
 from planner.data._osm import read_osm_file
 from planner.errors import InputError, NetworkError, OfflineError
 from planner.settings import Settings, Travel
@@ -328,6 +329,8 @@ def _online(kind: str, args: dict, label: str, settings: Settings | None) -> Net
 
         ox.settings.use_cache = True
         ox.settings.cache_folder = str(settings.cache_dir / "osmnx")
+        _check_online([ox.settings.overpass_url] + (
+            [ox.settings.nominatim_url] if kind == "place" else []), label)
         function = {
             "place": ox.graph_from_place,
             "bbox": ox.graph_from_bbox,
@@ -336,11 +339,7 @@ def _online(kind: str, args: dict, label: str, settings: Settings | None) -> Net
         try:
             graph = function(**args, network_type="all", simplify=False, retain_all=True)
         except (ConnectionError, OSError) as exc:
-            raise OfflineError(
-                f"could not download {label!r} from OpenStreetMap ({exc.__class__.__name__}); "
-                "this machine seems offline: pass a local .osm/.osm.pbf file with --network "
-                "or use a bundled sample (see `planner networks`)"
-            ) from None
+            raise _offline(label, exc) from None
         except Exception as exc:
             if "request" in type(exc).__module__ or "urllib3" in type(exc).__module__:
                 raise OfflineError(

@@ -74,8 +74,8 @@ def _short_reason(reduced: Reduced, p: int, selected) -> dict:
     if reduced.stats["candidates_kept"] == 0:
         reason = "no candidate reaches demand that is not already covered"
     else:
-        reason = (f"only {len(selected)} site(s) add coverage: every place some candidate "
-                  "reaches is covered")
+        sites = "1 site adds" if len(selected) == 1 else f"{len(selected)} sites add"
+        reason = f"only {sites} coverage: every place some candidate reaches is covered"
     return {"fewer_sites_reason": reason}
 
 

@@ -219,8 +219,8 @@ def _solution(problem, reach, times, base_t, chosen, objective, bound, start, pe
     })
     if len(order) < p:
         details["fewer_sites_reason"] = (
-            f"only {len(order)} site(s) shorten any trip: no other candidate is closer to any "
-            "place than the sites already open")
+            f"only {'1 site shortens' if len(order) == 1 else f'{len(order)} sites shorten'} "
+            "any trip: no other candidate is closer to any place than the sites already open")
     return Solution(model="pmedian", method=method, status=status, selected=tuple(order),
                     objective=float(objective), bound=None if bound is None else float(bound),
                     gap=relative_gap(objective, bound), seconds=time.perf_counter() - start,

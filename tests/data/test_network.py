@@ -225,6 +225,7 @@ def test_bbox_and_point_sources_download_through_osmnx(monkeypatch, settings, so
         raise ConnectionError("no route to host")
 
     monkeypatch.setattr(ox, function, offline)
+    monkeypatch.setattr(network, "_check_online", lambda urls, label: None)  # servers answer
     with pytest.raises(OfflineError, match="local"):
         network.load_network(source, settings=settings)
     assert calls and calls[0]["network_type"] == "all"
