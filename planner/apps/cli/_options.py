@@ -118,12 +118,17 @@ def _remember_lang(ctx: click.Context, _param, value):
     return value
 
 
-def map_options(func):
-    func = click.option(
+def lang_option(func):
+    """``--lang zh|en``, remembered in the click context for :func:`use_language`."""
+    return click.option(
         "--lang", type=click.Choice(["zh", "en"]), default=None, expose_value=False,
         callback=_remember_lang,
         help="Language of the map, report labels and console summary [default: zh when "
              "PLANNER_LANG/LANG says zh or the network is in China, else en].")(func)
+
+
+def map_options(func):
+    func = lang_option(func)
     func = click.option(
         "--tiles", "tiles", multiple=True, type=click.Choice(["osm", "gaode"]),
         help="Online background tiles offered in the layer control [default: osm]. The "

@@ -8,7 +8,7 @@ import click
 
 from planner.apps._console import _echo, plural
 from planner.apps.cli._group import cli
-from planner.apps.cli._options import network_options
+from planner.apps.cli._options import lang_option, network_options
 
 
 @cli.command()
@@ -18,14 +18,20 @@ from planner.apps.cli._options import network_options
 @click.option("--mode", "-m", "modes", multiple=True, metavar="MODE",
               help="Modes to check the layers against [default: ebike and walk].")
 @click.option("--max-snap", default=250.0, show_default=True, metavar="M")
-def doctor(network_source, place, stations, demand, weight_column, candidates, modes,
+@lang_option
+@click.pass_context
+def doctor(ctx, network_source, place, stations, demand, weight_column, candidates, modes,
            max_snap) -> None:
     """Check a network and its layers and list what is wrong, without running an analysis.
 
     Exits 0 when nothing is wrong (warnings allowed), 2 when something must be fixed.
     """
+    from planner import i18n
     from planner.apps.doctor import check
 
+    lang = ctx.meta.get("planner.lang")
+    if lang:
+        ctx.with_resource(i18n.language(lang))
     source = f"place:{place}" if place else network_source
     findings = check(source, stations=stations, demand=demand, candidates=candidates,
                      weight_column=weight_column, modes=modes or ("ebike", "walk"),

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from planner.apps.cli._group import cli
+from planner.apps._console import use_language
 from planner.apps.cli._options import _guard, _progress, force_option, map_options
 
 
@@ -43,9 +44,10 @@ def scenario_run(ctx, file, out_dir, per_scenario_maps, self_contained, tiles, f
     out_dir = out_dir or Path("maps") / Path(file).stem
     policy = _guard(scenario_stage.output_paths(spec, out_dir, per_scenario_maps),
                     scenario_stage.input_paths(spec), force)
+    network = load_network(spec.scenarios[0].network)
+    use_language(network)  # --lang, or the default for the first scenario's network
     result = scenario_stage.run(spec, progress=lambda m: say("  " + m))
     say("writing the comparison and maps")
-    network = load_network(spec.scenarios[0].network)
     with policy:
         written = scenario_stage.write_outputs(result, out_dir, network=network,
                                                per_scenario_maps=per_scenario_maps,
