@@ -29,6 +29,8 @@ LABELS = {
     "threshold_min": "promise (min)",
     "covered_main_%": "covered (%)",
     "change_vs_baseline_pp": "vs baseline (pp)",
+    "compared_with": "compared with",
+    "change_vs_reference_pp": "vs reference (pp)",
     "gaps": "gap areas",
     "gap_weight": "gap weight",
     "median_min": "median (min)",

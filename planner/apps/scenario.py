@@ -105,6 +105,7 @@ class ScenarioRun:
             base_median = base.summary()["minutes_to_nearest"]["median"]
             row["median_change_min"] = (None if times["median"] is None or base_median is None
                                         else round(times["median"] - base_median, 2))
+            row.update(_against_reference(self.results, len(rows)))
             row.update(measures.comparison_columns(cov.measures))
             row.update(scenario_services.comparison_columns(result.services))
             rows.append(row)
@@ -304,3 +305,19 @@ def input_paths(spec: ScenarioSpec) -> list[Path]:
         found += inputs_of(variant.network, sample.network if sample else None, variant.areas,
                            mapping=paths)
     return found
+
+
+def _against_reference(results, index: int) -> dict:
+    """The change that the scenario map shows: against the scenario with the same travel and
+    no station edits (else the baseline), at the main threshold both computed."""
+    from planner.outputs.scenario_map import _reference  # the map's rule, so both agree
+
+    ref = _reference(results, index)
+    if ref is None:
+        return {"compared_with": "", "change_vs_reference_pp": None}
+    here, there = results[index].coverage, ref.coverage
+    shared = [m for m in here.minutes if m in there.minutes]
+    m = max(shared) if shared else None
+    change = (None if m is None else
+              round(100 * (here.covered_share(m) - there.covered_share(m)), 2))
+    return {"compared_with": ref.name, "change_vs_reference_pp": change}

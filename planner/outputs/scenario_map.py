@@ -95,13 +95,13 @@ def _scenario_map(run, *, network, only, self_contained, tiles, title):
 
 
 def _reference(results, index: int):
-    """What scenario ``index`` is compared with: a scenario with the same travel settings
-    and no station edits (the same street network and places), else the baseline; None for
-    the baseline itself."""
+    """What scenario ``index`` is compared with: an EARLIER scenario with the same travel
+    settings and no station edits (the same street network and places), else the baseline;
+    None for the baseline itself. The console table uses the same rule."""
     if index == 0:
         return None
     here = results[index]
-    for other in results:
+    for other in results[:index]:
         v = other.variant
         if other is not here and other.coverage.travel == here.coverage.travel and not (
                 v.add or v.move or v.close or v.propose or v.services) \

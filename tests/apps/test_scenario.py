@@ -35,6 +35,22 @@ def test_the_example_file_runs_and_compares(example_run):
     json.dumps(example_run.to_dict(), allow_nan=False)
 
 
+def test_the_table_compares_each_what_if_as_the_map_does(example_run):
+    """A walking what-if is compared with the earlier walking scenario without station edits
+    (not with the e-bike baseline), and the change is the difference of the two shares."""
+    from planner.outputs.scenario_map import _reference
+
+    rows = example_run.comparison().set_index("scenario")
+    closed = rows.loc["on foot, S2 closed"]
+    assert closed["compared_with"] == "on foot"
+    assert closed["change_vs_reference_pp"] == pytest.approx(
+        closed["covered_15min_%"] - rows.loc["on foot", "covered_15min_%"], abs=0.011)
+    assert rows.loc["on foot", "compared_with"] == "today"  # no earlier walking scenario
+    for index, result in enumerate(example_run.results[1:], start=1):
+        assert rows.loc[result.name, "compared_with"] == _reference(
+            example_run.results, index).name
+
+
 def write(tmp_path, text: str, name="s.toml") -> Path:
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")

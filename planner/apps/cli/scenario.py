@@ -65,9 +65,10 @@ def comparison_text(title: str, table) -> str:
              for row in table.itertuples() if getattr(row, "not_compared", "")]
     if "change_vs_baseline_pp" in table.columns:
         base = table.iloc[0]
-        notes.insert(0, f"changes are against the baseline {base['scenario']!r} at its "
-                        f"{base['threshold_min']:g}-minute promise; full table in "
-                        "comparison.csv/.md")
+        notes.insert(0, f"vs baseline: against {base['scenario']!r} at its "
+                        f"{base['threshold_min']:g}-minute promise; vs reference: against the "
+                        "scenario in 'compared with' (same travel, no station edits), as on "
+                        "the map; full table in comparison.csv/.md")
     services = {c: f"{c[:-2].replace('_', ' ')} service (%)" for c in table.columns
                 if c.endswith("_%") and not c.startswith("covered_")}
     return _tables.render_transposed(table.rename(columns=services), key="scenario",
