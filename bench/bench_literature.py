@@ -3,8 +3,8 @@
     python bench/bench_literature.py                 # every instance present, 60 s each
     python bench/bench_literature.py --time-limit 20 --no-cbc
 
-Instances: bench/data/orlib/ and tests/data/orlib/ (6 of the 40 of OR-Library; the others
-are not available offline, see the README there for the format and the citation:
+Instances: bench/data/orlib/ (all 40 of OR-Library; pmed1 and pmed5 also in tests/data/orlib/
+for the tests); see the README there for the format, the sources and the citation:
 J. E. Beasley, EJOR 21 (1985) 270-273; JORS 41 (1990) 1069-1072). For each instance:
 - the heuristic (greedy + fast interchange + Lagrangian bound, ``method="greedy"``),
 - exact with bound (``method="auto"``, HiGHS on what the Lagrangian fixing leaves),
