@@ -89,8 +89,8 @@ def cbc_mclp(a: np.ndarray, p: int, time_limit: float) -> dict:
 def markdown(pm: list[dict], mc: list[dict], args, load: str) -> str:
     lines = [START, "## Location models against the literature (OR-Library p-median)", "",
              f"`python bench/bench_literature.py --time-limit {args.time_limit:g}` "
-             f"(load average at start: {load}; 2 cores shared). Only {len(pm)} of the 40 "
-             "OR-Library instances are available offline; the table has those.", "",
+             f"(load average at start: {load}; 2 cores shared); {len(pm)} of the 40 "
+             "OR-Library instances (bench/data/orlib).", "",
              "| instance | n | p | published | heuristic | vs published | proven gap | s "
              "| exact | bound | proven gap | s | status |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
