@@ -24,8 +24,8 @@ import shutil
 from pathlib import Path
 
 import numpy as np
-import osmium
-import shapely
+
+from planner.data._osm import iter_points
 
 #: Features farther than this (m) from every street of the extract are left out (the
 #: planner's default snap distance).
@@ -108,23 +108,7 @@ SAMPLES = {
 
 def _features(path: Path, sample: dict):
     demand, candidates = [], []
-    processor = osmium.FileProcessor(str(path)).with_locations().with_areas()
-    for obj in processor:
-        tags = {t.k: t.v for t in obj.tags}
-        if not tags:
-            continue
-        if obj.is_node():
-            point = shapely.Point(obj.lon, obj.lat)
-            osm_id = f"n{obj.id}"
-        elif obj.is_area():
-            try:
-                geom = shapely.from_wkb(osmium.geom.WKBFactory().create_multipolygon(obj))
-            except RuntimeError:
-                continue
-            point = geom.representative_point()
-            osm_id = f"{'w' if obj.from_way() else 'r'}{obj.orig_id()}"
-        else:
-            continue
+    for osm_id, tags, point in iter_points(path):
         name = tags.get("name:zh") or tags.get("name") or ""
         for key in ("amenity", "shop"):
             weight = PICKUP_WEIGHTS.get((key, tags.get(key, "")))
@@ -133,7 +117,8 @@ def _features(path: Path, sample: dict):
                 break
         else:
             building = tags.get("building")
-            if obj.is_area() and building and sample.get("dropoff_buildings"):
+            is_area = not osm_id.startswith("n")
+            if is_area and building and sample.get("dropoff_buildings"):
                 weight = DROPOFF_WEIGHTS.get(building)
                 if weight is None and sample.get("all_buildings") and building != "industrial":
                     weight = 1.0

@@ -300,3 +300,32 @@ def check_online(urls: Sequence[str], label: str, timeout_s: float = 4.0) -> Non
             requests.head(url, timeout=timeout_s, allow_redirects=False)
         except requests.RequestException as exc:
             raise offline_error(label, exc) from None
+
+
+def iter_points(path: Path, *, keys: Sequence[str] = ()):
+    """Every tagged OSM node and area of a file as ``(osm_id, tags, point)``: nodes at their
+    location (``n123``), areas (closed ways ``w123``, multipolygons ``r123``) at a point
+    inside them; areas cut at the extract's edge are skipped. ``keys`` keeps only objects
+    with one of these tag keys (read faster). Raises ``RuntimeError`` on an unreadable file.
+    """
+    import osmium
+    import shapely
+
+    processor = osmium.FileProcessor(str(path)).with_locations().with_areas()
+    if keys:
+        processor = processor.with_filter(osmium.filter.KeyFilter(*keys))
+    factory = osmium.geom.WKBFactory()
+    for obj in processor:
+        if not obj.tags:
+            continue
+        if obj.is_node():
+            osm_id, point = f"n{obj.id}", shapely.Point(obj.location.lon, obj.location.lat)
+        elif obj.is_area():
+            try:
+                point = shapely.from_wkb(factory.create_multipolygon(obj)).representative_point()
+            except (RuntimeError, shapely.errors.GEOSException):
+                continue  # incomplete area at the file's edge
+            osm_id = f"{'w' if obj.from_way() else 'r'}{obj.orig_id()}"
+        else:
+            continue
+        yield osm_id, {tag.k: tag.v for tag in obj.tags}, point

@@ -23,9 +23,9 @@ from typing import Mapping
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import shapely
 
+from planner.data._osm import iter_points
 from planner.errors import InputError, LayerError
 
 __all__ = [
@@ -117,8 +117,6 @@ def osm_demand(path: str | Path, *, role: str = "all",
     inside it. Columns: ``id`` (``n123``/``w123``/``r123``), ``name``, ``kind`` (the rule
     matched), ``role`` (pickup/dropoff), ``weight``; EPSG:4326.
     """
-    import osmium
-
     if role not in (*ROLES, "all"):
         raise InputError(f"--demand osm:{role}: use osm:pickup, osm:dropoff or osm:all")
     weights = weights or DEFAULT_WEIGHTS
@@ -126,30 +124,14 @@ def osm_demand(path: str | Path, *, role: str = "all",
     rules = {r: weights.get(r, {}) for r in roles}
     path = Path(path)
     rows: list[tuple] = []
-    wkb = osmium.geom.WKBFactory()
     try:
-        processor = (osmium.FileProcessor(str(path)).with_locations().with_areas()
-                     .with_filter(osmium.filter.KeyFilter(*_OSM_KEYS)))
-        for obj in processor:
-            if obj.is_node():
-                kind, ident = "n", obj.id
-            elif obj.is_area():
-                kind, ident = ("w" if obj.from_way() else "r"), obj.orig_id()
-            else:
-                continue
-            tags = {tag.k: tag.v for tag in obj.tags}
+        for osm_id, tags, point in iter_points(path, keys=_OSM_KEYS):
             best = max(((r, *m) for r in roles if (m := _match(tags, rules[r]))),
                        key=lambda item: item[2], default=None)
             if best is None:
                 continue
-            try:
-                point = (shapely.Point(obj.location.lon, obj.location.lat) if kind == "n"
-                         else shapely.from_wkb(wkb.create_multipolygon(obj))
-                         .representative_point())
-            except (RuntimeError, shapely.errors.GEOSException):
-                continue  # incomplete area at the file's edge
             name = tags.get("name:zh") or tags.get("name") or ""
-            rows.append((f"{kind}{ident}", name, best[1], best[0], best[2], point))
+            rows.append((osm_id, name, best[1], best[0], best[2], point))
     except RuntimeError as exc:
         raise LayerError(f"cannot read OSM features from {path} ({exc})") from None
     if not rows:

@@ -10,8 +10,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import geopandas as gpd
-import shapely
 
+from planner.data._osm import iter_points
 from planner.errors import NetworkError
 
 __all__ = ["PUBLIC_KINDS", "HUB_KINDS", "read_public_places"]
@@ -55,35 +55,16 @@ def read_public_places(path: str | Path, *,
     else e.g. "bank (no name)"), ``kind`` (the tag value), ``label``, ``hub_capable``,
     ``source`` = ``osm:public``; points in EPSG:4326, optionally only inside ``bbox``
     (west, south, east, north)."""
-    import osmium
-
     path = Path(path)
     if not path.is_file():
         raise NetworkError(f"cannot read public places: {path} is not an OSM file "
                            "(osm:public needs a network read from an .osm/.pbf file)")
     rows = []
     seen: set[str] = set()
-    factory = osmium.geom.WKBFactory()
     try:
-        processor = osmium.FileProcessor(str(path)).with_locations().with_areas()
-        for obj in processor:
-            if not obj.tags:
-                continue
-            tags = {t.k: t.v for t in obj.tags}
+        for osm_id, tags, point in iter_points(path):
             found = _kind(tags)
             if found is None:
-                continue
-            if obj.is_node():
-                point = shapely.Point(obj.lon, obj.lat)
-                osm_id = f"n{obj.id}"
-            elif obj.is_area():
-                try:
-                    geom = shapely.from_wkb(factory.create_multipolygon(obj))
-                except RuntimeError:
-                    continue
-                point = geom.representative_point()
-                osm_id = f"{'w' if obj.from_way() else 'r'}{obj.orig_id()}"
-            else:
                 continue
             if osm_id in seen:
                 continue
