@@ -93,3 +93,18 @@ def lonlat_of(net, x, y):
 @pytest.fixture
 def settings(tmp_path) -> Settings:
     return Settings(cache_dir=tmp_path / "cache")
+
+
+@pytest.fixture
+def run(tmp_path, monkeypatch):
+    """Invoke the CLI in a fresh working folder: ``run("-q", "coverage", ...)``."""
+    from click.testing import CliRunner
+
+    from planner.apps.cli import cli
+
+    monkeypatch.chdir(tmp_path)
+
+    def invoke(*args):
+        return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+    return invoke

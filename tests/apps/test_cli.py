@@ -12,16 +12,6 @@ from planner.apps.cli import cli
 from conftest import SAMPLE
 
 
-@pytest.fixture
-def run(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-
-    def invoke(*args):
-        return CliRunner().invoke(cli, list(args), catch_exceptions=False)
-
-    return invoke
-
-
 def test_coverage_on_the_sample_writes_map_and_report(run, tmp_path):
     result = run("-q", "coverage")
     assert result.exit_code == 0, result.output

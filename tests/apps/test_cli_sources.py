@@ -14,20 +14,9 @@ from click.testing import CliRunner
 from planner.apps.cli import cli
 from planner.data import coords
 
-from conftest import SAMPLE
 
 ORDERS = Path(__file__).resolve().parents[1] / "data" / "fixtures" / "wudaokou-orders.csv"
 FAST = ("-q", "coverage", "-m", "walk", "-t", "15", "--no-per-station")
-
-
-@pytest.fixture
-def run(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-
-    def invoke(*args):
-        return CliRunner().invoke(cli, list(args), catch_exceptions=False)
-
-    return invoke
 
 
 def _share(path: Path) -> float:

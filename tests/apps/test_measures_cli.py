@@ -14,12 +14,6 @@ from planner.errors import ScenarioError
 from conftest import SAMPLE
 
 
-@pytest.fixture
-def run(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    return lambda *args: CliRunner().invoke(cli, list(args), catch_exceptions=False)
-
-
 def test_coverage_measures_reach_console_report_and_map(run, tmp_path):
     stations = json.loads((SAMPLE / "stations.geojson").read_text(encoding="utf-8"))
     for feature, seats in zip(stations["features"], (12, 2, 2)):

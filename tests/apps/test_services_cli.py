@@ -13,16 +13,6 @@ from planner.apps.cli import cli
 from conftest import SAMPLE
 
 
-@pytest.fixture
-def run(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-
-    def invoke(*args):
-        return CliRunner().invoke(cli, list(args), catch_exceptions=False)
-
-    return invoke
-
-
 def test_coverage_by_service_at_a_time(run, tmp_path):
     result = run("-q", "coverage", "-m", "walk", "--minutes", "10", "--by-service", "--at",
                  "Mon 21:30", "--no-per-station", "--map", "c.html")
