@@ -18,15 +18,14 @@ import pandas as pd
 from scipy import sparse
 
 from planner import _validate
-from planner.analysis.coverage import DEFAULT_MINUTES, GAP_LINK_M, find_gaps
-from planner.data import layers
+from planner.analysis.coverage import (DEFAULT_MINUTES, GAP_LINK_M, display_minutes, find_gaps,
+                                      is_covered)
 from planner.data import services as vocab
-from planner.data.network import Network, StreetGraph
 from planner.engine import traveltime
 from planner.errors import InputError, LayerError
 from planner.settings import Travel
 
-__all__ = ["ServiceCoverage", "analyze_services", "nearest_minutes", "propose_for_service",
+__all__ = ["ServiceCoverage", "analyze_services", "nearest_minutes", "nearest_seconds", "propose_for_service",
            "ANY"]
 
 #: The pseudo-service "any station at all".
@@ -70,7 +69,7 @@ class ServiceCoverage:
                              f"{', '.join(self.services)}")
         m = self.threshold if minutes is None else minutes
         weight = self.demand["weight"].to_numpy(float)
-        covered = self.demand[f"minutes_to_{service}"].to_numpy() <= m
+        covered = is_covered(self.demand[f"seconds_to_{service}"].to_numpy(), m)  # the one rule
         return float(weight[covered].sum() / weight.sum()) if weight.sum() else 0.0
 
     def table(self) -> pd.DataFrame:
@@ -123,8 +122,9 @@ class ServiceCoverage:
                 "demand": json.loads(demand.to_json(orient="records", force_ascii=False))}
 
 
-def nearest_minutes(times: sparse.spmatrix, mask: np.ndarray) -> np.ndarray:
-    """Minutes from each demand column to the nearest station row with ``mask`` True.
+def nearest_seconds(times: sparse.spmatrix, mask: np.ndarray) -> np.ndarray:
+    """Seconds (unrounded) from each demand column to the nearest station row with ``mask``
+    True.
 
     ``times`` holds seconds within some limit (a stored 0 is a real zero); demand with no
     masked station within the limit gets ``inf``.
@@ -139,8 +139,13 @@ def nearest_minutes(times: sparse.spmatrix, mask: np.ndarray) -> np.ndarray:
     starts = sub.indptr[:-1]
     nonempty = np.diff(sub.indptr) > 0
     if sub.nnz:
-        out[nonempty] = np.minimum.reduceat(sub.data, starts[nonempty]) / 60.0
+        out[nonempty] = np.minimum.reduceat(sub.data, starts[nonempty])
     return out
+
+
+def nearest_minutes(times: sparse.spmatrix, mask: np.ndarray) -> np.ndarray:
+    """:func:`nearest_seconds` in minutes (unrounded)."""
+    return nearest_seconds(times, mask) / 60.0
 
 
 def analyze_services(
@@ -198,9 +203,12 @@ def analyze_services(
     gaps = {}
     for service in [ANY, *wanted]:
         mask = is_open & (True if service == ANY else offers[service].to_numpy(bool))
-        column = np.round(nearest_minutes(times, mask), 2)
-        out[f"minutes_to_{service}"] = column
-        frame = out[["id", "name", "weight", "geometry"]].assign(minutes_to_nearest=column)
+        seconds = nearest_seconds(times, mask)
+        shown = display_minutes(seconds)  # rounded for display only
+        out[f"seconds_to_{service}"] = seconds
+        out[f"minutes_to_{service}"] = shown
+        frame = out[["id", "name", "weight", "geometry"]].assign(
+            seconds_to_nearest=seconds, minutes_to_nearest=shown)
         gaps[service] = find_gaps(frame, street.crs, threshold=max(minutes), link_m=gap_link_m)
     station_out = _station_table(stations, offers, is_open, snap_s.on_network, wanted)
     when = None if at is None else _moment_text(vocab.parse_at(at))

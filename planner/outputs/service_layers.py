@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import geopandas as gpd
 import numpy as np
 
+from planner.analysis.coverage import is_covered
 from planner.outputs._base import (COVERED, STATION, UNCOVERED, geojson_dict, import_folium,
                                    with_layer_control)
 from planner.outputs._elements import FeatureDetail, HtmlPopup, TextTooltip, feature_group, \
@@ -49,7 +50,8 @@ def add(fmap, results, *, show: bool = False):
             group = feature_group(_("service: {name}").format(name=name), show=show,
                                   section=_("Services"), main=False)
             minutes = result.demand[f"minutes_to_{service}"].to_numpy()
-            ok = minutes <= result.threshold
+            ok = is_covered(result.demand[f"seconds_to_{service}"].to_numpy(),
+                            result.threshold)  # the one rule, as in the report
             points = gpd.GeoDataFrame({
                 "name": result.demand["name"].astype(str).to_numpy(),
                 "minutes": [fmt_minutes(m) if np.isfinite(m) else

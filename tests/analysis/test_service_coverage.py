@@ -40,6 +40,26 @@ def test_each_service_equals_coverage_on_the_stations_offering_it(walk_graph, sa
     assert result.covered_share("battery_swap") < result.covered_share("rest")
 
 
+def test_per_service_shares_use_the_one_covered_rule(walk_graph, sample_stations, sample_demand):
+    """At thresholds equal to places' own displayed (rounded) minutes, the per-service "any"
+    share and its per-place flags equal the coverage check's exactly: unrounded seconds."""
+    plain = coverage.analyze(walk_graph, sample_stations, sample_demand, minutes=[15],
+                             with_isochrones=False)
+    shown = plain.demand["minutes_to_nearest"].to_numpy()
+    edges = sorted({float(m) for m in shown[np.isfinite(shown)][::7] if 0 < m <= 60})[:5]
+    result = service_stage.analyze_services(walk_graph, sample_stations, sample_demand,
+                                            minutes=edges, services=["rest"])
+    check = coverage.analyze(walk_graph, sample_stations, sample_demand, minutes=edges,
+                             with_isochrones=False)
+    for m in edges:
+        assert result.covered_share("any", m) == check.covered_share(m)
+    seconds = result.demand["seconds_to_any"].to_numpy()  # searched up to the largest edge
+    want = check.demand["seconds_to_nearest"].to_numpy()
+    inside = want <= max(edges) * 60
+    np.testing.assert_array_equal(seconds[inside], want[inside])
+    assert np.isinf(seconds[~inside]).all()
+
+
 def test_at_keeps_only_the_stations_open_then(walk_graph, sample_stations, sample_demand):
     night = service_stage.analyze_services(walk_graph, sample_stations, sample_demand,
                                            minutes=[15], at="Sun 21:30", services=["休息"])
