@@ -23,7 +23,7 @@ from planner.errors import InputError
 __all__ = ["LANGUAGES", "_", "N_", "ngettext", "language", "activate", "current", "resolve_lang",
            "default_lang", "fmt_minutes", "fmt_percent", "fmt_number", "fmt_places",
            "fmt_speed", "fmt_weight", "travel_label",
-           "mode_name"]
+           "mode_name", "service_name"]
 
 #: Languages with a catalog (English is the source language: its catalog is the identity).
 LANGUAGES = ("en", "zh")
@@ -180,6 +180,11 @@ MODE_NAMES = {"walk": N_("walk"), "bike": N_("bike"), "ebike": N_("ebike"),
 def mode_name(mode: str) -> str:
     """A travel mode's short name in the current language (``ebike`` / ``电动自行车``)."""
     return _(MODE_NAMES[mode]) if mode in MODE_NAMES else str(mode)
+
+
+def service_name(service: str) -> str:
+    """A service key as shown (``battery_swap`` -> ``battery swap`` / ``换电``)."""
+    return _(str(service).replace("_", " "))
 
 
 def travel_label(travel) -> str:

@@ -26,6 +26,7 @@ from planner.engine import traveltime
 from planner.errors import InputError, LayerError
 from planner.optimize import hub as hub_model
 from planner.settings import Travel
+from planner.i18n import _
 
 __all__ = ["HubPlan", "propose_hub", "plan_stations", "HUB_COLUMN", "HUB_SERVICES", "SATELLITE_SERVICES"]
 
@@ -211,7 +212,7 @@ def propose_hub(
                      covered_share_after=solution.objective / total, services_before=None,
                      services_after=None, details=details)
     if with_services and stations is not None and "services" in stations.columns:
-        say("per-service coverage before and after")
+        say(_("per-service coverage before and after"))
         result = _with_services(result, street, stations, demand, at=at, vocabulary=vocabulary,
                                 extra=[*hub_offer, *sat_offer])
     return result

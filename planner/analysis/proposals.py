@@ -26,6 +26,7 @@ from planner.engine.study import Study, as_study
 from planner.errors import InputError, LayerError
 from planner.data.network import Network, StreetGraph
 from planner.settings import Settings, Travel
+from planner.i18n import _
 
 __all__ = [
     "ProposalResult",
@@ -272,7 +273,7 @@ def _curve(problem, pool_on, curve_k) -> list[dict]:
 def _before_after(study, stations, sites, existing, threshold, with_coverage, say):
     if not with_coverage:
         return None, None
-    say("checking coverage before and after")
+    say(_("checking coverage before and after"))
     base = stations if existing == "fixed" else None
     before = after = None
     if base is not None and len(base):

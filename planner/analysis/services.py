@@ -23,13 +23,14 @@ from planner.analysis.coverage import (DEFAULT_MINUTES, GAP_LINK_M, display_minu
 from planner.data import services as vocab
 from planner.engine import traveltime
 from planner.errors import InputError, LayerError
+from planner.i18n import N_, _, fmt_percent, service_name
 from planner.settings import Travel
 
 __all__ = ["ServiceCoverage", "analyze_services", "nearest_minutes", "nearest_seconds", "propose_for_service",
            "ANY"]
 
 #: The pseudo-service "any station at all".
-ANY = "any"
+ANY = N_("any")  # the key of "any service"; N_ marks it for the catalog
 
 
 @dataclass(frozen=True)
@@ -94,20 +95,27 @@ class ServiceCoverage:
                 "at": self.at, "services": json.loads(self.table().to_json(orient="records"))}
 
     def lines(self) -> list[str]:
-        """Console lines: 'covered for rest 91 %, for battery swap 48 %' and the worst gaps."""
+        """Console lines: the share covered for any service, then one line per service
+        (share, stations open, gaps and where the largest is)."""
         table = self.table()
         key = f"covered_{self.threshold:g}_share"
-        head = ", ".join(f"for {r.service.replace('_', ' ')} {r[key] * 100:.0f} %"
-                         for _, r in table.iterrows())
-        when = f" at {self.at}" if self.at else ""
-        out = [f"covered within {self.threshold:g} min{when}: {head}"]
-        for _, r in table.iterrows():
-            if r.service == ANY:
+        when = _(" at {when}").format(when=self.at) if self.at else ""
+        rows = table.to_dict(orient="records")
+        share = {r["service"]: fmt_percent(r[key], 0) for r in rows}
+        out = [_("covered within {minutes} min{when}: {share} of demand weight for any "
+                 "service").format(minutes=f"{self.threshold:g}", when=when,
+                                   share=share.get(ANY, "-"))]
+        for r in rows:
+            if r["service"] == ANY:
                 continue
-            gaps = self.gaps[r.service]
-            where = (f"; largest around {gaps['anchor_name'].iloc[0]}" if len(gaps) else "")
-            out.append(f"  {r.service}: {r.stations_open}/{r.stations} stations open, "
-                       f"{r['gaps']} gap area(s), weight {r.gap_weight:g}{where}")
+            gaps = self.gaps[r["service"]]
+            where = (_("; largest around {name}").format(name=gaps["anchor_name"].iloc[0])
+                     if len(gaps) else "")
+            out.append("  " + _("{service}: {share}; {open}/{stations} stations open; {gaps} "
+                                "gap areas, weight {weight}{where}").format(
+                service=service_name(r["service"]), share=share[r["service"]],
+                open=r["stations_open"], stations=r["stations"], gaps=r["gaps"],
+                weight=f"{r['gap_weight']:g}", where=where))
         return out
 
     def to_dict(self) -> dict:
@@ -193,7 +201,7 @@ def analyze_services(
     say(f"snapping {len(stations)} stations and {len(demand)} demand places")
     snap_s = study.snap(stations)  # cached per study: demand is snapped once per mode
     graph = study.travel_graph({"stations": stations, "demand": demand})
-    say("computing the station x demand travel times once")
+    say(_("computing the station x demand travel times once"))
     times = traveltime.times_to_each(graph, graph.door("stations"), graph.door("demand"),
                                      limit=max(minutes) * 60)
     weight = demand["weight"].to_numpy(float)

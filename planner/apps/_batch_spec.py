@@ -13,7 +13,7 @@ from planner.errors import PlannerError, ScenarioError
 
 DISTRICT_KEYS = {"name", "network", "bbox", "stations", "demand", "candidates", "weight_column",
                  "mode", "speed_kmh", "minutes", "analysis", "propose",
-                 "stations_crs", "demand_crs", "candidates_crs", "aggregate"}
+                 "stations_crs", "demand_crs", "candidates_crs", "aggregate", "lang"}
 ANALYSES = ("coverage", "proposals")
 
 
@@ -34,6 +34,7 @@ class District:
     analysis: tuple[str, ...] = ("coverage",)
     propose: Mapping = field(default_factory=dict)
     layer_options: Mapping = field(default_factory=dict)  # load_inputs: input_crs, aggregate
+    lang: str | None = None  # map and report labels; None: Chinese for a network in China
 
     def to_dict(self) -> dict:
         return {"name": self.name, "network": self.network, "bbox": self.bbox,
@@ -41,7 +42,7 @@ class District:
                 "weight_column": self.weight_column, "mode": self.mode,
                 "speed_kmh": self.speed_kmh, "minutes": list(self.minutes),
                 "analysis": list(self.analysis), "propose": dict(self.propose),
-                "layer_options": dict(self.layer_options)}
+                "layer_options": dict(self.layer_options), "lang": self.lang}
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,7 @@ def parse(data: object, *, base_dir: Path | None = None, name: str = "batch") ->
 
 
 def _district(raw: Mapping, where: str, base_dir: Path) -> District:
+    from planner.i18n import check_lang
     from planner.settings import Travel
 
     name = raw.get("name")
@@ -133,6 +135,7 @@ def _district(raw: Mapping, where: str, base_dir: Path) -> District:
         raise ScenarioError(f"{where}.analysis: choose from {', '.join(ANALYSES)}")
     try:
         travel = Travel(raw.get("mode", "ebike"), speed_kmh=raw.get("speed_kmh"))
+        lang = None if raw.get("lang") is None else check_lang(raw["lang"], option="lang")
         minutes = _validate.minutes(raw.get("minutes", (5, 10, 15)))
     except PlannerError as exc:
         raise ScenarioError(f"{where}: {exc}") from None
@@ -153,7 +156,7 @@ def _district(raw: Mapping, where: str, base_dir: Path) -> District:
         candidates=resolve(raw.get("candidates"), "candidates"),
         weight_column=raw.get("weight_column"), mode=travel.mode,
         speed_kmh=raw.get("speed_kmh"), minutes=minutes, analysis=tuple(analysis),
-        propose=dict(propose), layer_options=options,
+        propose=dict(propose), layer_options=options, lang=lang,
     )
 
 

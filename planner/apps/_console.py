@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 
 from planner import i18n
-from planner.i18n import _, fmt_percent, travel_label
+from planner.i18n import (_, fmt_minutes, fmt_number, fmt_percent, fmt_places, fmt_weight,
+                          ngettext, travel_label)
 
 
 def use_language(network) -> str:
@@ -31,8 +32,8 @@ def _print_proposal(result) -> None:
                     minutes=f"{result.minutes:g}", existing=result.existing), bold=True)
     _echo(f"  {summary['headline']}")
     off = summary.get("candidates_off_network", 0)
-    _echo(f"  {summary['candidates']} candidates on the network"
-               + (f", {off} off the network (left out)" if off else ""))
+    _echo("  " + _("{n} candidates on the network").format(n=summary["candidates"])
+          + (_(", {n} off the network (left out)").format(n=off) if off else ""))
     if summary["covered_share_before"] is not None:
         _echo("  " + _("covered within {minutes} min: {before} -> {after} of demand "
                             "weight").format(minutes=f"{result.minutes:g}",
@@ -47,57 +48,61 @@ def _print_proposal(result) -> None:
         _print_pmedian(summary, solver)
     _print_model_figures(summary)
     if result.model == "lscp" and solver.get("unreachable_places"):
-        _echo(f"  {plural(solver['unreachable_places'], 'demand place')} (weight "
-                   f"{solver['unreachable_weight']:g}) cannot be reached by any site: excluded")
+        _echo("  " + _("{places} ({weight}) cannot be reached by any site: excluded").format(
+            places=fmt_places(solver["unreachable_places"]),
+            weight=fmt_weight(solver["unreachable_weight"])))
     if summary.get("existing_closed"):
-        _echo("  closed: " + ", ".join(
+        _echo("  " + _("closed:") + " " + _(", ").join(
             f"{i} {n}" for i, n in zip(summary["existing_closed"],
                                        summary["existing_closed_names"])))
     if summary.get("fewer_sites_reason"):
-        _echo(f"  {plural(len(result.sites), 'site')}: {summary['fewer_sites_reason']}")
+        _echo("  " + ngettext("{n} site", "{n} sites", len(result.sites)).format(
+            n=len(result.sites)) + f": {summary['fewer_sites_reason']}")
     elif result.sites.empty:
         _echo("  " + _("no new site is needed"))
     for row in result.sites.itertuples():
-        where = ", ".join(x for x in (row.street, row.nearest_place) if x)
+        where = _(", ").join(x for x in (row.street, row.nearest_place) if x)
         _echo(f"  #{row.rank} {row.id} {row.name}: {gain_text(row)}"
                    + (f" ({where})" if where else ""))
     from planner.analysis._models import change_lines
 
     lines = change_lines(summary.get("measures"))
     if lines:
-        _echo("  measures, before -> after the plan:")
+        _echo("  " + _("measures, before -> after the plan:"))
     for line in lines:
         _echo(f"    {line}")
     if result.curve:
-        _echo("  greedy curve (each k adds the best next site; a lower bound on the best "
-                   "k sites): " + ", ".join(f"{p['k']}:{p['covered_share'] * 100:.0f}%"
-                                            for p in result.curve))
+        _echo("  " + _("greedy curve (each k adds the best next site; a lower bound on the "
+                       "best k sites):") + " " + _(", ").join(
+            f"{p['k']}:{fmt_percent(p['covered_share'], 0)}" for p in result.curve))
 
 
 def _print_pmedian(summary, solver) -> None:
     def minutes(value):
-        return "-" if value is None else f"{value:.2f} min"
+        return "-" if value is None else fmt_minutes(value, digits=2)
 
     before, share = solver["mean_min_before"], solver["unreachable_share_before"]
     if "mean_min_existing" in summary:  # closable: before = every existing station open
         before, share = summary["mean_min_existing"], summary["unreachable_share_existing"]
-    _echo(f"  mean travel time over the demand reached: {minutes(before)} -> "
-               f"{minutes(solver['mean_min'])}")
-    _echo(f"  demand no open station reaches: {share * 100:.1f}%"
-               f" -> {solver['unreachable_share'] * 100:.1f}% of the weight "
-               f"({solver['unreachable_weight']:g}; not in the mean)")
+    _echo("  " + _("mean travel time over the demand reached: {before} -> {after}").format(
+        before=minutes(before), after=minutes(solver["mean_min"])))
+    _echo("  " + _("demand no open station reaches: {before} -> {after} of the weight "
+                   "({weight}; not in the mean)").format(
+        before=fmt_percent(share), after=fmt_percent(solver["unreachable_share"]),
+        weight=fmt_number(solver["unreachable_weight"], 2)))
 
 
 def _print_model_figures(summary) -> None:
     """Backup: weight covered twice before -> after; p-center: worst time before -> after."""
     if "covered_2plus_share_after" in summary:
-        _echo(f"  covered twice: {summary['covered_2plus_share_before'] * 100:.1f}% -> "
-                   f"{summary['covered_2plus_share_after'] * 100:.1f}% of demand weight")
+        _echo("  " + _("covered twice: {before} -> {after} of demand weight").format(
+            before=fmt_percent(summary["covered_2plus_share_before"]),
+            after=fmt_percent(summary["covered_2plus_share_after"])))
     if "worst_min_after" in summary:
         before = summary["worst_min_before"]
-        _echo("  worst time of the covered demand: "
-                   + ("-" if before is None else f"{before:.2f} min") + " -> "
-                   f"{summary['worst_min_after']:.2f} min")
+        _echo("  " + _("worst time of the covered demand: {before} -> {after}").format(
+            before="-" if before is None else fmt_minutes(before, digits=2),
+            after=fmt_minutes(summary["worst_min_after"], digits=2)))
 
 
 def propose_extras(measure_items, areas_path, min_covered, *, special: bool = False):
@@ -187,9 +192,13 @@ def print_coverage(results) -> None:
         for line in (result.measures.lines() if result.measures is not None else []):
             _echo("  " + line)
         for cause, row in summary["unreachable"]["causes"].items():
+            meaning = row["meaning"]
             if row["places"]:
-                _echo(f"  cannot reach a station: {plural(row['places'], 'place')}, weight "
-                           f"{row['weight']:g} ({row['share']:.1%}), {row['meaning']}")
+                _echo("  " + _("cannot reach a station: {places}, {weight} ({share}), "
+                               "{meaning}").format(places=fmt_places(row["places"]),
+                                                   weight=fmt_weight(row["weight"]),
+                                                   share=fmt_percent(row["share"]),
+                                                   meaning=_(str(meaning))))
         off = result.stations.loc[~result.stations["on_network"], "id"].tolist()
         if off:
             _echo("  " + _("stations off the network (not used): {ids}").format(

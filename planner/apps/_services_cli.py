@@ -8,6 +8,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+
+from planner.i18n import _, travel_label
+from planner.i18n import service_name as shown_service
 import geopandas as gpd
 import pandas as pd
 
@@ -71,7 +74,7 @@ def _check_at(at):
     try:
         vocab.parse_at(at)
     except InputError as exc:
-        raise click.BadParameter(str(exc).removeprefix(f"--at "), param_hint="--at") from None
+        raise click.BadParameter(str(exc).removeprefix("--at "), param_hint="--at") from None
     return at
 
 
@@ -87,7 +90,7 @@ def coverage_services(network, stations, demand, travels, thresholds, *, service
     results = []
     for travel in travels:
         if say:
-            say(f"coverage per service, {travel.label}")
+            say(_("coverage per service, {travel}").format(travel=travel_label(travel)))
         results.append(service_stage.analyze_services(
             network, stations, demand, services=list(service_names) or None, at=at,
             vocabulary=vocab, travel=travel, minutes=thresholds))
@@ -96,7 +99,8 @@ def coverage_services(network, stations, demand, travels, thresholds, *, service
 
 def print_services(results) -> None:
     for result in results:
-        click.secho(f"\nper service, {result.travel.label}:", bold=True)
+        click.secho("\n" + _("per service, {travel}:").format(
+            travel=travel_label(result.travel)), bold=True)
         for line in result.lines():
             click.echo("  " + line)
 
@@ -152,9 +156,12 @@ def run_special_propose(inputs, demand_layer, *, model, k, travel, minutes, sour
         from planner.apps._console import _print_proposal
 
         _print_proposal(result)
-        click.echo(f"  service {result.details['service']}: stations offering it: "
-                   f"{', '.join(result.details['stations_offering']) or '(none)'}; new sites "
-                   f"offer {', '.join(result.details['new_services'])}")
+        sep = _(", ")
+        click.echo("  " + _("service {service}: stations offering it: {stations}; new sites "
+                            "offer {services}").format(
+            service=shown_service(result.details["service"]),
+            stations=sep.join(result.details["stations_offering"]) or _("(none)"),
+            services=sep.join(shown_service(s) for s in result.details["new_services"])))
         return
     if "layer" not in sources or candidates is None:
         raise click.UsageError("--model hub needs candidate places: --candidates PATH or "
@@ -165,8 +172,10 @@ def run_special_propose(inputs, demand_layer, *, model, k, travel, minutes, sour
         service=service_name, new_services=offered, at=at, vocabulary=vocab,
         time_limit=options.get("time_limit", 60.0), progress=lambda m: say("  " + m))
     _write_hub(plan, inputs, demand_layer, travel, say, **outputs)
-    click.secho(f"\n1+N plan, {travel.label}, {plan.minutes:g} min, satellites within "
-                f"{plan.hub_minutes:g} min of the hub", bold=True)
+    click.secho("\n" + _("1+N plan, {travel}, {minutes} min, satellites within {hub_minutes} "
+                        "min of the hub").format(travel=travel_label(travel),
+                                                 minutes=f"{plan.minutes:g}",
+                                                 hub_minutes=f"{plan.hub_minutes:g}"), bold=True)
     for line in plan.lines():
         click.echo("  " + line)
 
@@ -175,14 +184,14 @@ def _write_proposal(result, inputs, say, *, map_path, report_path, sites_path, n
                     self_contained, tiles):
     from planner.outputs import maps as render
 
-    say("rendering the map")
+    say(_("rendering the map"))
     fmap = render.proposal_map(result, network=inputs.network, note=note,
                                self_contained=self_contained, tiles=tiles)
     written = render.write_bundle(
         fmap=fmap, map_path=map_path, report=result.to_dict(), report_path=report_path,
         frames={sites_path: result.sites, sites_path.with_suffix(".csv"): result.sites})
     for path in written:
-        click.echo(f"wrote {path}")
+        click.echo(_("wrote {path}").format(path=path))
 
 
 def _write_hub(plan, inputs, demand_layer, travel, say, *, map_path, report_path, sites_path,
@@ -192,7 +201,7 @@ def _write_hub(plan, inputs, demand_layer, travel, say, *, map_path, report_path
     from planner.outputs import maps as render
     from planner.outputs.hub_map import hub_map
 
-    say("checking coverage before and after for the map")
+    say(_("checking coverage before and after for the map"))
     street = inputs.network.graph(travel)
     before = None
     if inputs.stations is not None and len(inputs.stations):
@@ -200,7 +209,7 @@ def _write_hub(plan, inputs, demand_layer, travel, say, *, map_path, report_path
                                   per_station_isochrones=False)
     after = coverage.analyze(street, plan_stations(inputs.stations, plan), demand_layer,
                              minutes=[plan.minutes], per_station_isochrones=False)
-    say("rendering the map")
+    say(_("rendering the map"))
     fmap = hub_map(plan, before, after, network=inputs.network, note=note,
                    self_contained=self_contained, tiles=tiles)
     report = plan.to_dict()
@@ -211,4 +220,4 @@ def _write_hub(plan, inputs, demand_layer, travel, say, *, map_path, report_path
         fmap=fmap, map_path=map_path, report=report, report_path=report_path,
         frames={sites_path: plan.satellites, sites_path.with_suffix(".csv"): plan.satellites})
     for path in written:
-        click.echo(f"wrote {path}")
+        click.echo(_("wrote {path}").format(path=path))

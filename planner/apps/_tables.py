@@ -12,33 +12,35 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import pandas as pd
 
+from planner.i18n import N_, _
+
 #: Widest console output, in terminal columns.
 MAX_WIDTH = 100
 
 #: Headers for the columns the planner writes; anything else is derived from the name.
 LABELS = {
-    "rank": "rank",
-    "scenario": "scenario",
-    "district": "district",
-    "status": "status",
-    "mode": "mode",
-    "speed_kmh": "speed (km/h)",
-    "stations": "stations",
-    "demand_places": "places",
-    "demand_weight": "demand weight",
-    "threshold_min": "promise (min)",
-    "covered_main_%": "covered (%)",
-    "change_vs_baseline_pp": "vs baseline (pp)",
-    "compared_with": "compared with",
-    "change_vs_reference_pp": "vs reference (pp)",
-    "gaps": "gap areas",
-    "gap_weight": "gap weight",
-    "median_min": "median (min)",
-    "p90_min": "p90 (min)",
-    "median_change_min": "median change (min)",
-    "proposed_sites": "new sites",
-    "covered_after_%": "covered after (%)",
-    "seconds": "time (s)",
+    "rank": N_("rank"),
+    "scenario": N_("scenario"),
+    "district": N_("district"),
+    "status": N_("status"),
+    "mode": N_("mode"),
+    "speed_kmh": N_("speed (km/h)"),
+    "stations": N_("stations"),
+    "demand_places": N_("places"),
+    "demand_weight": N_("demand weight"),
+    "threshold_min": N_("promise (min)"),
+    "covered_main_%": N_("covered (%)"),
+    "change_vs_baseline_pp": N_("vs baseline (pp)"),
+    "compared_with": N_("compared with"),
+    "change_vs_reference_pp": N_("vs reference (pp)"),
+    "gaps": N_("gap areas"),
+    "gap_weight": N_("gap weight"),
+    "median_min": N_("median (min)"),
+    "p90_min": N_("p90 (min)"),
+    "median_change_min": N_("median change (min)"),
+    "proposed_sites": N_("new sites"),
+    "covered_after_%": N_("covered after (%)"),
+    "seconds": N_("time (s)"),
 }
 _UNITS = (("_%", "%"), ("_pp", "pp"), ("_kmh", "km/h"), ("_min", "min"), ("_m", "m"),
           ("_s", "s"), ("_share", "share"))
@@ -47,14 +49,28 @@ _UNITS = (("_%", "%"), ("_pp", "pp"), ("_kmh", "km/h"), ("_min", "min"), ("_m", 
 def label(column: str) -> str:
     """A readable header with its unit, e.g. ``covered_15min_%`` -> ``covered 15 min (%)``."""
     if column in LABELS:
-        return LABELS[column]
+        return _(LABELS[column])
     match = re.fullmatch(r"covered_(\d+(?:\.\d+)?)min_%", column)
     if match:
-        return f"covered {match.group(1)} min (%)"
+        return _("covered {minutes} min (%)").format(minutes=match.group(1))
     for suffix, unit in _UNITS:
         if column.endswith(suffix):
             return f"{column[: -len(suffix)].replace('_', ' ')} ({unit})"
     return column.replace("_", " ")
+
+
+def cell_len(text: str) -> int:
+    """Terminal columns ``text`` takes (a Chinese character takes two)."""
+    from rich.cells import cell_len as rich_cell_len
+
+    return rich_cell_len(text)
+
+
+def _unbreakable(word: str) -> int:
+    """Columns a header word needs on one line: Chinese text may break between any two
+    characters, so such a word needs only 3 characters' room."""
+    size = cell_len(word)
+    return min(size, 6) if size > len(word) else size
 
 
 def missing(value) -> bool:
@@ -70,9 +86,9 @@ def missing(value) -> bool:
 def cell(value) -> str:
     """One value as text: ``n/a`` when missing, whole numbers without ``.0``."""
     if missing(value):
-        return "n/a"
+        return _("n/a")
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     if isinstance(value, float):
         if value.is_integer() and abs(value) < 1e15:
             return str(int(value))
@@ -118,8 +134,8 @@ def _widths(frame: pd.DataFrame, columns: Sequence[str], numeric: Sequence[bool]
     text columns give way first (down to 8), then every column."""
     widths = []
     for column, is_number in zip(columns, numeric):
-        longest = max([len(cell(v)) for v in frame[column]] + [1])
-        word = max(len(w) for w in label(column).split())
+        longest = max([cell_len(cell(v)) for v in frame[column]] + [1])
+        word = max(_unbreakable(w) for w in label(column).split())
         widths.append(max(word, min(longest, 12 if is_number else 24)))
     room = max_width - (len(columns) - 1)  # one space between columns
     for floor, which in ((8, [i for i, n in enumerate(numeric) if not n]),
@@ -146,7 +162,7 @@ def render_transposed(frame: pd.DataFrame, *, key: str, rows: Sequence[str] | No
         table = Table(box=box.SIMPLE_HEAD, title=title if start == 0 else None,
                       title_justify="left", pad_edge=False, show_edge=False,
                       title_style="bold")
-        table.add_column("", no_wrap=True, min_width=max([len(label(f)) for f in fields] + [8]))
+        table.add_column("", no_wrap=True, min_width=max([cell_len(label(f)) for f in fields] + [8]))
         for name in part[key]:
             table.add_column(cell(name), justify="right", overflow="fold")
         for field in fields:

@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from planner._version import __version__
-from planner import _io, _paths, _validate
+from planner import _io, _paths, _validate, i18n
 from planner.apps._batch_spec import (  # noqa: F401  (public names, importable from here)
     ANALYSES, DISTRICT_KEYS, FIXED_OUTPUTS, BatchSpec, District, folder_names, load, parse)
 from planner.outputs import maps as render
@@ -58,7 +58,9 @@ class BatchResult:
 
 def _fingerprint(district: District) -> str:
     """Changes when the district's settings, input files or the planner version change."""
-    digest = hashlib.sha256(json.dumps([district.to_dict(), __version__],
+    # the language the outputs get when the district names none depends on the environment
+    langs = district.lang or [i18n.default_lang(in_china=False), i18n.default_lang(in_china=True)]
+    digest = hashlib.sha256(json.dumps([district.to_dict(), __version__, langs],
                                        sort_keys=True, default=str).encode())
     for value in (district.network, district.stations, district.demand, district.candidates):
         if value and Path(value).is_file():
@@ -91,7 +93,7 @@ def run_district(district: District | Mapping, out_dir: str | Path, *,
     ``status = "failed"`` and the error message, so one bad district cannot stop a batch.
     """
     if isinstance(district, Mapping):
-        district = District(**{**district, "minutes": tuple(district["minutes"]),
+        district = District(**{"lang": None, **district, "minutes": tuple(district["minutes"]),
                                 "analysis": tuple(district["analysis"]),
                                 "bbox": tuple(district["bbox"]) if district.get("bbox") else None})
     start = time.perf_counter()
@@ -148,15 +150,33 @@ def _district_inputs(district: District):
 
 
 def _analyse(district: District, folder: Path, self_contained: bool) -> tuple[dict, dict]:
-    """The district's summary row and the files to write (``write_bundle`` arguments)."""
+    """The district's summary row and the files to write (``write_bundle`` arguments), with
+    the map and report labels in the district's language."""
+    inputs = _district_inputs(district)
+    if inputs.stations is None or inputs.demand is None:
+        raise PlannerError("give stations and demand layers for this district")
+    with i18n.language(district_lang(district, inputs.network)):
+        return _analyse_in_language(district, folder, self_contained, inputs)
+
+
+def district_lang(district: District, network) -> str:
+    """The district's ``lang``, else Chinese for a network in China (as ``planner coverage``
+    does), else English."""
+    from planner.data.coords import in_china
+
+    if district.lang:
+        return district.lang
+    west, south, east, north = network.bounds_lonlat
+    return i18n.default_lang(in_china=bool(in_china((west + east) / 2, (south + north) / 2)))
+
+
+def _analyse_in_language(district: District, folder: Path, self_contained: bool,
+                         inputs) -> tuple[dict, dict]:
     from planner.analysis import coverage
     from planner.analysis import proposals
     from planner.engine.study import as_study
     from planner.settings import Travel
 
-    inputs = _district_inputs(district)
-    if inputs.stations is None or inputs.demand is None:
-        raise PlannerError("give stations and demand layers for this district")
     travel = Travel(district.mode, speed_kmh=district.speed_kmh)
     study = as_study(inputs.network, stations=inputs.stations, demand=inputs.demand,
                      candidates=inputs.candidates, travel=travel)  # the proposal reuses it
@@ -164,7 +184,7 @@ def _analyse(district: District, folder: Path, self_contained: bool) -> tuple[di
     summary = result.summary()
     main = result.threshold
     row = {
-        "district": district.name, "status": "ok", "mode": travel.mode,
+        "district": district.name, "status": "ok", "lang": i18n.current(), "mode": travel.mode,
         "speed_kmh": travel.speed_kmh, "stations": summary["stations_on_network"],
         "demand_places": summary["demand_places"], "demand_weight": summary["demand_weight"],
         "threshold_min": main, "covered_main_%": round(100 * result.covered_share(), 2),
@@ -175,7 +195,8 @@ def _analyse(district: District, folder: Path, self_contained: bool) -> tuple[di
         "p90_min": summary["minutes_to_nearest"]["p90"],
     }
     fmap = render.coverage_map([result], network=inputs.network, self_contained=self_contained,
-                               title=f"{district.name}: {main:g}-minute coverage")
+                               title=i18n._("{name}: {minutes}-minute coverage").format(
+                                   name=district.name, minutes=f"{main:g}"))
     report = {"district": district.to_dict(), "coverage": result.to_dict()}
     writes: dict = {"fmap": fmap, "map_path": folder / "coverage.html", "texts": {}}
     if "proposals" in district.analysis:

@@ -28,6 +28,7 @@ from planner.apps._scenario_spec import (  # noqa: F401  (public names, importab
     BASELINE_KEYS, FIXED_OUTPUTS, PROPOSE_KEYS, TOP_KEYS, VARIANT_KEYS, ScenarioSpec, Variant,
     load, map_names, parse, propose_checks)
 from planner.engine.study import Study, as_study
+from planner.i18n import _
 from planner.errors import PlannerError, ScenarioError
 
 __all__ = ["ScenarioSpec", "Variant", "ScenarioResult", "ScenarioRun", "load", "parse", "run",
@@ -91,13 +92,14 @@ class ScenarioRun:
             row["change_vs_baseline_pp"] = (
                 round(100 * (cov.covered_share(base.threshold) - base.covered_share(
                     base.threshold)), 2) if base.threshold in shared else None)
-            notes = [f"{m:g} min: n/a, not computed for this scenario"
-                     for m in thresholds if m not in shared]
-            notes += [f"{m:g} min: not shown, the baseline has no {m:g}-min figure"
-                      for m in cov.minutes if m not in shared]
+            notes = [_("{minutes} min: n/a, not computed for this scenario").format(
+                minutes=f"{m:g}") for m in thresholds if m not in shared]
+            notes += [_("{minutes} min: not shown, the baseline has no {minutes}-min "
+                        "figure").format(minutes=f"{m:g}") for m in cov.minutes if m not in shared]
             if main != base.threshold:
-                notes.append(f"gaps at {main:g} min (baseline: {base.threshold:g} min)")
-            row["not_compared"] = "; ".join(notes)
+                notes.append(_("gaps at {minutes} min (baseline: {baseline} min)").format(
+                    minutes=f"{main:g}", baseline=f"{base.threshold:g}"))
+            row["not_compared"] = _("; ").join(notes)
             row["gaps"] = summary["gaps"]
             row["gap_weight"] = summary["gap_weight"]
             row["median_min"] = times["median"]
@@ -160,7 +162,7 @@ def run(spec: ScenarioSpec | str | Path, *,
     studies: dict[str, Study] = {}
     results = []
     for variant in spec.scenarios:
-        say(f"scenario {variant.name!r}")
+        say(_("scenario '{name}'").format(name=variant.name))
         inputs = _inputs_for(variant, inputs_cache)
         root = studies.setdefault(variant.network, as_study(inputs.network))
         study = root.replace(travel=variant.travel, stations=inputs.stations,

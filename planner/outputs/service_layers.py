@@ -18,7 +18,8 @@ from planner.outputs._base import (COVERED, STATION, UNCOVERED, geojson_dict, im
 from planner.outputs._elements import FeatureDetail, HtmlPopup, TextTooltip, feature_group, \
     geojson
 from planner.outputs._escape import html_text
-from planner.i18n import _, fmt_minutes, fmt_percent, fmt_places, fmt_weight, mode_name
+from planner.i18n import (_, fmt_minutes, fmt_percent, fmt_places, fmt_weight, mode_name,
+                          service_name)
 
 __all__ = ["add", "add_hub_plan", "safe", "HUB", "SATELLITE"]
 
@@ -80,11 +81,6 @@ def add(fmap, results, *, show: bool = False):
                 marker.add_to(group)
             group.add_to(fmap)
     return with_layer_control(fmap)
-
-
-def service_name(service: str) -> str:
-    """A service key as shown (``battery_swap`` -> ``battery swap`` / ``换电``)."""
-    return _(service.replace("_", " "))
 
 
 def _services(text: str) -> str:

@@ -145,7 +145,7 @@ def test_cli_backup_and_pcenter(tmp_path, monkeypatch):
                               "--min-covered", "90", "--map", "p.html"],
                         catch_exceptions=False)
     assert out.exit_code == 0, out.output
-    assert "p-center:" in out.output and "worst time of the covered demand: 15.00 min ->" \
+    assert "p-center:" in out.output and "worst time of the covered demand: 15 min ->" \
         in out.output
     bad = runner.invoke(cli, ["propose", "--model", "backup", "--min-covered", "150"])
     assert bad.exit_code == 2 and "--min-covered" in bad.output

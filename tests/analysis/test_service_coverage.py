@@ -73,8 +73,9 @@ def test_at_keeps_only_the_stations_open_then(walk_graph, sample_stations, sampl
                                          minutes=[15], services=["rest"])
     assert night.covered_share("rest") < day.covered_share("rest")
     lines = night.lines()
-    assert lines[0].startswith("covered within 15 min at Sun 21:30: for any")
-    assert "for rest" in lines[0]
+    assert lines[0].startswith("covered within 15 min at Sun 21:30: ")
+    assert lines[0].endswith("of demand weight for any service")
+    assert any(line.startswith("  rest: ") for line in lines[1:])
     report = night.to_dict()
     assert report["summary"]["services"][1]["service"] == "rest"
     assert "minutes_to_rest" in report["demand"][0]

@@ -17,8 +17,9 @@ def test_coverage_by_service_at_a_time(run, tmp_path):
     result = run("-q", "coverage", "-m", "walk", "--minutes", "10", "--by-service", "--at",
                  "Mon 21:30", "--no-per-station", "--map", "c.html")
     assert result.exit_code == 0, result.output
-    assert "covered within 10 min at Mon 21:30: for any" in result.output
-    assert "for battery swap" in result.output
+    assert "covered within 10 min at Mon 21:30: " in result.output
+    assert "of demand weight for any service" in result.output
+    assert "  battery swap: " in result.output
     report = json.loads((tmp_path / "c.json").read_text(encoding="utf-8"))
     services = [r["service"] for r in report["services"][0]["summary"]["services"]]
     assert services[0] == "any" and "battery_swap" in services
@@ -32,7 +33,7 @@ def test_coverage_for_one_service_with_a_vocabulary_file(run, tmp_path):
     result = run("-q", "coverage", "-m", "walk", "--service", "电池", "--services-file",
                  "extra.toml", "--no-per-station", "--map", "c.html")
     assert result.exit_code == 0, result.output
-    assert "for battery swap" in result.output and "for rest" not in result.output
+    assert "  battery swap: " in result.output and "  rest: " not in result.output
 
 
 @pytest.mark.parametrize("args, message", [

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from planner.analysis.measures._matrix import Reach
+from planner.i18n import _, fmt_percent
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,7 @@ def summary(result: BackupResult, station_ids: np.ndarray) -> dict:
 
 def lines(summary_: dict) -> list[str]:
     critical = summary_["critical_stations"]
-    text = ", ".join(f"{c['id']} ({c['sole_share'] * 100:.1f}%)" for c in critical[:5])
-    return [f"backup: {summary_['covered_2plus_share'] * 100:.1f}% of demand weight reaches 2+ "
-            f"stations; critical (weight only they reach): {text or 'none'}"]
+    text = _(", ").join(f"{c['id']} ({fmt_percent(c['sole_share'])})" for c in critical[:5])
+    return [_("backup: {share} of demand weight reaches 2+ stations; critical (weight only "
+              "they reach): {stations}").format(share=fmt_percent(summary_["covered_2plus_share"]),
+                                                stations=text or _("none"))]

@@ -9,6 +9,7 @@ import numpy as np
 from planner.analysis.measures import _decay
 from planner.analysis.measures._matrix import Reach
 from planner.errors import InputError
+from planner.i18n import _
 
 DECAYS = ("stepped", "gaussian")
 
@@ -134,11 +135,15 @@ def summary(result: CapacityResult, station_ids: np.ndarray, weight: np.ndarray)
 
 def lines(summary_: dict) -> list[str]:
     over = [s for s in summary_["stations"] if s["overloaded"]]
-    text = ", ".join(f"{s['id']} {s['load_vs_mean']:.1f}x ({s['riders_per_seat']:g} riders/seat)"
-                     for s in over[:5])
+    text = _(", ").join(
+        _("{id} {load}x ({riders} riders/seat)").format(
+            id=s["id"], load=f"{s['load_vs_mean']:.1f}", riders=f"{s['riders_per_seat']:.1f}")
+        for s in over[:5])
     top = summary_["stations"][0] if summary_["stations"] else None
-    busiest = (f" (busiest {top['id']}: {top['riders_per_seat']:g} riders/seat, "
-               f"{top['load_vs_mean']:.2f}x mean)") if top and not over else ""
-    return [f"capacity (E2SFCA, {summary_['decay']}): mean "
-            f"{summary_['mean_riders_per_seat']:g} riders per seat; overloaded: "
-            f"{text or 'none'}{busiest}"]
+    busiest = _(" (busiest {id}: {riders} riders/seat, {load}x mean)").format(
+        id=top["id"], riders=f"{top['riders_per_seat']:.1f}",
+        load=f"{top['load_vs_mean']:.2f}") if top and not over else ""
+    return [_("capacity (E2SFCA, {decay}): mean {riders} riders per seat; overloaded: "
+              "{stations}").format(decay=summary_["decay"],
+                                   riders=f"{summary_['mean_riders_per_seat']:.1f}",
+                                   stations=text or _("none")) + busiest]

@@ -10,6 +10,7 @@ import pandas as pd
 import shapely
 
 from planner.errors import InputError
+from planner.i18n import _, fmt_minutes, fmt_percent, fmt_places
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,8 @@ def grid_areas(demand: gpd.GeoDataFrame, *, cell_m: float) -> gpd.GeoDataFrame:
                         (cells[:, 0] + 1) * cell_m, (cells[:, 1] + 1) * cell_m)
     ids = [f"{int(cell_m)}m:{cx}:{cy}" for cx, cy in cells]
     centres = gpd.GeoSeries(shapely.centroid(boxes), crs=crs).to_crs("EPSG:4326")
-    labels = [f"cell at {c.y:.4f},{c.x:.4f} near {names[i]}"
+    labels = [_("cell at {lat},{lon} near {name}").format(lat=f"{c.y:.4f}", lon=f"{c.x:.4f}",
+                                                          name=names[i])
               for c, i in zip(centres, heaviest)]
     frame = gpd.GeoDataFrame({"area_id": ids, "name": labels}, geometry=boxes, crs=crs)
     return frame.to_crs("EPSG:4326")
@@ -232,15 +234,19 @@ def summary(result: EquityResult, demand: gpd.GeoDataFrame, *, points: int = 21)
 
 def lines(summary_: dict) -> list[str]:
     worst = summary_["worst_served"]
-    palma_ = "n/a" if summary_["palma"] is None else f"{summary_['palma']:.2f}"
-    out = [f"equity: Gini {summary_['gini']:.2f}, Palma {palma_} (time to nearest station); "
-           f"worst {worst['weight_share'] * 100:.0f}% of weight: {worst['places']} places "
-           + (f"beyond {worst['from_min']:g} min" if worst["from_min"] is not None
-              else "that reach no station")]
+    palma_ = _("n/a") if summary_["palma"] is None else f"{summary_['palma']:.2f}"
+    where = (_("beyond {minutes} min").format(minutes=f"{worst['from_min']:g}")
+             if worst["from_min"] is not None else _("that reach no station"))
+    out = [_("equity: Gini {gini}, Palma {palma} (time to nearest station); worst {share} of "
+             "weight: {places} {where}").format(
+        gini=f"{summary_['gini']:.2f}", palma=palma_, share=fmt_percent(worst["weight_share"], 0),
+        places=fmt_places(worst["places"]), where=where)]
     if worst["centre"]:
-        out[-1] += f" around {worst['centre']['lon']:.5f},{worst['centre']['lat']:.5f}"
+        out[-1] += _(" around {lon},{lat}").format(lon=f"{worst['centre']['lon']:.5f}",
+                                                   lat=f"{worst['centre']['lat']:.5f}")
     for row in summary_["areas"][:3]:
-        mean = "-" if row["mean_min"] is None else f"{row['mean_min']:g} min"
-        out.append(f"  area {row['name']}: {row['covered_share'] * 100:.0f}% covered, "
-                   f"mean {mean}, weight {row['weight']:g}")
+        mean = "-" if row["mean_min"] is None else fmt_minutes(row["mean_min"])
+        out.append("  " + _("area {name}: {share} covered, mean {mean}, weight {weight}").format(
+            name=row["name"], share=fmt_percent(row["covered_share"], 0), mean=mean,
+            weight=f"{row['weight']:g}"))
     return out

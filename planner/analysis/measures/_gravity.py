@@ -9,6 +9,7 @@ import numpy as np
 from planner.analysis.measures import _decay
 from planner.analysis.measures._matrix import Reach
 from planner.errors import InputError
+from planner.i18n import _, fmt_percent
 
 DECAYS = ("exponential", "gaussian", "power")
 
@@ -80,7 +81,7 @@ def summary(result: GravityResult, weight: np.ndarray) -> dict:
 
 
 def lines(summary_: dict) -> list[str]:
-    return [f"gravity ({summary_['decay']}, half-life {summary_['half_life_min']:g} min): "
-            f"mean access {summary_['mean_access']:g}; "
-            f"{summary_['below_half_share'] * 100:.1f}% of weight below 0.5 "
-            "(less than one station at the half-life)"]
+    return [_("gravity ({decay}, half-life {half_life} min): mean access {access}; {share} of "
+              "weight below 0.5 (less than one station at the half-life)").format(
+        decay=summary_["decay"], half_life=f"{summary_['half_life_min']:g}",
+        access=f"{summary_['mean_access']:.2f}", share=fmt_percent(summary_["below_half_share"]))]

@@ -61,6 +61,28 @@ class _PlannerGroup(click.Group):
                 raise
             click.secho(f"Error: {exc}", err=True, fg="red")  # one line: easy to grep
             ctx.exit(1 if isinstance(exc, SolverError) else 2)
+        except (click.exceptions.ClickException, click.exceptions.Exit,
+                click.exceptions.Abort, KeyboardInterrupt, SystemExit):
+            raise
+        except MemoryError:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            click.secho("Error: out of memory; try fewer places (--aggregate grid:200), fewer "
+                        "thresholds or --no-per-station", err=True, fg="red")
+            ctx.exit(1)
+        except OSError as exc:  # disk full, permission denied...: the system's words
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            where = f": {exc.filename}" if exc.filename else ""
+            click.secho(f"Error: {exc.strerror or exc}{where}", err=True, fg="red")
+            ctx.exit(1)
+        except Exception as exc:  # a bug: one line, the traceback only with --debug
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            click.secho(f"Internal error ({type(exc).__name__}: {exc}). This is a bug in "
+                        "planner; run again with --debug for the traceback and report it.",
+                        err=True, fg="red")
+            ctx.exit(70)  # EX_SOFTWARE
 
 
 @click.group(cls=_PlannerGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 from pathlib import Path
 
 import click
 
 from planner.apps.cli._group import cli, is_quiet, verbosity
-from planner.apps.cli._options import _guard, _progress
+from planner.apps.cli._options import _guard, _progress, lang_option
+from planner import i18n
+from planner.i18n import N_, _
 from planner.errors import InputError
 from planner.apps.cli._progress import bar
 
@@ -30,6 +33,7 @@ from planner.apps.cli._progress import bar
               help="Re-run districts whose outputs are up to date, and write through output "
                    "paths that are symlinks.")
 @click.option("--self-contained/--cdn", default=True, show_default=True)
+@lang_option
 @click.pass_context
 def batch(ctx, file, out_dir, scheduler, workers, memory_limit, force, self_contained) -> None:
     """Run many districts on Dask (a local cluster, or --scheduler) from a batch file.
@@ -44,6 +48,9 @@ def batch(ctx, file, out_dir, scheduler, workers, memory_limit, force, self_cont
     say = _progress(ctx)
     workers = _check_cluster_options(scheduler, workers, memory_limit)
     spec = batch_stage.load(file)
+    if ctx.meta.get("planner.lang"):  # --lang wins over the batch file's
+        spec = dataclasses.replace(spec, districts=tuple(
+            dataclasses.replace(d, lang=ctx.meta["planner.lang"]) for d in spec.districts))
     out_dir = out_dir or Path("maps") / Path(file).stem
     policy = _guard([out_dir / name for name in batch_stage.FIXED_OUTPUTS], [file], force)
     quiet = is_quiet(ctx)
@@ -69,10 +76,13 @@ def batch(ctx, file, out_dir, scheduler, workers, memory_limit, force, self_cont
                                  on_start=started)
     with policy:
         written = batch_stage.write_table(result, out_dir)
+    langs = {row.get("lang") for row in result.rows if row.get("lang")}
+    ctx.with_resource(i18n.language(ctx.meta.get("planner.lang") or i18n.default_lang(
+        in_china=langs == {"zh"})))  # the districts' language when they agree
     click.echo("\n" + ranking_text(result))
     click.echo("")
     for path in written:
-        click.echo(f"wrote {path}")
+        click.echo(_("wrote {path}").format(path=path))
     if result.failed:
         click.secho(f"{len(result.failed)} of {len(result.rows)} districts failed; see "
                     "districts.md", fg="red", err=True)
@@ -101,24 +111,36 @@ SHOWN = ("rank", "district", "status", "mode", "stations", "covered_main_%", "ga
 def ranking_text(result) -> str:
     """The ranking as a console table within 100 columns; the full one is in districts.csv."""
     from planner.apps import _tables
+    from planner.i18n import _, mode_name
 
     table = result.table()
+    if "mode" in table.columns:
+        table["mode"] = [v if _tables.missing(v) else mode_name(v) for v in table["mode"]]
+    if "status" in table.columns:
+        table["status"] = [_(STATUS.get(v, v)) if isinstance(v, str) else v
+                           for v in table["status"]]
+    sep = _(", ")
     notes = []
     skipped = [r["district"] for r in result.rows if r["status"] == "skipped"]
     if skipped:
-        notes.append(f"skipped (up to date, run time 0): {', '.join(skipped)}; --force re-runs")
+        notes.append(_("skipped (up to date, run time 0): {districts}; --force re-runs").format(
+            districts=sep.join(skipped)))
     if "proposed_sites" in table.columns:
-        none = table.loc[table["proposed_sites"].isna() & (table["status"] != "failed"),
-                         "district"].tolist()
+        none = [r["district"] for r in result.rows
+                if r.get("proposed_sites") is None and r["status"] != "failed"]
         if none:
-            notes.append(f"n/a: no proposal asked for {', '.join(none)} (analysis = "
-                         "[\"coverage\"])")
+            notes.append(_("n/a: no proposal asked for {districts} (analysis = "
+                           "[\"coverage\"])").format(districts=sep.join(none)))
     if result.failed:
-        notes.append("n/a: failed districts have no figures; the error is in districts.md")
-    notes.append("covered (%): share of demand weight within the district's largest threshold; "
-                 "full table in districts.csv/.md")
+        notes.append(_("n/a: failed districts have no figures; the error is in districts.md"))
+    notes.append(_("covered (%): share of demand weight within the district's largest "
+                   "threshold; full table in districts.csv/.md"))
     return _tables.render(table, columns=SHOWN, title=result.title, notes=notes,
                           right=("proposed_sites", "covered_after_%"))
+
+
+#: How a district's status reads in the console (the files keep the key).
+STATUS = {"ok": N_("ok"), "failed": N_("failed"), "skipped": N_("skipped")}
 
 
 @contextlib.contextmanager

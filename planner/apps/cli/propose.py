@@ -16,6 +16,7 @@ from planner.apps.cli._options import (
     map_options, network_options, parse_input_crs, parse_minutes, parse_travels,
     travel_options)
 from planner.errors import InputError
+from planner.i18n import _
 
 
 @cli.command()
@@ -116,7 +117,7 @@ def propose(ctx, network_source, place, stations, demand, weight_column, modes, 
                              demand_weights)
     if map_path is not None:
         _guard(_proposal_outputs(map_path, report_path, sites_path), run_inputs, force)
-    say("loading the street network and layers")
+    say(_("loading the street network and layers"))
     inputs = _load(network_source, place, stations, demand, weight_column, candidates,
                    input_crs=parse_input_crs(input_crs), aggregate=aggregate,
                    demand_weights=demand_weights)
@@ -155,7 +156,7 @@ def propose(ctx, network_source, place, stations, demand, weight_column, modes, 
                      self_contained=self_contained, tiles=tiles, say=say)
     _print_proposal(result)
     for path in written:
-        click.echo(f"wrote {path}")
+        click.echo(_("wrote {path}").format(path=path))
 
 
 def _special_outputs(inputs, map_path, report_path, sites_path, self_contained, tiles) -> dict:
@@ -219,7 +220,7 @@ def _write(result, inputs, *, map_path, report_path, sites_path, output_crs, pol
            self_contained, tiles, say) -> list:
     from planner.outputs import maps as render
 
-    say("rendering the map")
+    say(_("rendering the map"))
     note = (i18n._(SAMPLE_NOTE)
             if inputs.sample is not None else None)
     fmap = render.proposal_map(result, network=inputs.network, note=note,

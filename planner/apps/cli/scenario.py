@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from planner.i18n import _
+
 from planner.apps.cli._group import cli
 from planner.apps._console import use_language
 from planner.apps.cli._options import _guard, _progress, force_option, map_options
@@ -40,37 +42,43 @@ def scenario_run(ctx, file, out_dir, per_scenario_maps, self_contained, tiles, f
 
     say = _progress(ctx)
     spec = scenario_stage.load(file)
-    say(f"{len(spec.scenarios)} scenarios in {file}")
+    say(_("{n} scenarios in {file}").format(n=len(spec.scenarios), file=file))
     out_dir = out_dir or Path("maps") / Path(file).stem
     policy = _guard(scenario_stage.output_paths(spec, out_dir, per_scenario_maps),
                     scenario_stage.input_paths(spec), force)
     network = load_network(spec.scenarios[0].network)
     use_language(network)  # --lang, or the default for the first scenario's network
     result = scenario_stage.run(spec, progress=lambda m: say("  " + m))
-    say("writing the comparison and maps")
+    say(_("writing the comparison and maps"))
     with policy:
         written = scenario_stage.write_outputs(result, out_dir, network=network,
                                                per_scenario_maps=per_scenario_maps,
                                                self_contained=self_contained,
                                                tiles=tiles or ("osm",))
     click.echo("\n" + comparison_text(result.title, result.comparison()))
-    click.echo(f"\nwrote {len(written)} files to {out_dir}")
+    click.echo("\n" + _("wrote {n} files to {folder}").format(n=len(written), folder=out_dir))
 
 
 def comparison_text(title: str, table) -> str:
     """The comparison as a console table: one column per scenario, "n/a" explained below."""
     from planner.apps import _tables
+    from planner.i18n import _, mode_name, service_name
 
-    notes = [f"n/a / not compared, {row.scenario}: {row.not_compared}"
+    notes = [_("n/a / not compared, {scenario}: {why}").format(scenario=row.scenario,
+                                                             why=row.not_compared)
              for row in table.itertuples() if getattr(row, "not_compared", "")]
     if "change_vs_baseline_pp" in table.columns:
         base = table.iloc[0]
-        notes.insert(0, f"vs baseline: against {base['scenario']!r} at its "
-                        f"{base['threshold_min']:g}-minute promise; vs reference: against the "
-                        "scenario in 'compared with' (same travel, no station edits), as on "
-                        "the map; full table in comparison.csv/.md")
-    services = {c: f"{c[:-2].replace('_', ' ')} service (%)" for c in table.columns
-                if c.endswith("_%") and not c.startswith("covered_")}
+        notes.insert(0, _("vs baseline: against '{scenario}' at its {minutes}-minute promise; "
+                          "vs reference: against the scenario in 'compared with' (same "
+                          "travel, no station edits), as on the map; full table in "
+                          "comparison.csv/.md").format(scenario=base["scenario"],
+                                                       minutes=f"{base['threshold_min']:g}"))
+    table = table.copy()
+    if "mode" in table.columns:
+        table["mode"] = [mode_name(v) for v in table["mode"]]
+    services = {c: _("{service} service (%)").format(service=service_name(c[:-2]))
+                for c in table.columns if c.endswith("_%") and not c.startswith("covered_")}
     return _tables.render_transposed(table.rename(columns=services), key="scenario",
                                      title=title, notes=notes,
                                      rows=[services.get(c, c) for c in table.columns
