@@ -187,13 +187,13 @@ def propose_hub(
         base = _open_only(stations, at)
     kind, hub_points, hub_rows = _hub_points(hub, stations, candidates, hub_column)
     layers.check_area(demand, street, role="demand")
-    say(f"travel times: {len(candidates)} sites, {len(hub_points)} possible hubs, "
-        f"{len(demand)} demand places")
+    say(_("travel times: {sites} sites, {hubs} possible hubs, {places} demand places").format(
+        sites=len(candidates), hubs=len(hub_points), places=len(demand)))
     hub_covers = kind != "existing" and hub_covers and (name is None or name in hub_offer)
     problem, hub_to_site = _problem(street, candidates, demand, hub_points, hub_rows, base,
                                     limit_s=threshold * 60, hub_limit_s=hub_limit * 60,
                                     hub_covers=hub_covers)
-    say(f"solving the hub model: 1 hub + up to {k} satellites (HiGHS)")
+    say(_("solving the hub model: 1 hub + up to {k} satellites (HiGHS)").format(k=k))
     solution = hub_model.solve_hub(problem, int(k), time_limit=time_limit)
     hub_info = _hub_info(kind, hub_points.iloc[solution.hub], hub_offer)
     own = problem.hub_cover[solution.hub].indices

@@ -210,8 +210,8 @@ def propose(
         stations = None
     pool, fixed_stations = _pool(street, cands, stations, existing)
     limit_min = threshold if model != "pmedian" else (spec.limit_min or math.inf)
-    say(f"building the travel-time matrix: {len(pool)} candidate sites x {len(demand)} demand "
-        "places")
+    say(_("building the travel-time matrix: {sites} candidate sites x {places} demand "
+          "places").format(sites=len(pool), places=len(demand)))
     matrices = build_matrices(study, pool, demand, fixed_stations, limit_s=limit_min * 60,
                               settings=settings)
     on = matrices.candidate_on_network
@@ -220,8 +220,10 @@ def propose(
                          f"{travel.max_snap_m:g} m of a street usable {travel.spec.label}")
     pool_on = pool[on].reset_index(drop=True)
     if not on.all():
-        say(f"{len(pool_on)} of {len(pool)} candidate sites are on the network "
-            f"({int((~on).sum())} more than {travel.max_snap_m:g} m from a usable street)")
+        say(_("{on} of {total} candidate sites are on the network ({off} more than {metres} m "
+              "from a usable street)").format(on=len(pool_on), total=len(pool),
+                                              off=int((~on).sum()),
+                                              metres=f"{travel.max_snap_m:g}"))
     fixed = matrices.stations
     if fixed.shape[0]:
         fixed = fixed[np.flatnonzero(matrices.station_on_network)]
@@ -231,7 +233,8 @@ def propose(
     fixed_on = (None if fixed_stations is None else
                 fixed_stations[matrices.station_on_network].reset_index(drop=True))
     capacity, fixed_capacity = _models.site_capacities(spec, pool_on, fixed_on)
-    say(f"solving the {model.upper()} model ({solver.method})")
+    say(_("solving the {model} model ({method})").format(model=model.upper(),
+                                                         method=solver.method))
     solution = _models.solve(problem, spec, solver, capacity=capacity,
                              fixed_capacity=fixed_capacity)
     curve = (_curve(problem, pool_on, curve_k) if curve_k and model in ("mclp", "lscp")

@@ -198,7 +198,8 @@ def analyze_services(
     else:
         wanted = [s for s in offers.columns if offers[s].any()]
     wanted = list(dict.fromkeys(wanted))
-    say(f"snapping {len(stations)} stations and {len(demand)} demand places")
+    say(_("snapping {stations} stations and {places} demand places").format(
+        stations=len(stations), places=len(demand)))
     snap_s = study.snap(stations)  # cached per study: demand is snapped once per mode
     graph = study.travel_graph({"stations": stations, "demand": demand})
     say(_("computing the station x demand travel times once"))

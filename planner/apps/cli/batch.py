@@ -57,10 +57,11 @@ def batch(ctx, file, out_dir, scheduler, workers, memory_limit, force, self_cont
 
     def started(client) -> None:
         link = getattr(client, "dashboard_link", None)
-        say(f"{len(spec.districts)} districts on {client.scheduler_info().get('address', '?')}"
-            + (f"; dashboard: {link}" if link else ""))
+        say(_("{n} districts on {address}").format(
+            n=len(spec.districts), address=client.scheduler_info().get("address", "?"))
+            + (_("; dashboard: {link}").format(link=link) if link else ""))
         if not verbosity(ctx):
-            say(f"Dask's own log: {out_dir / 'dask.log'} (-v shows it here)")
+            say(_("Dask's own log: {path} (-v shows it here)").format(path=out_dir / "dask.log"))
 
     with bar(ctx, len(spec.districts), "districts") as advance, \
             _dask_logs(out_dir, verbose=verbosity(ctx)):
