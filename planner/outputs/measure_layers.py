@@ -28,7 +28,7 @@ WORST = "#762a83"
 
 def _features(frame: gpd.GeoDataFrame) -> dict:
     """GeoJSON of a frame (strings stay data: the tooltips set them as text)."""
-    return geojson_dict(frame)
+    return frame
 
 
 def _group(where: tuple[str, str], name: str):

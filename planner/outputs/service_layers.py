@@ -59,7 +59,7 @@ def add(fmap, results, *, show: bool = False):
                 "ok": ok, "r": np.round(2.5 + 2.0 * np.sqrt(result.demand["weight"]), 1),
             }, geometry=result.demand.geometry.to_numpy(), crs="EPSG:4326")
             geojson(
-                geojson_dict(points),
+                points,
                 marker=folium.CircleMarker(radius=4, weight=1, fill=True, fill_opacity=0.7),
                 style_function=lambda f: {
                     "radius": f["properties"]["r"],
