@@ -6,8 +6,8 @@ Python into a ``switch`` statement (with a colour check per value). Here a layer
 as columns:
 
 * coordinates quantised to ``10**-precision`` degrees (1e-5: about 1 m, the display
-  precision) and delta-encoded as integers along the flat coordinate array, nested by
-  part counts (shapely's ragged arrays);
+  precision), delta-encoded as integers along the flat coordinate array (zigzag varints, base64),
+  nested by part counts (shapely's ragged arrays);
 * properties as one list per column; repeated texts dictionary-encoded (``{"v": values,
   "c": codes}``);
 * styles deduplicated: a list of style objects and one index per feature.
@@ -22,6 +22,7 @@ places that each mode's layer colours by its own columns. Every value passes thr
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Callable, Mapping
 
@@ -59,7 +60,13 @@ window.plannerGeo = (function () {
     var has = g.has || null;
     var put = function (k, geom) { out[has ? has[k] : k] = geom; };
     if (g.kind === 'list') { g.geoms.forEach(function (geom, k) { put(k, geom); }); return out; }
-    var xy = g.xy, s = g.scale, m = xy.length / 2, pts = new Array(m), x = 0, y = 0;
+    var bin = atob(g.xy.b64), xy = [], v = 0, f = 1;
+    for (var b = 0; b < bin.length; b++) {
+      var c = bin.charCodeAt(b);
+      v += (c & 127) * f; f *= 128;
+      if (c < 128) { xy.push(v % 2 ? -(v + 1) / 2 : v / 2); v = 0; f = 1; }
+    }
+    var s = g.scale, m = xy.length / 2, pts = new Array(m), x = g.xy.start[0], y = g.xy.start[1];
     for (var i = 0; i < m; i++) { x += xy[2 * i]; y += xy[2 * i + 1]; pts[i] = [x / s, y / s]; }
     var nested = pts;
     g.counts.forEach(function (counts) {
@@ -128,10 +135,43 @@ def encode_geometry(geoms: np.ndarray, precision: int = 5) -> dict:
 
         return {"kind": "list", "has": has, "geoms": geometry_dicts(geoms[present], precision)}
     flat = np.round(coords[:, :2] * 10.0 ** precision).astype(np.int64).ravel()
-    delta = flat.copy()
-    delta[2:] -= flat[:-2]
-    return {"kind": _TYPES[kind], "scale": 10 ** precision, "xy": delta, "has": has,
-            "counts": [np.diff(level) for level in offsets]}
+    return {"kind": _TYPES[kind], "scale": 10 ** precision, "xy": pack_deltas(flat),
+            "has": has, "counts": [np.diff(level) for level in offsets]}
+
+
+def pack_deltas(flat: np.ndarray) -> dict:
+    """Integers ``x0, y0, x1, y1, ...`` as the first pair and the differences to the pair
+    before, each zigzag-encoded as a little-endian base-128 varint (1 byte up to 63, 2 up
+    to 8191, ...), base64."""
+    delta = np.zeros(flat.size, dtype=np.int64)
+    delta[2:] = flat[2:] - flat[:-2]
+    zig = ((delta << 1) ^ (delta >> 63)).astype(np.uint64)
+    size = np.ones(zig.size, dtype=np.int64)
+    for k in range(1, 10):
+        size += zig >= np.uint64(1 << (7 * k)) if 7 * k < 64 else 0
+    first = np.cumsum(size) - size
+    out = np.zeros(int(size.sum()), dtype=np.uint8)
+    for k in range(int(size.max()) if size.size else 0):
+        sel = size > k
+        more = (size[sel] > k + 1).astype(np.uint8) << 7
+        out[first[sel] + k] = ((zig[sel] >> np.uint64(7 * k)) & np.uint64(0x7F)).astype(
+            np.uint8) | more
+    return {"start": flat[:2].tolist(), "b64": base64.b64encode(out.tobytes()).decode("ascii")}
+
+
+def unpack_deltas(packed: dict) -> np.ndarray:
+    """The integers packed by :func:`pack_deltas` (a plain loop: for tests)."""
+    values, value, shift = [], 0, 0
+    for byte in base64.b64decode(packed["b64"]):
+        value |= (byte & 0x7F) << shift
+        shift += 7
+        if not byte & 0x80:
+            values.append((value >> 1) ^ -(value & 1))
+            value, shift = 0, 0
+    delta = np.asarray(values, dtype=np.int64)
+    if delta.size:
+        delta[:2] += np.asarray(packed["start"], dtype=np.int64)
+    return delta.reshape(-1, 2).cumsum(axis=0).ravel()
 
 
 def _plain(value):
@@ -249,7 +289,7 @@ def decode(data: dict, base: dict | None = None) -> list[dict]:
         for k, g in enumerate(geo["geoms"]):
             geoms[geo["has"][k] if geo.get("has") is not None else k] = g
     elif geo.get("kind"):
-        flat = np.cumsum(np.asarray(geo["xy"]).reshape(-1, 2), axis=0) / geo["scale"]
+        flat = unpack_deltas(geo["xy"]).reshape(-1, 2) / geo["scale"]
         nested: list = flat.tolist()
         for counts in geo["counts"]:
             bounds = np.concatenate([[0], np.cumsum(counts)]).tolist()
