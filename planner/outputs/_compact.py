@@ -14,7 +14,8 @@ as columns:
 
 A constant script (:data:`DECODER_JS`, no data in it) turns that back into GeoJSON features
 in the browser, with each feature's properties as before, so tooltips and popups
-(:class:`planner.outputs._elements.FeatureDetail`) read them as they did. Layers may share
+(:class:`planner.outputs._elements.FeatureDetail`) read them as they did; a layer's features
+are built when it is first shown (``layer.plannerFill()`` builds them at once). Layers may share
 a *table* (:class:`SharedTable`): geometry and common columns written once, e.g. the demand
 places that each mode's layer colours by its own columns. Every value passes through
 :func:`planner.outputs._escape.js_value`; only integer arrays are written directly.
@@ -103,6 +104,16 @@ window.plannerGeo = (function () {
     return {type: 'FeatureCollection', features: features};
   };
 })();
+window.plannerLazy = function (layer, make) {
+  // build the features when the layer is first shown (hidden layers cost nothing at load)
+  var filled = false;
+  layer.plannerFill = function () {
+    if (!filled) { filled = true; layer.addData(make()); }
+    return layer;
+  };
+  layer.on('add', layer.plannerFill);
+  return layer;
+};
 window.plannerGeoOptions = function (opts) {
   var marker = opts.marker;
   var out = {style: function (f) { return f.plannerStyle; }};
@@ -359,9 +370,10 @@ class CompactGeoJson(MacroElement):
 
     _template = Template(
         "{% macro script(this, kwargs) %}"
-        "var {{ this.get_name() }} = L.geoJson(plannerGeo({{ this.data_js() }}"
-        "{% if this.table %}, {{ this.table.get_name() }}{% endif %}),"
-        " plannerGeoOptions({{ this.options_js }}))"
+        "var {{ this.get_name() }} = plannerLazy(L.geoJson(null,"
+        " plannerGeoOptions({{ this.options_js }})), function () {"
+        " return plannerGeo({{ this.data_js() }}"
+        "{% if this.table %}, {{ this.table.get_name() }}{% endif %}); })"
         ".addTo({{ this._parent.get_name() }});"
         "{% endmacro %}")
 

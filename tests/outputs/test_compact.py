@@ -118,6 +118,7 @@ PAGE_JS = """() => {
   for (const key of Object.keys(window)) {
     const layer = window[key];
     if (!(layer instanceof L.GeoJSON)) continue;
+    if (layer.plannerFill) layer.plannerFill();  // hidden layers are built when shown
     const features = [];
     layer.eachLayer(sub => features.push({
       p: sub.feature.properties,
