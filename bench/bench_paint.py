@@ -1,6 +1,7 @@
 """Time to first paint of the coverage maps `planner coverage` writes, in headless Chromium.
 
     python bench/bench_paint.py                       # 5,000 (e-bike + walk), 200,000, 1,000,000
+    python bench/bench_paint.py --quick               # 5,000 and 200,000
     python bench/bench_paint.py --places 5000,200000  # chosen sizes
     python bench/bench_paint.py --maps a.html b.html  # maps made elsewhere
     python bench/bench_paint.py --keep /tmp/paint     # keep the inputs and maps (reused)
@@ -134,6 +135,7 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--places", default="5000,200000,1000000",
                         type=lambda s: [int(x) for x in s.split(",") if x.strip()])
+    parser.add_argument("--quick", action="store_true", help="5,000 and 200,000 places")
     parser.add_argument("--maps", nargs="*", type=Path, help="measure these maps instead")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--stations", type=int, default=50)
@@ -146,6 +148,8 @@ def main() -> None:
     parser.add_argument("--tag", default="")
     parser.add_argument("--out", type=Path, default=HERE / "results")
     args = parser.parse_args()
+    if args.quick:
+        args.places = [n for n in args.places if n <= 200_000]
     args.checkout = args.checkout.resolve()
     args.cache_dir = args.cache_dir / (args.tag or args.checkout.name)
     with tempfile.TemporaryDirectory(prefix="bench-paint-") as temp:

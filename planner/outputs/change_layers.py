@@ -9,7 +9,7 @@ import geopandas as gpd
 import numpy as np
 
 from planner.analysis.coverage import CoverageResult
-from planner.outputs._base import geojson_dict, import_folium
+from planner.outputs._base import import_folium
 from planner.outputs._elements import FeatureDetail, feature_group, geojson
 from planner.outputs._escape import html_text
 from planner.outputs._places import coordinates, place_labels

@@ -19,14 +19,14 @@ from planner.data.network import Network
 from planner.outputs import change_layers, panels
 from planner.outputs._demand_cells import CELLS_ABOVE, add_demand_cells
 from planner.outputs._base import (BAND_COLOURS, COVERED, MAX_DEMAND_MARKERS, STATION, UNCOVERED,
-                                   fmt_minutes, for_display, geojson_dict, import_folium,
+                                   fmt_minutes, for_display, import_folium,
                                    new_map, street_lines, with_layer_control)
 from planner.outputs._compact import SharedTable
 from planner.outputs._elements import FeatureDetail, feature_group, geojson
 from planner.outputs._escape import html_text
 from planner.i18n import _, fmt_places, fmt_weight, language, mode_name, travel_label
 from planner.outputs._datum import map_datum
-from planner.outputs._places import coordinates, kind_texts, nearest_texts, place_labels
+from planner.outputs._places import kind_texts, nearest_texts, place_labels
 from planner.outputs.panels import OFF_NETWORK
 from planner.outputs.station_marks import add_station_layer, station_marks
 

@@ -13,7 +13,7 @@ import geopandas as gpd
 import numpy as np
 
 from planner.analysis.coverage import is_covered
-from planner.outputs._base import (COVERED, STATION, UNCOVERED, geojson_dict, import_folium,
+from planner.outputs._base import (COVERED, STATION, UNCOVERED, import_folium,
                                    with_layer_control)
 from planner.outputs._elements import FeatureDetail, HtmlPopup, TextTooltip, feature_group, \
     geojson
