@@ -328,6 +328,12 @@ class CompactGeoJson(MacroElement):
             out["geo"] = encode_geometry(self.geometry, self.precision)
         return out
 
+    def feature_styles(self) -> list[dict]:
+        """The style each feature is drawn with (as the page applies them)."""
+        if self.style_index is None:
+            return [self.styles[0]] * int(self.n)
+        return [self.styles[i] for i in self.style_index.tolist()]
+
     def data_js(self) -> str:
         return _js(self.data())
 
