@@ -194,14 +194,35 @@ def profile_case(args, paths, folder: Path) -> Path:
                      f"{child.wall_s:.2f} s under cProfile; load {_proc.load()}\n")
         if stats_file.exists():
             stats = pstats.Stats(str(stats_file), stream=handle)
-            stats.sort_stats("cumulative").print_stats(20)
-            stats.sort_stats("tottime").print_stats(20)  # where the time itself goes
+            handle.write(_phases(stats) + "\n")
+            stats.sort_stats("cumulative").print_stats(30)
+            stats.sort_stats("tottime").print_stats(25)  # where the time itself goes
         else:
             handle.write(child.stderr[-3000:])
     target = args.out / f"e2e-profile{'-' + args.tag if args.tag else ''}.txt"
     args.out.mkdir(parents=True, exist_ok=True)
     target.write_text(text.read_text())
     return target
+
+
+PHASES = {"imports (all, also those inside the phases below)": ("<frozen importlib._bootstrap>", "_find_and_load"),
+          "loading": ("apps/cli/_options.py", "_load"),
+          "analysis": ("apps/cli/coverage.py", "_analyse"),
+          "map + report + tables": ("apps/cli/coverage.py", "_write"),
+          "  map built": ("outputs/coverage_layers.py", "coverage_map"),
+          "  map rendered": ("outputs/_page.py", "render"),
+          "  files written": ("planner/_io.py", "write_all")}
+
+
+def _phases(stats) -> str:
+    """One line: total and the cumulative seconds of each phase of the command."""
+    found = {}
+    for (path, _line, name), (_cc, _nc, _tt, cumulative, _callers) in stats.stats.items():
+        for phase, (where, function) in PHASES.items():
+            if name == function and path.endswith(where):
+                found[phase] = max(found.get(phase, 0.0), cumulative)
+    parts = [f"{phase.strip()} {found[phase]:.2f} s" for phase in PHASES if phase in found]
+    return f"# total {stats.total_tt:.2f} s; " + "; ".join(parts)
 
 
 # --------------------------------------------------------------------------- main

@@ -321,23 +321,17 @@ def add_density(group, demand: gpd.GeoDataFrame, *, cell_m: float) -> bool:
     ``group``; colours by quintile of the cells' weight. False when there is no demand."""
     if demand.empty:
         return False
-    from planner.data._netcache import utm_crs
+    from planner.outputs._geojson import square_cells
 
     lon, lat = shapely.get_coordinates(demand.geometry.to_numpy()).T
-    crs = utm_crs(float(np.median(lon)), float(np.median(lat)))
-    xy = shapely.get_coordinates(demand.geometry.to_crs(crs).to_numpy())
-    cells = np.floor(xy / cell_m).astype(np.int64)
-    keys, inverse = np.unique(cells, axis=0, return_inverse=True)
-    weight = np.bincount(inverse.ravel(), weights=demand["weight"].to_numpy(float))
-    count = np.bincount(inverse.ravel())
+    boxes, sums, count = square_cells(lon, lat, {"weight": demand["weight"].to_numpy(float)},
+                                      cell_m=cell_m)  # in the local UTM zone, as the cells
+    weight = sums["weight"]
     edges = np.quantile(weight, [0.2, 0.4, 0.6, 0.8]) if weight.size > 4 else np.array([])
     level = np.searchsorted(edges, weight, side="right") if edges.size else np.full(
         weight.size, len(DENSITY_COLOURS) - 1)
-    boxes = shapely.box(keys[:, 0] * cell_m, keys[:, 1] * cell_m, (keys[:, 0] + 1) * cell_m,
-                        (keys[:, 1] + 1) * cell_m)
     frame = gpd.GeoDataFrame({"weight": np.round(weight, 2), "places": count,
-                              "level": level.astype(int)}, geometry=boxes, crs=crs)
-    frame = frame.to_crs("EPSG:4326")
+                              "level": level.astype(int)}, geometry=boxes, crs="EPSG:4326")
     geojson(
         frame,
         style_function=lambda f: {"color": "#7f2704", "weight": 0.3, "fillOpacity": 0.55,
