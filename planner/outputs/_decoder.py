@@ -64,13 +64,20 @@ window.plannerGeo = (function () {
   };
 })();
 window.plannerLazy = function (layer, make) {
-  // build the features when the layer is first shown (hidden layers cost nothing at load)
+  // build the features when the layer is first shown (hidden layers cost nothing at load);
+  // while the page's script runs, wait for its end: the opening view is set by then, so
+  // Leaflet projects the shapes once, at that view
   var filled = false;
   layer.plannerFill = function () {
     if (!filled) { filled = true; layer.addData(make()); }
     return layer;
   };
-  layer.on('add', layer.plannerFill);
+  layer.on('add', function () {
+    if (document.readyState !== 'loading') { layer.plannerFill(); return; }
+    document.addEventListener('DOMContentLoaded', function () {
+      if (layer._map) { layer.plannerFill(); }
+    });
+  });
   return layer;
 };
 window.plannerGeoOptions = function (opts) {
