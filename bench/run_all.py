@@ -109,7 +109,9 @@ def rows_e2e(data: dict, name: str) -> list[list]:
             out.append(["e2e", case, "coverage command", None, r.get("status")])
             continue
         out.append(["e2e", case, "whole command / kernel searches (time)", r.get("vs_kernel"),
-                    f"wall {r['wall_s']} s (median {r.get('wall_median_s')}), peak "
+                    f"wall {r['wall_s']} s (median {r.get('wall_median_s')}), "
+                    + (f"CPU {r['cpu_s']} s (median {r.get('cpu_median_s')}), "
+                       if r.get("cpu_s") is not None else "") + "peak "
                     f"{r['peak_mb']} MB, map {r.get('map_mb')} MB, report "
                     f"{r.get('report_mb')} MB, kernel {r.get('kernel_s')} s"])
     return out
