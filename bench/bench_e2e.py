@@ -202,13 +202,13 @@ def run_kernel(args) -> None:
 def profile_case(args, paths, folder: Path) -> Path:
     import pstats
 
-    out = folder / "out-profile"
+    out = folder / f"out-profile-{args.tag}"
     out.mkdir()
-    stats_file = folder / "coverage.prof"
+    stats_file = folder / f"coverage-{args.tag}.prof"
     child = _proc.run(coverage_command(args, paths, args.places, ["ebike", "walk"], out,
                                        profile=stats_file), env=_env(args), cwd=str(folder),
                       timeout_s=args.timeout)
-    text = folder / "profile.txt"
+    text = folder / f"profile-{args.tag}.txt"
     with text.open("w") as handle:
         handle.write(f"# planner coverage, Heidelberg case, {args.checkout}; wall "
                      f"{child.wall_s:.2f} s under cProfile; load {_proc.load()}\n")
@@ -307,7 +307,8 @@ def main() -> None:
                 rows.append(row)
                 print({k: v for k, v in row.items() if k != "load"}, flush=True)
         if args.profile:
-            print(f"profile: {profile_case(args, paths, folder)}")
+            for arm in arms:
+                print(f"profile: {profile_case(arm, paths, folder)}")
     name = "e2e" + (f"-{args.tag}" if args.tag else "")
     _results.write(args.out, name, rows, load=_proc.load())
     for r in rows:
