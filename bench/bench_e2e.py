@@ -225,7 +225,8 @@ def profile_case(args, paths, folder: Path) -> Path:
     return target
 
 
-PHASES = {"imports (all, also those inside the phases below)": ("<frozen importlib._bootstrap>", "_find_and_load"),
+PHASES = {"imports (all, also those inside the phases below)": ("<frozen importlib._bootstrap>",
+                                                                "_find_and_load"),
           "loading": ("apps/cli/_options.py", "_load"),
           "analysis": ("apps/cli/coverage.py", "_analyse"),
           "map + report + tables": ("apps/cli/coverage.py", "_write"),

@@ -31,7 +31,9 @@ window.plannerGeo = (function () {
     var nested = pts;
     g.counts.forEach(function (counts) {
       var next = new Array(counts.length), k = 0;
-      for (var j = 0; j < counts.length; j++) { next[j] = nested.slice(k, k + counts[j]); k += counts[j]; }
+      for (var j = 0; j < counts.length; j++) {
+        next[j] = nested.slice(k, k + counts[j]); k += counts[j];
+      }
       nested = next;
     });
     nested.forEach(function (c, k) { put(k, {type: g.kind, coordinates: c}); });
