@@ -111,8 +111,9 @@ def geojson(data, *, tooltip: FeatureDetail | None = None,
             interactive: bool = True, columns: dict | None = None, **extra):
     """A compact GeoJSON layer (:class:`planner.outputs._compact.CompactGeoJson`) of a
     GeoDataFrame in EPSG:4326 (or a GeoJSON FeatureCollection mapping; or None with a shared
-    ``table=``) plus ``columns``, with safe tooltip and popup tables. ``style_function`` follows folium (``feature -> style``); ``marker``
-    (a ``folium.CircleMarker`` or its options) draws points as circle markers."""
+    ``table=``) plus ``columns``, with safe tooltip and popup tables. ``style_function``
+    follows folium (``feature -> style``); ``marker`` (a ``folium.CircleMarker`` or its
+    options) draws points as circle markers."""
     from planner.outputs._compact import CompactGeoJson
 
     geometry, props = _frame_parts(data) if data is not None else (None, {})
