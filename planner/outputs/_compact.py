@@ -199,7 +199,9 @@ def _broadcast(columns: Mapping[str, object], n: int) -> dict:
 def _js(value) -> str:
     """A JS literal: integer arrays written directly, everything else via js_value."""
     if isinstance(value, np.ndarray):
-        return "[" + ",".join(map(str, value.tolist())) + "]"
+        if value.dtype.kind in "iu":  # integers: their decimal text is safe as it is
+            return "[" + ",".join(map(str, value.tolist())) + "]"
+        return js_value(value.tolist())
     if isinstance(value, dict):
         return "{" + ",".join(f"{js_value(str(k))}:{_js(v)}" for k, v in value.items()) + "}"
     if isinstance(value, (list, tuple)) and any(isinstance(v, (np.ndarray, dict))
