@@ -25,6 +25,7 @@ class ChildRun:
     peak_mb: float
     stdout: str
     stderr: str
+    cpu_s: float = 0.0  # user + system CPU seconds of the child (and what it waited for)
 
     def result(self) -> dict | None:
         """The JSON after the last ``RESULT `` line the child printed, if any."""
@@ -51,7 +52,8 @@ if pid == 0:
 _, status, usage = os.wait4(pid, 0)
 wall = time.perf_counter() - start
 with open(report, "w") as handle:
-    handle.write(f"{os.waitstatus_to_exitcode(status)} {wall!r} {usage.ru_maxrss}")
+    handle.write(f"{os.waitstatus_to_exitcode(status)} {wall!r} {usage.ru_maxrss} "
+                 f"{usage.ru_utime + usage.ru_stime!r}")
 """
 
 
@@ -74,8 +76,9 @@ def run(command: list[str], *, env: dict | None = None, cwd: str | None = None,
             stdout, stderr = out.read(), err.read()
         if not os.path.exists(report):
             return ChildRun(-9, float(timeout_s or 0), 0.0, stdout, stderr + "\ntimed out")
-        code, wall, maxrss_kb = open(report).read().split()
-        return ChildRun(int(code), float(wall), int(maxrss_kb) / 1024, stdout, stderr)
+        code, wall, maxrss_kb, cpu = open(report).read().split()
+        return ChildRun(int(code), float(wall), int(maxrss_kb) / 1024, stdout, stderr,
+                        float(cpu))
 
 
 def load() -> str:

@@ -4,6 +4,8 @@
     python bench/bench_e2e.py --quick              # one timed run, 50,000 places
     python bench/bench_e2e.py --profile            # + cProfile top-20 (cumulative, own time)
     python bench/bench_e2e.py --checkout /work/main --tag before   # measure another checkout
+    python bench/bench_e2e.py --against /work/main --against-tag main --tag after
+                                                   # two checkouts, runs alternating
 
 Cases (the Heidelberg extract, inputs generated deterministically into a temp folder the way
 bench_city.py does: stations on street nodes, weighted places along the streets):
@@ -13,9 +15,12 @@ bench_city.py does: stations on street nodes, weighted places along the streets)
 * ``places``: 200,000 weighted places (``--big-places``), walk, 50 stations.
 
 Each run is ``python -m planner coverage ...`` in a fresh child process with the checkout on
-PYTHONPATH and its own network cache: one warm-up run (builds the cache), then ``--runs``
-timed runs; wall time and the child's own peak RSS (``os.wait4`` via bench/_proc.py) and the
-sizes of the map and the report. The *kernel* row is the bounded multi-source Dijkstra
+PYTHONPATH and its own network cache: one warm-up run (builds the caches: network, street
+lines, outlines, and the checkout's bytecode, kept under the cache folder as an installed
+package has it), then ``--runs`` timed runs; wall time, CPU time (user + system) and the
+child's own peak RSS (``os.wait4`` via bench/_proc.py) and the sizes of the map and the
+report. With ``--against`` a second checkout's runs alternate with this one's, so both see
+the same load. The *kernel* row is the bounded multi-source Dijkstra
 (``traveltime.time_to_nearest``, 15 min) per mode on the same inputs, in its own child process,
 in the same run: the ratio whole command / kernel is what issue 15 wants close to 1.
 Results: bench/results/e2e[-TAG].{json,csv}; profile in bench/results/e2e-profile[-TAG].txt.
@@ -87,6 +92,11 @@ def _env(args) -> dict:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(args.checkout)
     env["PLANNER_CACHE_DIR"] = str(args.cache_dir)
+    # as installed: bytecode cached (pip compiles it; a checkout run with
+    # PYTHONDONTWRITEBYTECODE=1 compiles every module on every run, ~0.15 s here), kept
+    # beside the cache, not in the checkout
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = str(args.cache_dir / "pycache")
     return env
 
 
@@ -113,25 +123,41 @@ def _sizes(out: Path) -> dict:
     return {k: round(v, 2) for k, v in sizes.items()}
 
 
-def time_case(args, paths, name: str, places: int, modes: list[str], folder: Path) -> dict:
-    """One warm-up run then ``args.runs`` timed runs of the CLI, each in a fresh process."""
-    runs = []
-    for attempt in range(1 + args.runs):
-        out = folder / f"out-{name}-{attempt}"
-        out.mkdir()
-        child = _proc.run(coverage_command(args, paths, places, modes, out), env=_env(args),
-                          cwd=str(folder), timeout_s=args.timeout)
-        if child.returncode != 0:
-            tail = " | ".join((child.stderr or child.stdout).strip().splitlines()[-3:])
-            return {"case": name, "status": f"failed (exit {child.returncode}): {tail[:400]}"}
-        runs.append((child, _sizes(out)))
-        print(f"  {name} run {attempt}: {child.wall_s:.2f} s, {child.peak_mb:.0f} MB"
-              f"{' (warm-up)' if attempt == 0 else ''}  [load {_proc.load()}]", flush=True)
+def time_case(arms: list, paths, name: str, places: int, modes: list[str],
+              folder: Path) -> list[dict]:
+    """One warm-up run then ``runs`` timed runs of the CLI per arm (a checkout with its own
+    cache), each in a fresh process; with two arms the runs alternate (A B A B ...), so a
+    shared machine's load falls on both alike. One row per arm."""
+    runs: list[list] = [[] for _ in arms]
+    failed: dict[int, str] = {}
+    for attempt in range(1 + arms[0].runs):
+        for k, arm in enumerate(arms):
+            if k in failed:
+                continue
+            out = folder / f"out-{name}-{k}-{attempt}"
+            out.mkdir()
+            child = _proc.run(coverage_command(arm, paths, places, modes, out),
+                              env=_env(arm), cwd=str(folder), timeout_s=arm.timeout)
+            if child.returncode != 0:
+                tail = " | ".join((child.stderr or child.stdout).strip().splitlines()[-3:])
+                failed[k] = f"failed (exit {child.returncode}): {tail[:400]}"
+                continue
+            runs[k].append((child, _sizes(out)))
+            print(f"  {name} [{arm.tag or arm.checkout.name}] run {attempt}: "
+                  f"{child.wall_s:.2f} s wall, {child.cpu_s:.2f} s CPU, {child.peak_mb:.0f} MB"
+                  f"{' (warm-up)' if attempt == 0 else ''}  [load {_proc.load()}]", flush=True)
+    return [{"case": name, "status": failed[k]} if k in failed else
+            _summary(arm, runs[k], name, places, modes) for k, arm in enumerate(arms)]
+
+
+def _summary(arm, runs: list, name: str, places: int, modes: list[str]) -> dict:
     timed = runs[1:] or runs
     walls = [c.wall_s for c, _ in timed]
-    return {"case": name, "places": places, "stations": args.stations,
+    cpus = [c.cpu_s for c, _ in timed]
+    return {"case": name, "places": places, "stations": arm.stations,
             "modes": "+".join(modes), "status": "ok", "warmup_s": round(runs[0][0].wall_s, 2),
             "wall_s": round(min(walls), 2), "wall_median_s": round(statistics.median(walls), 2),
+            "cpu_s": round(min(cpus), 2), "cpu_median_s": round(statistics.median(cpus), 2),
             "runs": len(walls), "peak_mb": round(max(c.peak_mb for c, _ in timed)),
             **timed[-1][1], "load": _proc.load()}
 
@@ -176,26 +202,48 @@ def run_kernel(args) -> None:
 def profile_case(args, paths, folder: Path) -> Path:
     import pstats
 
-    out = folder / "out-profile"
+    out = folder / f"out-profile-{args.tag}"
     out.mkdir()
-    stats_file = folder / "coverage.prof"
+    stats_file = folder / f"coverage-{args.tag}.prof"
     child = _proc.run(coverage_command(args, paths, args.places, ["ebike", "walk"], out,
                                        profile=stats_file), env=_env(args), cwd=str(folder),
                       timeout_s=args.timeout)
-    text = folder / "profile.txt"
+    text = folder / f"profile-{args.tag}.txt"
     with text.open("w") as handle:
         handle.write(f"# planner coverage, Heidelberg case, {args.checkout}; wall "
                      f"{child.wall_s:.2f} s under cProfile; load {_proc.load()}\n")
         if stats_file.exists():
             stats = pstats.Stats(str(stats_file), stream=handle)
-            stats.sort_stats("cumulative").print_stats(20)
-            stats.sort_stats("tottime").print_stats(20)  # where the time itself goes
+            handle.write(_phases(stats) + "\n")
+            stats.sort_stats("cumulative").print_stats(30)
+            stats.sort_stats("tottime").print_stats(25)  # where the time itself goes
         else:
             handle.write(child.stderr[-3000:])
     target = args.out / f"e2e-profile{'-' + args.tag if args.tag else ''}.txt"
     args.out.mkdir(parents=True, exist_ok=True)
     target.write_text(text.read_text())
     return target
+
+
+PHASES = {"imports (all, also those inside the phases below)": ("<frozen importlib._bootstrap>",
+                                                                "_find_and_load"),
+          "loading": ("apps/cli/_options.py", "_load"),
+          "analysis": ("apps/cli/coverage.py", "_analyse"),
+          "map + report + tables": ("apps/cli/coverage.py", "_write"),
+          "  map built": ("outputs/coverage_layers.py", "coverage_map"),
+          "  map rendered": ("outputs/_page.py", "render"),
+          "  files written": ("planner/_io.py", "write_all")}
+
+
+def _phases(stats) -> str:
+    """One line: total and the cumulative seconds of each phase of the command."""
+    found = {}
+    for (path, _line, name), (_cc, _nc, _tt, cumulative, _callers) in stats.stats.items():
+        for phase, (where, function) in PHASES.items():
+            if name == function and path.endswith(where):
+                found[phase] = max(found.get(phase, 0.0), cumulative)
+    parts = [f"{phase.strip()} {found[phase]:.2f} s" for phase in PHASES if phase in found]
+    return f"# total {stats.total_tt:.2f} s; " + "; ".join(parts)
 
 
 # --------------------------------------------------------------------------- main
@@ -209,6 +257,9 @@ def main() -> None:
     parser.add_argument("--checkout", type=Path, default=HERE.parent,
                         help="planner checkout to measure (default: this one)")
     parser.add_argument("--tag", default="", help="suffix of the result files, e.g. before")
+    parser.add_argument("--against", type=Path,
+                        help="another checkout, timed in alternation with this one")
+    parser.add_argument("--against-tag", default="", help="its tag in the rows (e.g. main)")
     parser.add_argument("--pbf", type=Path, default=PBF)
     parser.add_argument("--stations", type=int, default=50)
     parser.add_argument("--places", type=int, default=5_000)
@@ -231,7 +282,15 @@ def main() -> None:
     args.big_places = args.big_places or (50_000 if args.quick else 200_000)
     args.runs = args.runs or (1 if args.quick else 3)
     # a separate cache per checkout: cache formats may differ between versions
-    args.cache_dir = args.cache_dir / (args.tag or args.checkout.name)
+    root = args.cache_dir
+    args.cache_dir = root / (args.tag or args.checkout.name)
+    arms = [args]
+    if args.against:
+        other = argparse.Namespace(**vars(args))
+        other.checkout = args.against.resolve()
+        other.tag = args.against_tag or other.checkout.name
+        other.cache_dir = root / other.tag
+        arms.append(other)
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench-e2e-") as folder:
         folder = Path(folder)
@@ -241,19 +300,22 @@ def main() -> None:
         if not args.skip_big:
             cases.append((f"places-{args.big_places}", args.big_places, ["walk"]))
         for name, places, modes in cases:
-            row = time_case(args, paths, name, places, modes, folder)
-            row.update({"bench": "e2e", "checkout": str(args.checkout), "tag": args.tag})
-            kernel = time_kernel(args, paths, places, modes)
-            if kernel.pop("status") == "ok" and row["status"] == "ok":
-                row.update(kernel, vs_kernel=round(row["wall_s"] / kernel["kernel_s"], 1))
-            rows.append(row)
-            print({k: v for k, v in row.items() if k != "load"}, flush=True)
+            for arm, row in zip(arms, time_case(arms, paths, name, places, modes, folder)):
+                row.update({"bench": "e2e", "checkout": str(arm.checkout), "tag": arm.tag})
+                kernel = time_kernel(arm, paths, places, modes)
+                if kernel.pop("status") == "ok" and row["status"] == "ok":
+                    row.update(kernel, vs_kernel=round(row["wall_s"] / kernel["kernel_s"], 1))
+                rows.append(row)
+                print({k: v for k, v in row.items() if k != "load"}, flush=True)
         if args.profile:
-            print(f"profile: {profile_case(args, paths, folder)}")
+            for arm in arms:
+                print(f"profile: {profile_case(arm, paths, folder)}")
     name = "e2e" + (f"-{args.tag}" if args.tag else "")
     _results.write(args.out, name, rows, load=_proc.load())
     for r in rows:
-        print(f"{r['case']:<16} {r.get('wall_s', '-')!s:>7} s  {r.get('peak_mb', '-')!s:>6} MB  "
+        print(f"{r['case']:<16} [{r.get('tag') or Path(r.get('checkout', '')).name}] "
+              f"{r.get('wall_s', '-')!s:>7} s  CPU {r.get('cpu_s', '-')} s  "
+              f"{r.get('peak_mb', '-')!s:>6} MB  "
               f"map {r.get('map_mb', '-')} MB  report {r.get('report_mb', '-')} MB  "
               f"kernel {r.get('kernel_s', '-')} s  x{r.get('vs_kernel', '-')}  {r['status']}")
     print(f"machine load: {_proc.load()}")

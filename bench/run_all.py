@@ -31,6 +31,7 @@ START, END = "<!-- run_all:start -->", "<!-- run_all:end -->"
 BENCHES = (
     ("search", "bench_search.py", [], True),
     ("e2e", "bench_e2e.py", [], True),
+    ("paint", "bench_paint.py", [], False),
     ("batch", "bench_batch.py", [], True),
     ("location", "bench_location.py", [], True),
     ("literature", "bench_literature.py", [], False),
@@ -108,10 +109,21 @@ def rows_e2e(data: dict, name: str) -> list[list]:
             out.append(["e2e", case, "coverage command", None, r.get("status")])
             continue
         out.append(["e2e", case, "whole command / kernel searches (time)", r.get("vs_kernel"),
-                    f"wall {r['wall_s']} s (median {r.get('wall_median_s')}), peak "
+                    f"wall {r['wall_s']} s (median {r.get('wall_median_s')}), "
+                    + (f"CPU {r['cpu_s']} s (median {r.get('cpu_median_s')}), "
+                       if r.get("cpu_s") is not None else "") + "peak "
                     f"{r['peak_mb']} MB, map {r.get('map_mb')} MB, report "
                     f"{r.get('report_mb')} MB, kernel {r.get('kernel_s')} s"])
     return out
+
+
+def rows_paint(data: dict, name: str) -> list[list]:
+    """bench_paint.py: time to first paint of each map in headless Chromium."""
+    return [["paint", f"{r['case']} [{r.get('tag') or 'this checkout'}]",
+             "time to first paint (ms)", r.get("paint_ms"),
+             f"map {r.get('map_mb')} MB, min {r.get('paint_min_ms')} ms of {r.get('runs')}, "
+             f"FCP {r.get('fcp_ms')} ms, {r.get('paths')} shapes drawn; {r.get('status')}"]
+            for r in data.get("rows", []) if isinstance(r, dict)]
 
 
 def rows_batch(data: dict) -> list[list]:
@@ -159,7 +171,7 @@ def _status(r: dict) -> str:
 
 def collect() -> tuple[list[list], list[str]]:
     rows, notes = [], []
-    first = {"search": 0, "e2e": 1, "batch": 2}
+    first = {"search": 0, "e2e": 1, "paint": 1, "batch": 2}
     paths = sorted(RESULTS.glob("*.json"),
                    key=lambda p: (first.get(p.stem.split("-")[0], 3), p.stem))
     for path in paths:
@@ -170,6 +182,8 @@ def collect() -> tuple[list[list], list[str]]:
                 rows += rows_search(data)
             elif name.startswith("e2e"):
                 rows += rows_e2e(data, name)
+            elif name.startswith("paint"):
+                rows += rows_paint(data, name)
             elif name == "batch":
                 rows += rows_batch(data)
             else:

@@ -124,10 +124,12 @@ def street_lines(network: Network, *, tolerance_m: float = 2.0) -> gpd.GeoSeries
 def for_display(geoms: np.ndarray, tolerance_deg: float, *, outline: np.ndarray) -> np.ndarray:
     """Simplify to the map's scale; fill holes smaller than (10 x tolerance)^2, and keep only
     the outer ring where a polygon is drawn as an outline (per-station areas); vectorised in
-    :func:`planner.outputs._geojson.display_polygons`."""
-    from planner.outputs._geojson import display_polygons
+    :func:`planner.outputs._geojson.display_polygons` and kept in the cache folder."""
+    from planner.outputs._geojson import cached_display_polygons
+    from planner.settings import Settings
 
-    return display_polygons(geoms, tolerance_deg, outline=outline)
+    return cached_display_polygons(geoms, tolerance_deg, outline=outline,
+                                   cache_dir=Settings.from_env().cache_dir)
 
 
 def geojson_dict(frame: gpd.GeoDataFrame, precision: int = 5) -> dict:

@@ -101,6 +101,15 @@ def geojson_to(data: dict, datum: str) -> dict:
     return out["__root__"] if "__root__" in out else out
 
 
+def _mover(datum: str):
+    """``xy -> xy`` moved from WGS-84 to ``datum`` (for ``shapely.transform``)."""
+    def move(xy: np.ndarray) -> np.ndarray:
+        lon, lat = _move(xy[:, 0], xy[:, 1], datum)
+        return np.column_stack([lon, lat])
+
+    return move
+
+
 def json_ready(obj):
     """Tuples (from shapely's ``mapping``) as lists, as JSON has them."""
     if isinstance(obj, dict):
@@ -137,7 +146,9 @@ def align_overlays(root) -> None:
         for element in _walk(fmap):
             if getattr(element, _DONE, False):
                 continue
-            if isinstance(element, folium.GeoJson) and isinstance(element.data, dict):
+            if hasattr(element, "planner_move"):  # compact layers and shared tables
+                element.planner_move(_mover(datum))
+            elif isinstance(element, folium.GeoJson) and isinstance(element.data, dict):
                 element.data = geojson_to(element.data, datum)
             elif isinstance(element, BaseMultiLocation) and element.locations:
                 element.locations = _latlon(element.locations, datum)

@@ -80,7 +80,7 @@ def add_demand_cells(result: CoverageResult, group) -> None:
     layers = []
     for cell_m in (coarse_m, fine_m):
         layer = geojson(
-            _cells_frame(result, cell_m).pipe(_as_dict),
+            _cells_frame(result, cell_m),
             style_function=lambda f: {"color": "#555555", "weight": 0.3, "fillOpacity": 0.6,
                                       "fillColor": SHARE_COLOURS[f["properties"]["level"]]},
             tooltip=FeatureDetail(["places", "weight", "reached_pct"],

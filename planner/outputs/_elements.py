@@ -106,11 +106,41 @@ def feature_group(name: str, *, show: bool, section: str | None = None,
     return group
 
 
-def geojson(data: dict, *, tooltip: FeatureDetail | None = None,
-            popup: FeatureDetail | None = None, **options):
-    """A ``folium.GeoJson`` layer with safe tooltip and popup tables."""
-    layer = import_folium().GeoJson(data, **options)
+def geojson(data, *, tooltip: FeatureDetail | None = None,
+            popup: FeatureDetail | None = None, style_function=None, marker=None,
+            interactive: bool = True, columns: dict | None = None, **extra):
+    """A compact GeoJSON layer (:class:`planner.outputs._compact.CompactGeoJson`) of a
+    GeoDataFrame in EPSG:4326 (or a GeoJSON FeatureCollection mapping; or None with a shared
+    ``table=``) plus ``columns``, with safe tooltip and popup tables. ``style_function``
+    follows folium (``feature -> style``); ``marker`` (a ``folium.CircleMarker`` or its
+    options) draws points as circle markers."""
+    from planner.outputs._compact import CompactGeoJson
+
+    geometry, props = _frame_parts(data) if data is not None else (None, {})
+    props.update(columns or {})
+    if marker is not None and not isinstance(marker, dict):
+        marker = {k: v for k, v in marker.options.items() if v is not None}
+    layer = CompactGeoJson(geometry, props, style_function=style_function, marker=marker,
+                           interactive=interactive, **extra)
     for detail in (tooltip, popup):
         if detail is not None:
             layer.add_child(detail)
     return layer
+
+
+def _frame_parts(data) -> tuple:
+    """(geometry array, {column: values}) of a GeoDataFrame or a GeoJSON mapping."""
+    import numpy as np
+
+    if isinstance(data, dict):
+        import shapely.geometry
+
+        features = data.get("features", [])
+        names = list(dict.fromkeys(k for f in features for k in (f.get("properties") or {})))
+        props = {k: np.array([(f.get("properties") or {}).get(k) for f in features],
+                             dtype=object) for k in names}
+        geometry = np.array([shapely.geometry.shape(f["geometry"]) if f.get("geometry")
+                             else None for f in features], dtype=object)
+        return geometry, props
+    name = data.geometry.name
+    return data.geometry.to_numpy(), {c: data[c].to_numpy() for c in data.columns if c != name}

@@ -20,12 +20,15 @@ import shapely
 
 from planner import _io
 
-__all__ = ["frame_geojson", "geometry_dicts", "street_lines", "square_cells"]
+__all__ = ["frame_geojson", "geometry_dicts", "street_lines", "square_cells",
+           "display_polygons", "cached_display_polygons"]
 
 log = logging.getLogger(__name__)
 
 #: Bump when the street-line drawing changes.
 STREETS_VERSION = 1
+#: Bump when the display simplification of polygons changes.
+DISPLAY_VERSION = 1
 
 _TYPES = {
     shapely.GeometryType.POINT: "Point", shapely.GeometryType.LINESTRING: "LineString",
@@ -234,4 +237,46 @@ def display_polygons(geoms: np.ndarray, tolerance_deg: float, *,
     if tolerance_deg > 0:  # plain Douglas-Peucker: ~10x faster, and Leaflet draws any ring
         merged = shapely.simplify(merged, tolerance_deg, preserve_topology=False)
     out[owners] = merged
+    return out
+
+
+def cached_display_polygons(geoms: np.ndarray, tolerance_deg: float, *, outline: np.ndarray,
+                            cache_dir: Path | None) -> np.ndarray:
+    """:func:`display_polygons`, kept in ``cache_dir`` (``map-display/``) keyed by the
+    polygons' WKB, the tolerance and ``outline``: the same outlines (e.g. from the
+    isochrone cache) are simplified once, not on every run."""
+    geoms = np.asarray(geoms, dtype=object)
+    if cache_dir is None or geoms.size == 0:
+        return display_polygons(geoms, tolerance_deg, outline=outline)
+    wkb = shapely.to_wkb(geoms)
+    h = hashlib.blake2b(digest_size=20)
+    h.update(repr((DISPLAY_VERSION, float(tolerance_deg))).encode())
+    h.update(np.asarray(outline, dtype=bool).tobytes())
+    for blob in wkb:
+        h.update(b"-" if blob is None else len(blob).to_bytes(8, "little") + blob)
+    path = Path(cache_dir) / "map-display" / f"{h.hexdigest()}.npz"
+    if path.is_file():
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                blob, ends = data["wkb"].tobytes(), data["ends"]
+            starts = np.concatenate([[0], ends[:-1]])
+            out = shapely.from_wkb(np.array([blob[a:b] if b > a else None
+                                             for a, b in zip(starts, ends)], dtype=object))
+            if out.size == geoms.size:
+                return out
+        except Exception as exc:  # damaged or foreign file: compute again
+            log.info("display cache %s unreadable (%s); recomputing", path, exc)
+    out = display_polygons(geoms, tolerance_deg, outline=outline)
+    parts = [b"" if g is None else g for g in shapely.to_wkb(out)]
+    ends = np.cumsum([len(p) for p in parts]).astype(np.int64)
+
+    def write(tmp: Path) -> None:
+        with tmp.open("wb") as handle:
+            np.savez(handle, wkb=np.frombuffer(b"".join(parts), dtype=np.uint8), ends=ends)
+
+    try:
+        _io.write_all({path: write})
+    except OSError as exc:
+        warnings.warn(f"could not write display cache {path}: {exc}", RuntimeWarning,
+                      stacklevel=2)
     return out

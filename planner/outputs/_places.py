@@ -27,8 +27,14 @@ def _kind_text(kind: object) -> str:
 
 def coordinates(geometry) -> list[str]:
     """``40.00092 N, 116.32055 E`` per point (EPSG:4326)."""
-    return [f"{abs(p.y):.5f} {'N' if p.y >= 0 else 'S'}, {abs(p.x):.5f} "
-            f"{'E' if p.x >= 0 else 'W'}" for p in geometry]
+    import shapely
+
+    xy = shapely.get_coordinates(np.asarray(geometry, dtype=object))
+    if len(xy) != len(geometry):  # a missing or empty point: one at a time
+        return [coordinates([p])[0] if p is not None and not p.is_empty else ""
+                for p in geometry]
+    return [f"{abs(y):.5f} {'N' if y >= 0 else 'S'}, {abs(x):.5f} {'E' if x >= 0 else 'W'}"
+            for x, y in xy.tolist()]
 
 
 def kind_texts(frame: gpd.GeoDataFrame) -> list[str]:

@@ -9,7 +9,7 @@ import geopandas as gpd
 import numpy as np
 
 from planner.analysis.coverage import CoverageResult
-from planner.outputs._base import geojson_dict, import_folium
+from planner.outputs._base import import_folium
 from planner.outputs._elements import FeatureDetail, feature_group, geojson
 from planner.outputs._escape import html_text
 from planner.outputs._places import coordinates, place_labels
@@ -92,7 +92,7 @@ def add_change_layer(fmap, after: CoverageResult, change: Change, *, section: st
     fields = (["scenario"] if context else []) + ["place", "change", "minutes", "at"]
     aliases = ([_("scenario")] if context else []) + ["", "", _("now"), _("at")]
     geojson(
-        geojson_dict(frame),
+        frame,
         marker=folium.CircleMarker(radius=8, weight=3, fill=False),
         style_function=lambda f: {
             "radius": f["properties"]["r"], "fill": False, "weight": 3,

@@ -7,6 +7,7 @@ must be built by the planner with its data already escaped.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Collection, Sequence
 
 import geopandas as gpd
@@ -18,13 +19,14 @@ from planner.data.network import Network
 from planner.outputs import change_layers, panels
 from planner.outputs._demand_cells import CELLS_ABOVE, add_demand_cells
 from planner.outputs._base import (BAND_COLOURS, COVERED, MAX_DEMAND_MARKERS, STATION, UNCOVERED,
-                                   fmt_minutes, for_display, geojson_dict, import_folium,
+                                   fmt_minutes, for_display, import_folium,
                                    new_map, street_lines, with_layer_control)
+from planner.outputs._compact import SharedTable
 from planner.outputs._elements import FeatureDetail, feature_group, geojson
 from planner.outputs._escape import html_text
 from planner.i18n import _, fmt_places, fmt_weight, language, mode_name, travel_label
 from planner.outputs._datum import map_datum
-from planner.outputs._places import coordinates, kind_texts, nearest_texts, place_labels
+from planner.outputs._places import kind_texts, nearest_texts, place_labels
 from planner.outputs.panels import OFF_NETWORK
 from planner.outputs.station_marks import add_station_layer, station_marks
 
@@ -138,8 +140,7 @@ def add_streets(fmap, network: Network, tolerance_m: float) -> None:
                           label=_("streets (OSM network)"))
     geojson(
         # one MultiLineString feature: no per-street feature overhead in the file
-        geojson_dict(gpd.GeoDataFrame(geometry=[shapely.multilinestrings(lines.to_numpy())],
-                                      crs="EPSG:4326")),
+        gpd.GeoDataFrame(geometry=[shapely.multilinestrings(lines.to_numpy())], crs="EPSG:4326"),
         style_function=lambda _: {"color": "#777777", "weight": 1, "opacity": 0.6},
         interactive=False,
     ).add_to(layer)
@@ -172,7 +173,7 @@ def add_result_layers(fmap, result: CoverageResult, *, section: str, show: bool,
     per_station = iso[(iso["station_id"] != "all") & (iso["minutes"] == result.threshold)]
     if len(per_station) and not compact:
         geojson(
-            geojson_dict(per_station[["station_id", "minutes", "area_km2", "geometry"]]),
+            per_station[["station_id", "minutes", "area_km2", "geometry"]],
             style_function=lambda _: {"color": STATION, "weight": 2, "fill": False,
                                       "dashArray": "4 4"},
             tooltip=FeatureDetail(["station_id", "area_km2"], [_("station"), _("area (km²)")]),
@@ -185,7 +186,7 @@ def add_result_layers(fmap, result: CoverageResult, *, section: str, show: bool,
         aliases = [_("gap"), _("places"), _("demand weight"), _("worst (min)"),
                    _("largest place")]
         geojson(
-            geojson_dict(gaps),
+            gaps,
             style_function=lambda _: {"color": UNCOVERED, "weight": 2, "fillColor": UNCOVERED,
                                       "fillOpacity": 0.15, "dashArray": "6 4"},
             tooltip=FeatureDetail((["scenario"] if context else []) + fields,
@@ -227,8 +228,8 @@ def _add_bands(result: CoverageResult, iso: gpd.GeoDataFrame, layer) -> None:
     for row in dissolved.itertuples():
         colour = colour_of[row.minutes]
         geojson(
-            geojson_dict(gpd.GeoDataFrame({"minutes": [row.minutes], "area_km2": [row.area_km2]},
-                                          geometry=[row.geometry], crs="EPSG:4326")),
+            gpd.GeoDataFrame({"minutes": [row.minutes], "area_km2": [row.area_km2]},
+                             geometry=[row.geometry], crs="EPSG:4326"),
             style_function=lambda _, c=colour: {"color": c, "weight": 1, "fillColor": c,
                                                 "fillOpacity": 0.35},
             tooltip=FeatureDetail(["minutes", "area_km2"], [_("within (min)"), _("area (km²)")]),
@@ -249,27 +250,16 @@ def add_demand(result: CoverageResult, group, *, context: str = "") -> set[str]:
     minutes = demand["minutes_to_nearest"].to_numpy()
     off = ~demand["on_network"].to_numpy(bool) if "on_network" in demand else \
         np.zeros(len(demand), dtype=bool)
-    labels, kinds = place_labels(demand), kind_texts(demand)
-    points = gpd.GeoDataFrame({
-        "scenario": context,
-        "place": labels,
-        "kind": kinds,
-        # the tooltip's second line: the kind, unless the label already says it
-        "what": ["" if not k or p.startswith(k) else k for p, k in zip(labels, kinds)],
-        "at": coordinates(demand.geometry),
-        "weight": demand["weight"].to_numpy(),
-        "station": nearest_texts(demand, result.stations),
-        "minutes": ["off the street network" if o else fmt_minutes(m)
-                    for m, o in zip(minutes, off)],
-        "r": np.round(2.5 + 2.0 * np.sqrt(demand["weight"].to_numpy()), 1),
-        "ok": covered.astype(bool),
-        "off": off,
-    }, geometry=demand.geometry.to_numpy(), crs="EPSG:4326")
     folium = import_folium()
     lead = ["scenario"] if context else []
-    # one GeoJSON layer of circle markers: far smaller and faster than one marker each
+    # one layer of circle markers (far smaller and faster than one marker each); the places
+    # themselves (points, names, weights) are written once for every mode of the map
     geojson(
-        geojson_dict(points),
+        None,
+        table=_place_table(group._parent, demand),
+        columns={"scenario": context, "station": nearest_texts(demand, result.stations),
+                 "minutes": _minutes_texts(minutes, off)},
+        style_columns={"ok": covered.astype(bool), "off": off},
         marker=folium.CircleMarker(radius=4, weight=1, fill=True, fill_opacity=0.75),
         style_function=lambda f: {
             "radius": f["properties"]["r"],
@@ -290,27 +280,60 @@ def add_demand(result: CoverageResult, group, *, context: str = "") -> set[str]:
     return drawn | ({"off_network"} if off.any() else set())
 
 
+def _minutes_texts(minutes: np.ndarray, off: np.ndarray) -> np.ndarray:
+    """:func:`fmt_minutes` of each place (each distinct value formatted once)."""
+    values, inverse = np.unique(np.asarray(minutes, dtype=float), return_inverse=True)
+    texts = np.asarray([fmt_minutes(v) for v in values.tolist()], dtype=object)[inverse.ravel()]
+    texts[np.asarray(off, dtype=bool)] = "off the street network"
+    return texts
+
+
+def _place_table(fmap, demand: gpd.GeoDataFrame) -> SharedTable:
+    """The demand places of the map (points, labels, weights) as one shared table: the
+    same places drawn for another mode reuse it."""
+    weight = demand["weight"].to_numpy(dtype=float)
+    geometry = demand.geometry.to_numpy()
+    key = hashlib.blake2b(shapely.get_coordinates(geometry).tobytes() + weight.tobytes(),
+                          digest_size=16)
+    for column in ("name", "kind", "street"):  # what the labels are made of
+        if column in demand:
+            key.update("\x00".join(map(str, demand[column].tolist())).encode(
+                "utf-8", "surrogatepass") + b"\x01")
+    key = key.hexdigest()
+    tables = fmap.__dict__.setdefault("planner_tables", {})
+    if key not in tables:
+        labels, kinds = place_labels(demand), kind_texts(demand)
+        tables[key] = SharedTable(geometry, {
+            "place": np.asarray(labels, dtype=object), "kind": np.asarray(kinds, dtype=object),
+            # the tooltip's second line: the kind, unless the label already says it
+            "what": np.asarray(["" if not k or p.startswith(k) else k
+                                for p, k in zip(labels, kinds)], dtype=object),
+            "at": {"coords": 1},  # "49.41741 N, 8.67378 E", made in the page
+            "weight": demand["weight"].to_numpy(),
+            "r": np.round(2.5 + 2.0 * np.sqrt(weight), 1),
+        })
+        fmap.add_child(tables[key])
+    return tables[key]
+
+
 def add_density(group, demand: gpd.GeoDataFrame, *, cell_m: float) -> bool:
     """Demand weight per square cell (a heat map that needs no JavaScript plugin) into
     ``group``; colours by quintile of the cells' weight. False when there is no demand."""
     if demand.empty:
         return False
-    crs = demand.estimate_utm_crs()
-    xy = shapely.get_coordinates(demand.geometry.to_crs(crs).to_numpy())
-    cells = np.floor(xy / cell_m).astype(np.int64)
-    keys, inverse = np.unique(cells, axis=0, return_inverse=True)
-    weight = np.bincount(inverse.ravel(), weights=demand["weight"].to_numpy(float))
-    count = np.bincount(inverse.ravel())
+    from planner.outputs._geojson import square_cells
+
+    lon, lat = shapely.get_coordinates(demand.geometry.to_numpy()).T
+    boxes, sums, count = square_cells(lon, lat, {"weight": demand["weight"].to_numpy(float)},
+                                      cell_m=cell_m)  # in the local UTM zone, as the cells
+    weight = sums["weight"]
     edges = np.quantile(weight, [0.2, 0.4, 0.6, 0.8]) if weight.size > 4 else np.array([])
     level = np.searchsorted(edges, weight, side="right") if edges.size else np.full(
         weight.size, len(DENSITY_COLOURS) - 1)
-    boxes = shapely.box(keys[:, 0] * cell_m, keys[:, 1] * cell_m, (keys[:, 0] + 1) * cell_m,
-                        (keys[:, 1] + 1) * cell_m)
     frame = gpd.GeoDataFrame({"weight": np.round(weight, 2), "places": count,
-                              "level": level.astype(int)}, geometry=boxes, crs=crs)
-    frame = frame.to_crs("EPSG:4326")
+                              "level": level.astype(int)}, geometry=boxes, crs="EPSG:4326")
     geojson(
-        geojson_dict(frame),
+        frame,
         style_function=lambda f: {"color": "#7f2704", "weight": 0.3, "fillOpacity": 0.55,
                                   "fillColor": DENSITY_COLOURS[f["properties"]["level"]]},
         tooltip=FeatureDetail(["weight", "places"], ["demand weight", "places"]),

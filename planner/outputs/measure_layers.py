@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import geopandas as gpd
 import numpy as np
 
-from planner.outputs._base import geojson_dict, import_folium
+from planner.outputs._base import import_folium
 from planner.outputs._elements import FeatureDetail, TextTooltip, feature_group, geojson
 from planner.outputs._escape import html_text
 from planner.i18n import N_, _
@@ -28,7 +28,7 @@ WORST = "#762a83"
 
 def _features(frame: gpd.GeoDataFrame) -> dict:
     """GeoJSON of a frame (strings stay data: the tooltips set them as text)."""
-    return geojson_dict(frame)
+    return frame
 
 
 def _group(where: tuple[str, str], name: str):

@@ -71,10 +71,12 @@ def places_table(result: CoverageResult) -> pd.DataFrame:
                           if c != demand.geometry.name})
     gap_of = np.full(len(table), "", dtype=object)
     if len(result.gaps) and "place_ids" in result.gaps:
-        position = pd.Index(table["id"].astype(str))
-        for gap_id, ids in zip(result.gaps["gap_id"], result.gaps["place_ids"]):
-            found = position.get_indexer(str(ids).split(",")) if ids else []
-            gap_of[np.asarray(found, dtype=np.int64)[np.asarray(found) >= 0]] = gap_id
+        members = [str(ids).split(",") if ids else [] for ids in result.gaps["place_ids"]]
+        owner = np.repeat(result.gaps["gap_id"].to_numpy(dtype=object),
+                          [len(m) for m in members])
+        found = pd.Index(table["id"].astype(str)).get_indexer(
+            [i for m in members for i in m])  # one look-up for every gap's places
+        gap_of[found[found >= 0]] = owner[found >= 0]
     table["gap_id"] = gap_of
     xy = shapely.get_coordinates(demand.geometry.to_numpy())
     if xy.shape[0] == len(table):

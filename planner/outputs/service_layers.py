@@ -13,7 +13,7 @@ import geopandas as gpd
 import numpy as np
 
 from planner.analysis.coverage import is_covered
-from planner.outputs._base import (COVERED, STATION, UNCOVERED, geojson_dict, import_folium,
+from planner.outputs._base import (COVERED, STATION, UNCOVERED, import_folium,
                                    with_layer_control)
 from planner.outputs._elements import FeatureDetail, HtmlPopup, TextTooltip, feature_group, \
     geojson
@@ -60,7 +60,7 @@ def add(fmap, results, *, show: bool = False):
                 "ok": ok, "r": np.round(2.5 + 2.0 * np.sqrt(result.demand["weight"]), 1),
             }, geometry=result.demand.geometry.to_numpy(), crs="EPSG:4326")
             geojson(
-                geojson_dict(points),
+                points,
                 marker=folium.CircleMarker(radius=4, weight=1, fill=True, fill_opacity=0.7),
                 style_function=lambda f: {
                     "radius": f["properties"]["r"],

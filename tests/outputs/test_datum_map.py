@@ -12,11 +12,12 @@ import shapely
 from planner.analysis import coverage
 from planner.data import coords
 from planner.outputs import maps as render
+from planner.outputs._compact import decode
 from planner.outputs._datum import geojson_to
 from planner.settings import Travel
 
 MARKER = re.compile(r"L\.marker\(\s*\[\s*([-\d.e]+),\s*([-\d.e]+)\s*\]")
-GEOJSON = re.compile(r"_add\((\{.*?\})\);\n", flags=re.S)
+TABLE = re.compile(r"var planner_table_\w+ = (\{.*?\});</script>", flags=re.S)
 
 
 @pytest.fixture(scope="module")
@@ -35,10 +36,9 @@ def expected_stations(result, datum):
 
 
 def demand_points(page: str) -> np.ndarray:
-    for blob in GEOJSON.findall(page):
-        data = json.loads(blob)
-        features = data.get("features", [])
-        if features and "ok" in features[0]["properties"]:  # the demand layer
+    for blob in TABLE.findall(page):  # the demand places, shared by the modes' layers
+        features = decode(json.loads(blob))
+        if features and "weight" in features[0]["properties"]:
             return np.array([f["geometry"]["coordinates"] for f in features])
     raise AssertionError("no demand layer in the page")
 

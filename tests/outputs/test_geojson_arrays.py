@@ -81,6 +81,31 @@ def test_display_polygons_equal_the_loop(sample_network, sample_stations, sample
         assert shapely.equals(mine, theirs) or (mine.is_empty and theirs.is_empty)
 
 
+def test_display_polygons_are_cached_by_content(sample_network, sample_stations,
+                                                sample_demand, tmp_path, monkeypatch):
+    result = coverage.analyze(sample_network, sample_stations, sample_demand,
+                              travel=Travel("walk"))
+    geoms = np.append(result.isochrones.geometry.to_numpy(), [shapely.Polygon(), None])
+    outline = np.append((result.isochrones["station_id"] != "all").to_numpy(), [False, False])
+    want = _geojson.display_polygons(geoms, 2e-5, outline=outline)
+    first = _geojson.cached_display_polygons(geoms, 2e-5, outline=outline, cache_dir=tmp_path)
+    files = list((tmp_path / "map-display").glob("*.npz"))
+    assert len(files) == 1
+    monkeypatch.setattr(_geojson, "display_polygons", lambda *a, **k: pytest.fail("again"))
+    again = _geojson.cached_display_polygons(geoms, 2e-5, outline=outline, cache_dir=tmp_path)
+    for a, b, c in zip(want, first, again):
+        assert (a is None and b is None and c is None) or (
+            shapely.equals_exact(a, b, 0) and shapely.equals_exact(a, c, 0))
+    monkeypatch.undo()
+    other = _geojson.cached_display_polygons(geoms, 4e-5, outline=outline, cache_dir=tmp_path)
+    assert len(list((tmp_path / "map-display").glob("*.npz"))) == 2  # keyed by tolerance
+    assert shapely.get_num_coordinates(other).sum() <= shapely.get_num_coordinates(want).sum()
+    files[0].write_bytes(b"damaged")
+    redrawn = _geojson.cached_display_polygons(geoms, 2e-5, outline=outline,
+                                               cache_dir=tmp_path)
+    assert all(a is None or shapely.equals_exact(a, b, 0) for a, b in zip(want, redrawn))
+
+
 def test_street_lines_are_cached_and_checked(sample_network, tmp_path, monkeypatch):
     first = _geojson.street_lines(sample_network, tolerance_m=3, cache_dir=tmp_path)
     files = list((tmp_path / "map-streets").glob("*.npz"))

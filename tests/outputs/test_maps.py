@@ -57,8 +57,12 @@ def test_outputs_are_replaced_together_or_not_at_all(tmp_path):
 def test_the_map_script_has_no_template_literals_and_no_jquery(results, sample_network):
     page = render.coverage_map(results, network=sample_network).get_root().render()
     scripts = re.findall(r"<script[^>]*>(.*?)</script>", page, flags=re.S)
-    assert len(scripts) == 3  # Leaflet, folium's switches, the map (no jQuery: nothing uses it)
-    assert "`" not in scripts[-1]  # data never passes through JS template literals
+    # Leaflet, folium's switches, the GeoJSON decoder, the demand places (written once for
+    # both modes), the map (no jQuery: nothing uses it)
+    assert len(scripts) == 5
+    assert "plannerGeo" in scripts[2] and scripts[3].startswith("var planner_table_")
+    # data never passes through JS template literals
+    assert all("`" not in script for script in scripts[2:])
     assert "jQuery" not in page
 
 
@@ -73,5 +77,5 @@ def test_hostile_names_cannot_add_script_elements(results, sample_network):
         hostile.append(dataclasses.replace(result, stations=stations, demand=demand))
     page = render.coverage_map(hostile, network=sample_network, labels=[name, name + "2"],
                                title=name, note=name).get_root().render()
-    assert len(re.findall(r"<script", page)) == 3 and page.count("</script>") == 3
+    assert len(re.findall(r"<script", page)) == 5 and page.count("</script>") == 5
     assert "<!--" not in page
