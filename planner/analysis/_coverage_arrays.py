@@ -70,6 +70,15 @@ def link_labels(xy: np.ndarray, link_m: float) -> np.ndarray:
     n = xy.shape[0]
     if n == 0:
         return np.zeros(0, dtype=np.int64)
+    from planner.data._snap import spatial_order
+
+    order = spatial_order(xy, link_m)  # nearby points together: cache-friendly tree queries
+    label = np.empty(n, dtype=np.int64)
+    label[order] = _link_labels(xy[order], link_m)
+    return label
+
+
+def _link_labels(xy: np.ndarray, link_m: float) -> np.ndarray:
     side = link_m / np.sqrt(2)
     cell = np.floor((xy - xy.min(axis=0)) / side).astype(np.int64) + 2
     width = int(cell[:, 1].max()) + 3

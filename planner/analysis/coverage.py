@@ -258,18 +258,37 @@ def analyze(
         parts = [isochrones.service_area(graph, seconds, minutes, buffer_m=buffer_m,
                                          cache_dir=cache_dir)]
         if per_station_isochrones:
-            parts.append(isochrones.station_isochrones(
-                graph, s_doors, station_ids, minutes, buffer_m=buffer_m, cache_dir=cache_dir,
-                progress=counter(say, "outlines of stations", int((s_doors >= 0).sum()))))
+            parts.append(_station_outlines(graph, s_doors, station_ids, seconds, nearest_pos,
+                                           options, say, cache_dir))
         iso = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=street.crs)
         iso = iso.to_crs("EPSG:4326")
     else:
-        iso = gpd.GeoDataFrame({"station_id": [], "minutes": [], "area_km2": []},
+        iso = gpd.GeoDataFrame({"station_id": [], "minutes": [], "outline": [],
+                                "area_km2": []},
                                geometry=[], crs="EPSG:4326")
     gaps = find_gaps(demand_out, street.crs, threshold=max(minutes), link_m=gap_link_m)
     return CoverageResult(network=street.network.name, travel=travel, minutes=minutes,
                           stations=station_out, demand=demand_out, gaps=gaps, isochrones=iso,
                           graph_summary=street.summary(), reach_s=within)
+
+
+def _station_outlines(graph, s_doors, station_ids, seconds, nearest_pos,
+                      options: CoverageOptions, say, cache_dir) -> gpd.GeoDataFrame:
+    """Each station's isochrones, or beyond ``options.per_station_max`` stations each
+    station's catchment within the main threshold (one pass, said on the console)."""
+    on = int((s_doors >= 0).sum())
+    progress = counter(say, "outlines of stations", on)
+    if on <= options.per_station_max:
+        return isochrones.station_isochrones(
+            graph, s_doors, station_ids, options.minutes, buffer_m=options.buffer_m,
+            cache_dir=cache_dir, progress=progress)
+    say(f"{on} stations (more than {options.per_station_max}): each station's outline is its "
+        f"catchment within {options.threshold:g} min, the part of the service area it serves "
+        "as the nearest station, drawn for all stations in one pass (per_station_max in "
+        "CoverageOptions sets how many stations get their own full isochrones)")
+    return isochrones.station_catchments(
+        graph, s_doors, station_ids, options.minutes, seconds=seconds, nearest=nearest_pos,
+        buffer_m=options.buffer_m, cache_dir=cache_dir, progress=progress)
 
 
 def _snap_layers(study: Study, stations, demand, say) -> tuple:
