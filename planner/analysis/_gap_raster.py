@@ -31,6 +31,10 @@ def areas(every: np.ndarray, reached: np.ndarray, label: np.ndarray, *, link_m: 
     pad = int(np.ceil(radius / cell)) + 2
     code = np.zeros(len(every), dtype=np.int64)  # 0: reached, g + 1: gap g
     code[out] = label + 1
+    # a gap place on the very spot of a reached one draws nothing (as in the exact drawing)
+    spot = np.round(every * 100).astype(np.int64)
+    spot = spot[:, 0] * (int(spot[:, 1].max() - spot[:, 1].min()) + 1) + spot[:, 1]
+    code[out[np.isin(spot[out], spot[reached])]] = 0
     cx = np.floor((every[:, 0] - origin[0]) / cell).astype(np.int64)
     cy = np.floor((every[:, 1] - origin[1]) / cell).astype(np.int64)
     buckets = _Buckets(cx // side, cy // side)
@@ -122,6 +126,9 @@ def _tile_codes(every, code, cx, cy, near, corner, size, origin, cell, radius) -
     codes = np.where(dist2 <= radius * radius, code[nearest], 0).astype(np.int32)
     del dist2, nearest
     _refine(codes, every[near], code[near], exact, centre_x, centre_y, radius)
+    # a cell holding a gap place is its gap's (the place lies inside its area), unless a
+    # reached place is in it too: never a gap's (no reached place lies inside a gap area)
+    codes[row[gap], col[gap]] = code[near[gap]]
     codes[row[~gap], col[~gap]] = 0
     return codes
 
