@@ -117,7 +117,9 @@ class CoverageResult:
         minutes = seconds / 60.0
         reachable = minutes[np.isfinite(minutes)]
         weight = demand["weight"].to_numpy()
-        worst = demand.sort_values("seconds_to_nearest", ascending=False).head(10)
+        # the 10 slowest (unreachable first), ties in layer order: arrays, not a frame sort
+        worst = np.argsort(-seconds, kind="stable")[:10]
+        ids, names = demand["id"].to_numpy()[worst], demand["name"].to_numpy()[worst]
         return {
             "network": self.network,
             "mode": self.travel.mode,
@@ -149,8 +151,8 @@ class CoverageResult:
                 "unreachable_places": int((~np.isfinite(minutes)).sum()),
             },
             "worst_served": [
-                {"id": r.id, "name": r.name, "minutes": _round(r.minutes_to_nearest)}
-                for r in worst.itertuples()
+                {"id": i, "name": n, "minutes": _round(m)} for i, n, m in zip(
+                    ids, names, demand["minutes_to_nearest"].to_numpy()[worst])
             ],
             "network_graph": self.graph_summary,
             **({"measures": self.measures.summary()} if self.measures is not None else {}),
