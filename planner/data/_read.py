@@ -18,6 +18,7 @@ from planner._config import decode_utf8
 from planner._validate import rows_text
 from planner.errors import LayerError
 from planner.data import coords
+from planner.data._text import _bracket_depth, numbers
 
 LON_COLUMNS = ("lon", "lng", "longitude", "long", "x")
 LAT_COLUMNS = ("lat", "latitude", "y")
@@ -162,21 +163,6 @@ def _points_frame(frame: pd.DataFrame, where: str, lon: str, lat: str, *,
     return gpd.GeoDataFrame(rest, geometry=gpd.points_from_xy(xs, ys), crs="EPSG:4326")
 
 
-def numbers(column: pd.Series) -> np.ndarray:
-    """Floats from a column of text or numbers (spaces trimmed; NaN where not a number)."""
-    if column.dtype.kind in "iuf":
-        return column.to_numpy(dtype=float)
-    try:  # Arrow parses text columns in one vectorised pass; it refuses what pandas coerces
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        text = pc.utf8_trim_whitespace(pa.array(column, type=pa.string()))
-        return pc.cast(text, pa.float64()).to_numpy(zero_copy_only=False)
-    except Exception:
-        return pd.to_numeric(column.astype(str).str.strip(), errors="coerce").to_numpy(
-            dtype=float)
-
-
 def _read_vector(path: Path, where: str) -> gpd.GeoDataFrame:
     if path.suffix.lower() in (".geojson", ".json"):
         _check_geojson_text(path, where)
@@ -279,28 +265,6 @@ def as_layer(value: object, *, role: str, id_prefix: str, weight_column: str | N
                           centroids=centroids)
     raise LayerError(f"{where} must be a GeoDataFrame of points, a DataFrame with lon/lat "
                      f"columns or a path to a layer file, not {type(value).__name__}")
-
-
-def _bracket_depth(text: str) -> int:
-    """Deepest nesting of ``[``/``{`` outside JSON strings (no recursion, linear time)."""
-    depth = deepest = 0
-    in_string = escaped = False
-    for char in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif char in "]}":
-            depth -= 1
-    return deepest
 
 
 def normalize(
