@@ -32,8 +32,9 @@ COLUMNS = ["gap_id", "places", "weight", "worst_minutes", "anchor_name", "anchor
            "anchor_lat", "place_ids"]
 
 
-def find_gaps(demand, crs: str, *, threshold: float, link_m: float):
-    """Group demand not covered within ``threshold`` minutes into gap areas.
+def find_gaps(demand, crs: str, *, reached: np.ndarray, link_m: float):
+    """Group the demand not ``reached`` (the coverage rule, applied by the caller) into gap
+    areas.
 
     Places closer than ``link_m`` to each other join one gap; each gap gets its total
     weight, its heaviest place as the anchor and a polygon around its places (see the
@@ -41,12 +42,9 @@ def find_gaps(demand, crs: str, *, threshold: float, link_m: float):
     """
     import geopandas as gpd
 
-    from planner.analysis.coverage import is_covered
     from planner.data.layers import projected_xy
 
-    times = (demand["seconds_to_nearest"].to_numpy() if "seconds_to_nearest" in demand
-             else demand["minutes_to_nearest"].to_numpy() * 60.0)
-    reached = is_covered(times, threshold)
+    reached = np.asarray(reached, dtype=bool)
     out = np.flatnonzero(~reached)
     if out.size == 0:
         return gpd.GeoDataFrame({c: [] for c in COLUMNS}, geometry=[], crs="EPSG:4326")

@@ -386,4 +386,7 @@ def find_gaps(
     ``link_m / 16`` cells beyond (the same two rules hold: no reached place inside, every
     gap place inside or on the edge).
     """
-    return _gap_areas.find_gaps(demand, crs, threshold=threshold, link_m=link_m)
+    times = (demand["seconds_to_nearest"].to_numpy() if "seconds_to_nearest" in demand
+             else demand["minutes_to_nearest"].to_numpy() * 60.0)
+    return _gap_areas.find_gaps(demand, crs, reached=is_covered(times, threshold),
+                                link_m=link_m)
