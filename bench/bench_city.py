@@ -15,6 +15,13 @@ Steps (Heidelberg extract from ../shared/data/osm/bench unless --pbf is given):
   6 scale curve on generated street-like grids of 10k, 100k, 1M nodes
 Each step runs in its own process so its peak memory (max RSS) is its own.
 Results: terminal table, bench/results/city.json and city.csv.
+
+    python bench/bench_city.py --many-stations 5000   # the whole `planner coverage`, 5,000
+                                                      # stations, per-station outlines
+
+runs the CLI end to end (a child process per run, network cache warm, outline cache empty)
+with 5,000 stations on street nodes and 5,000 weighted places, walk and e-bike + walk, and
+reports wall time, peak RSS and the map's size (bench/results/city-stations.json/.csv).
 """
 
 from __future__ import annotations
@@ -296,6 +303,51 @@ def spawn(step: str, args, **overrides) -> dict:
     return row
 
 
+def many_stations(args) -> list[dict]:
+    """`planner coverage` with ``args.many_stations`` stations and per-station outlines."""
+    import os
+    import shutil
+
+    import bench_e2e
+
+    cache = Path(tempfile.gettempdir()) / "planner-bench-cache" / "many-stations"
+    env = {**os.environ, "PYTHONPATH": str(HERE.parent), "PLANNER_CACHE_DIR": str(cache)}
+    os.environ["PLANNER_CACHE_DIR"] = str(cache)  # the inputs' network build warms the cache
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="bench-stations-") as folder:
+        folder = Path(folder)
+        paths = bench_e2e.write_inputs(folder, args.pbf, stations=args.many_stations,
+                                       places=[args.places])
+        for modes in (["walk"], ["ebike", "walk"]):
+            shutil.rmtree(cache / "outlines", ignore_errors=True)  # outlines drawn, not read
+            out = folder / f"out-{'-'.join(modes)}"
+            out.mkdir()
+            command = [sys.executable, "-m", "planner", "coverage", "-n", str(args.pbf),
+                       "-s", str(paths["stations"]), "-d", str(paths[args.places]),
+                       "--map", str(out / "map.html"), "--report", str(out / "report.json")]
+            for mode in modes:
+                command += ["-m", mode]
+            child = _proc.run(command, env=env, cwd=str(folder), timeout_s=1800)
+            steps = [line for line in child.stderr.splitlines() if line.startswith("[")]
+            row = {"step": f"coverage {args.many_stations} stations {'+'.join(modes)}",
+                   "size": f"{args.many_stations} stations, {args.places} places",
+                   "ours_s": round(child.wall_s, 2), "peak_mb": round(child.peak_mb),
+                   "map_mb": round((out / "map.html").stat().st_size / 2**20, 2)
+                   if (out / "map.html").exists() else None,
+                   "status": "ok" if child.returncode == 0 else
+                   f"failed (exit {child.returncode}): {child.stderr.strip()[-300:]}",
+                   "load": _proc.load()}
+            rows.append(row)
+            print(row, flush=True)
+            print("\n".join("    " + line for line in steps[-12:]), flush=True)
+    machine = _results.write(args.out, "city-stations", rows)
+    print(f"\nmachine: {machine}")
+    for r in rows:
+        print(f"{r['step']:<40} {r['ours_s']:>8} s {r['peak_mb']:>6} MB  map {r['map_mb']} MB  "
+              f"{r['status']}  [load {r['load']}]")
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -311,12 +363,19 @@ def main() -> None:
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--step", choices=sorted(STEPS), help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, default=HERE / "results")
+    parser.add_argument("--many-stations", type=int, metavar="N",
+                        help="only the CLI case with N stations (e.g. 5000) and outlines")
+    parser.add_argument("--places", type=int, default=5_000,
+                        help="weighted places of the --many-stations case")
     args = parser.parse_args()
     if args.child:
         run_child(args)
         return
     if not args.pbf.is_file():
         sys.exit(f"benchmark network {args.pbf} not found; pass --pbf FILE.osm.pbf")
+    if args.many_stations:
+        many_stations(args)
+        return
     quick = args.quick
     args.stations = args.stations or 50
     args.iso_stations = args.iso_stations or (10 if quick else 50)

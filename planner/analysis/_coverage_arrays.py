@@ -70,48 +70,77 @@ def link_labels(xy: np.ndarray, link_m: float) -> np.ndarray:
     n = xy.shape[0]
     if n == 0:
         return np.zeros(0, dtype=np.int64)
+    from planner.data._snap import spatial_order
+
+    order = spatial_order(xy, link_m)  # nearby points together: cache-friendly tree queries
+    label = np.empty(n, dtype=np.int64)
+    label[order] = _link_labels(xy[order], link_m)
+    return label
+
+
+def _link_labels(xy: np.ndarray, link_m: float) -> np.ndarray:
     side = link_m / np.sqrt(2)
     cell = np.floor((xy - xy.min(axis=0)) / side).astype(np.int64) + 2
     width = int(cell[:, 1].max()) + 3
     key = cell[:, 0] * width + cell[:, 1]
     cells, inverse = np.unique(key, return_inverse=True)
     inverse = inverse.ravel()
+    # points grouped by cell: per-cell steps become segment reductions, not sorts
+    by_cell = np.argsort(inverse, kind="stable")
+    xy, cell, inverse = xy[by_cell], cell[by_cell], inverse[by_cell]
     apart = 10.0 * link_m + 1.0
     tree = cKDTree(np.column_stack([xy, inverse * apart]))
-    bound = np.nextafter(link_m, np.inf)  # pairs at exactly link_m are linked too
-    rows, cols = [inverse], [inverse]
+    grid = (xy, cell, inverse, cells, side, xy.min(axis=0))
+    rows, cols = [np.arange(cells.size)], [np.arange(cells.size)]
     for dx in range(0, 3):
         for dy in range(-2, 3):
             if dx == 0 and dy <= 0:
                 continue  # each pair of cells once
-            target = key + dx * width + dy
-            pos = np.minimum(np.searchsorted(cells, target), cells.size - 1)
-            ask = np.flatnonzero(cells[pos] == target)
-            # only points within link_m of the other cell's square can link to it
-            low = (cell[ask] + [dx, dy] - 2) * side + xy.min(axis=0)
-            gap = np.maximum(np.maximum(low - xy[ask], xy[ask] - (low + side)), 0.0)
-            near = np.hypot(gap[:, 0], gap[:, 1])
-            keep = near <= link_m
-            ask, near = ask[keep], near[keep]
-            # first the point of each cell nearest the other square, then the rest of the
-            # cells not linked yet
-            order = np.lexsort((near, inverse[ask]))
-            ask = ask[order]
-            first = np.ones(ask.size, dtype=bool)
-            first[1:] = inverse[ask[1:]] != inverse[ask[:-1]]
-            linked = np.zeros(cells.size, dtype=bool)
-            for batch in (ask[first], ask[~first]):
-                batch = batch[~linked[inverse[batch]]]
-                if batch.size == 0:
-                    continue
-                dist, _ = tree.query(np.column_stack([xy[batch], pos[batch] * apart]), k=1,
-                                     distance_upper_bound=bound)
-                hit = batch[np.isfinite(dist)]
-                linked[inverse[hit]] = True
-                rows.append(inverse[hit])
-                cols.append(pos[hit])
+            pos_c = np.minimum(np.searchsorted(cells, cells + dx * width + dy), cells.size - 1)
+            pos_c = np.where(cells[pos_c] == cells + dx * width + dy, pos_c, -1)
+            for a, b in _linked_cells(grid, tree, apart, link_m, (dx, dy), pos_c):
+                rows.append(a)
+                cols.append(b)
     graph = coo_matrix((np.ones(sum(r.size for r in rows)),
                         (np.concatenate(rows), np.concatenate(cols))),
                        shape=(cells.size, cells.size)).tocsr()
     _, cell_label = connected_components(graph, directed=False)
-    return cell_label[inverse]
+    label = np.empty(inverse.size, dtype=np.int64)
+    label[by_cell] = cell_label[inverse]
+    return label
+
+
+def _linked_cells(grid, tree, apart: float, link_m: float, step, pos_c):
+    """Pairs (cell, its neighbour cell ``step`` away) with two points within ``link_m``:
+    first the point of each cell nearest the other square is asked, then the other points
+    near it, for the cells not linked yet."""
+    xy, cell, inverse, cells, side, lowest = grid
+    ask = np.flatnonzero(pos_c[inverse] >= 0)  # sorted by cell
+    pos = pos_c[inverse[ask]]
+    # only points within link_m of the other cell's square can link to it
+    low = (cell[ask] + list(step) - 2) * side + lowest
+    gap = np.maximum(np.maximum(low - xy[ask], xy[ask] - (low + side)), 0.0)
+    near = np.hypot(gap[:, 0], gap[:, 1])
+    keep = near <= link_m
+    ask, near, pos = ask[keep], near[keep], pos[keep]
+    if ask.size == 0:
+        return
+    group = inverse[ask]
+    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    lowest_near = np.repeat(np.minimum.reduceat(near, starts), np.diff(np.r_[starts, near.size]))
+    at_min = np.flatnonzero(near == lowest_near)
+    first = np.zeros(ask.size, dtype=bool)
+    first[at_min[np.r_[True, group[at_min][1:] != group[at_min][:-1]]]] = True
+    linked = np.zeros(cells.size, dtype=bool)
+    bound = np.nextafter(link_m, np.inf)  # pairs at exactly link_m are linked too
+    for chosen in (first, ~first):
+        batch, where = ask[chosen], pos[chosen]
+        fresh = ~linked[inverse[batch]]
+        batch, where = batch[fresh], where[fresh]
+        if batch.size == 0:
+            continue
+        dist, _ = tree.query(np.column_stack([xy[batch], where * apart]), k=1,
+                             distance_upper_bound=bound)
+        hit = np.isfinite(dist)
+        linked[inverse[batch[hit]]] = True
+        yield inverse[batch[hit]], where[hit]

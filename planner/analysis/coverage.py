@@ -12,11 +12,11 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 from scipy.sparse.csgraph import connected_components
 
 from planner import _validate
-from planner.analysis._coverage_arrays import counter, link_labels, records
+from planner.analysis._coverage_arrays import counter, link_labels, records  # noqa: F401
+from planner.analysis import _gap_areas
 from planner.engine import isochrones
 from planner.data import layers
 from planner.engine import traveltime
@@ -117,7 +117,9 @@ class CoverageResult:
         minutes = seconds / 60.0
         reachable = minutes[np.isfinite(minutes)]
         weight = demand["weight"].to_numpy()
-        worst = demand.sort_values("seconds_to_nearest", ascending=False).head(10)
+        # the 10 slowest (unreachable first), ties in layer order: arrays, not a frame sort
+        worst = np.argsort(-seconds, kind="stable")[:10]
+        ids, names = demand["id"].to_numpy()[worst], demand["name"].to_numpy()[worst]
         return {
             "network": self.network,
             "mode": self.travel.mode,
@@ -149,8 +151,8 @@ class CoverageResult:
                 "unreachable_places": int((~np.isfinite(minutes)).sum()),
             },
             "worst_served": [
-                {"id": r.id, "name": r.name, "minutes": _round(r.minutes_to_nearest)}
-                for r in worst.itertuples()
+                {"id": i, "name": n, "minutes": _round(m)} for i, n, m in zip(
+                    ids, names, demand["minutes_to_nearest"].to_numpy()[worst])
             ],
             "network_graph": self.graph_summary,
             **({"measures": self.measures.summary()} if self.measures is not None else {}),
@@ -258,18 +260,37 @@ def analyze(
         parts = [isochrones.service_area(graph, seconds, minutes, buffer_m=buffer_m,
                                          cache_dir=cache_dir)]
         if per_station_isochrones:
-            parts.append(isochrones.station_isochrones(
-                graph, s_doors, station_ids, minutes, buffer_m=buffer_m, cache_dir=cache_dir,
-                progress=counter(say, "outlines of stations", int((s_doors >= 0).sum()))))
+            parts.append(_station_outlines(graph, s_doors, station_ids, seconds, nearest_pos,
+                                           options, say, cache_dir))
         iso = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=street.crs)
         iso = iso.to_crs("EPSG:4326")
     else:
-        iso = gpd.GeoDataFrame({"station_id": [], "minutes": [], "area_km2": []},
+        iso = gpd.GeoDataFrame({"station_id": [], "minutes": [], "outline": [],
+                                "area_km2": []},
                                geometry=[], crs="EPSG:4326")
     gaps = find_gaps(demand_out, street.crs, threshold=max(minutes), link_m=gap_link_m)
     return CoverageResult(network=street.network.name, travel=travel, minutes=minutes,
                           stations=station_out, demand=demand_out, gaps=gaps, isochrones=iso,
                           graph_summary=street.summary(), reach_s=within)
+
+
+def _station_outlines(graph, s_doors, station_ids, seconds, nearest_pos,
+                      options: CoverageOptions, say, cache_dir) -> gpd.GeoDataFrame:
+    """Each station's isochrones, or beyond ``options.per_station_max`` stations each
+    station's catchment within the main threshold (one pass, said on the console)."""
+    on = int((s_doors >= 0).sum())
+    progress = counter(say, "outlines of stations", on)
+    if on <= options.per_station_max:
+        return isochrones.station_isochrones(
+            graph, s_doors, station_ids, options.minutes, buffer_m=options.buffer_m,
+            cache_dir=cache_dir, progress=progress)
+    say(f"{on} stations (more than {options.per_station_max}): each station's outline is its "
+        f"catchment within {options.threshold:g} min, the part of the service area it serves "
+        "as the nearest station, drawn for all stations in one pass (per_station_max in "
+        "CoverageOptions sets how many stations get their own full isochrones)")
+    return isochrones.station_catchments(
+        graph, s_doors, station_ids, options.minutes, seconds=seconds, nearest=nearest_pos,
+        buffer_m=options.buffer_m, cache_dir=cache_dir, progress=progress)
 
 
 def _snap_layers(study: Study, stations, demand, say) -> tuple:
@@ -360,61 +381,12 @@ def find_gaps(
     Places closer than ``link_m`` to each other join one gap; each gap gets its total
     weight, its heaviest place as the anchor and a polygon around its places: the union of
     its places' Voronoi cells (among all demand places, reached ones included), each cut to
-    a disc of ``link_m / 2``, so a gap area holds no reached place.
+    a disc of ``link_m / 2``, so a gap area holds no reached place. Exact up to
+    :data:`~planner.analysis._gap_areas.EXACT_PLACES` demand places, drawn on a raster of
+    ``link_m / 16`` cells beyond (the same two rules hold: no reached place inside, every
+    gap place inside or on the edge).
     """
-    columns = ["gap_id", "places", "weight", "worst_minutes", "anchor_name", "anchor_lon",
-               "anchor_lat", "place_ids"]
     times = (demand["seconds_to_nearest"].to_numpy() if "seconds_to_nearest" in demand
              else demand["minutes_to_nearest"].to_numpy() * 60.0)
-    uncovered = demand[~is_covered(times, threshold)]
-    if uncovered.empty:
-        return gpd.GeoDataFrame({c: [] for c in columns}, geometry=[], crs="EPSG:4326")
-    projected = uncovered.geometry.to_crs(crs)
-    xy = shapely.get_coordinates(projected.to_numpy())
-    cells = _gap_cells(demand, crs, is_covered(times, threshold),
-                       radius_m=link_m / 2)
-    labels = link_labels(xy, link_m)
-    groups = np.split(np.argsort(labels, kind="stable"),
-                      np.flatnonzero(np.diff(np.sort(labels))) + 1)
-    weight = uncovered["weight"].to_numpy()
-    rows = []
-    for members in groups:
-        anchor = members[np.argmax(weight[members])]
-        rows.append({
-            "places": int(members.size),
-            "weight": round(float(weight[members].sum()), 3),
-            "worst_minutes": float(uncovered["minutes_to_nearest"].iloc[members].max()),
-            "anchor_name": str(uncovered["name"].iloc[anchor]),
-            "anchor_lon": round(float(uncovered.geometry.iloc[anchor].x), 6),
-            "anchor_lat": round(float(uncovered.geometry.iloc[anchor].y), 6),
-            "place_ids": ",".join(uncovered["id"].iloc[members].astype(str)),
-            "geometry": shapely.union_all(cells[members]),
-        })
-    rows.sort(key=lambda r: -r["weight"])
-    for number, row in enumerate(rows, start=1):
-        row["gap_id"] = f"G{number}"
-    frame = gpd.GeoDataFrame(rows, geometry="geometry", crs=crs)[columns + ["geometry"]]
-    return frame.to_crs("EPSG:4326")
-
-
-def _gap_cells(demand: gpd.GeoDataFrame, crs: str, reached: np.ndarray, *,
-               radius_m: float) -> np.ndarray:
-    """The area of each unreached place (in ``demand`` order, projected): its Voronoi cell
-    among every demand place (so it holds no other place), cut to a disc of ``radius_m``.
-    A place on the very spot of a reached one gets no area (it would hold the reached one)."""
-    every = shapely.get_coordinates(demand.geometry.to_crs(crs).to_numpy())
-    spots, inverse = np.unique(np.round(every, 2), axis=0, return_inverse=True)
-    inverse = inverse.ravel()
-    blocked = np.zeros(len(spots), dtype=bool)
-    blocked[inverse[reached]] = True
-    own = inverse[~reached]
-    discs = shapely.buffer(shapely.points(spots[own]), radius_m, quad_segs=8)
-    if len(spots) < 2:
-        cells = discs
-    else:
-        box = shapely.box(*(spots.min(axis=0) - 2 * radius_m),
-                          *(spots.max(axis=0) + 2 * radius_m))
-        voronoi = shapely.get_parts(shapely.voronoi_polygons(
-            shapely.multipoints(spots), extend_to=box, ordered=True))
-        cells = shapely.intersection(voronoi[own], discs)
-    return np.where(blocked[own], shapely.Polygon(), cells)
+    return _gap_areas.find_gaps(demand, crs, reached=is_covered(times, threshold),
+                                link_m=link_m)

@@ -18,6 +18,7 @@ from planner._config import decode_utf8
 from planner._validate import rows_text
 from planner.errors import LayerError
 from planner.data import coords
+from planner.data._text import _bracket_depth, numbers
 
 LON_COLUMNS = ("lon", "lng", "longitude", "long", "x")
 LAT_COLUMNS = ("lat", "latitude", "y")
@@ -112,12 +113,24 @@ def points_from_lonlat(
 
 
 def _read_csv(path: Path, where: str, *, geographic: bool = True) -> gpd.GeoDataFrame:
+    try:  # the pyarrow reader is several times faster; anything it refuses goes the C way
+        frame = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False,
+                            engine="pyarrow")
+    except Exception:
+        frame = _read_csv_c(path, where)
+    return _csv_points(frame, where, geographic=geographic)
+
+
+def _read_csv_c(path: Path, where: str) -> pd.DataFrame:
     try:
-        frame = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+        return pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
     except UnicodeDecodeError:
         raise LayerError(f"{where} is not UTF-8 text; save it as UTF-8 CSV") from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
         raise LayerError(f"{where} is not a readable CSV file ({exc})") from None
+
+
+def _csv_points(frame: pd.DataFrame, where: str, *, geographic: bool) -> gpd.GeoDataFrame:
     columns = {c.strip().lower(): c for c in frame.columns}
     lon = next((columns[c] for c in LON_COLUMNS if c in columns), None)
     lat = next((columns[c] for c in LAT_COLUMNS if c in columns), None)
@@ -133,8 +146,7 @@ def _points_frame(frame: pd.DataFrame, where: str, lon: str, lat: str, *,
                   geographic: bool = True) -> gpd.GeoDataFrame:
     if frame.empty:
         raise LayerError(f"{where} has no rows; add at least one point")
-    xs = pd.to_numeric(frame[lon].astype(str).str.strip(), errors="coerce")
-    ys = pd.to_numeric(frame[lat].astype(str).str.strip(), errors="coerce")
+    xs, ys = pd.Series(numbers(frame[lon])), pd.Series(numbers(frame[lat]))
     bad = np.flatnonzero(xs.isna().to_numpy() | ys.isna().to_numpy())
     if bad.size:
         raise LayerError(
@@ -255,28 +267,6 @@ def as_layer(value: object, *, role: str, id_prefix: str, weight_column: str | N
                      f"columns or a path to a layer file, not {type(value).__name__}")
 
 
-def _bracket_depth(text: str) -> int:
-    """Deepest nesting of ``[``/``{`` outside JSON strings (no recursion, linear time)."""
-    depth = deepest = 0
-    in_string = escaped = False
-    for char in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif char in "]}":
-            depth -= 1
-    return deepest
-
-
 def normalize(
     frame: gpd.GeoDataFrame, *, where: str, id_prefix: str, weight_column: str | None = None,
     centroids: bool = False,
@@ -367,8 +357,7 @@ def _weights(frame, columns, where: str, weight_column: str | None) -> np.ndarra
         source = columns.get("weight")
     if source is None:
         return np.ones(len(frame))
-    raw = frame[source]
-    values = pd.to_numeric(raw.astype(str).str.strip().replace("", "nan"), errors="coerce")
+    values = pd.Series(numbers(frame[source]))
     bad = np.flatnonzero(~np.isfinite(values.to_numpy(dtype=float)))
     if bad.size:
         raise LayerError(

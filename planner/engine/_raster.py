@@ -55,10 +55,12 @@ def disc_minimum(grid: np.ndarray, radius_cells: float) -> np.ndarray:
     return out
 
 
-def sample_pieces(ax, ay, bx, by, tau_a, tau_b, ab_s, ba_s, spacing_m: float, limit_s: float):
+def sample_pieces(ax, ay, bx, by, tau_a, tau_b, ab_s, ba_s, spacing_m: float, limit_s: float,
+                  *, ends: bool = False):
     """Points every ``spacing_m`` along each piece with their exact time, those within
     ``limit_s``: ``(x, y, t)``. A piece is travelled only in the directions it allows;
-    its ends count with their own times."""
+    its ends count with their own times. ``ends=True`` also returns each sample's piece and
+    whether its time comes through the piece's end ``a`` (else ``b``)."""
     length = np.hypot(bx - ax, by - ay)
     count = np.maximum(2, np.ceil(length / spacing_m).astype(np.int64) + 1)
     piece = np.repeat(np.arange(ax.size), count)
@@ -75,6 +77,8 @@ def sample_pieces(ax, ay, bx, by, tau_a, tau_b, ab_s, ba_s, spacing_m: float, li
     piece, s = piece[keep], s[keep]
     x = ax[piece] + s * (bx - ax)[piece]
     y = ay[piece] + s * (by - ay)[piece]
+    if ends:
+        return x, y, t[keep], piece, (via_a <= via_b)[keep]
     return x, y, t[keep]
 
 

@@ -22,7 +22,7 @@ from planner.engine import _isocache, _raster
 from planner.engine.traveltime import TravelGraph, _searches
 
 __all__ = ["covered_lines", "polygons", "threshold_polygons", "station_isochrones",
-           "service_area"]
+           "station_catchments", "service_area"]
 
 #: Default half-width (m) of the street corridor drawn around covered streets.
 BUFFER_M = 40.0
@@ -196,7 +196,7 @@ def service_area(
         key = _isocache.key(graph, "service-area", np.asarray(seconds), minutes, buffer_m, method,
                              (MAX_CELLS, STATION_CELLS))
     geoms, _ = _isocache.fetch(cache_dir, key, compute)
-    return _frame(graph, ["all"] * len(minutes), list(minutes), geoms)
+    return _frame(graph, ["all"] * len(minutes), list(minutes), geoms, "service area")
 
 
 def station_isochrones(
@@ -230,7 +230,51 @@ def station_isochrones(
     k = len(minutes)
     return _frame(graph, [str(ids[p]) for p in order for _ in minutes],
                   [m for _ in order for m in minutes],
-                  [geoms[i * k + j] for i in range(order.size) for j in range(k)])
+                  [geoms[i * k + j] for i in range(order.size) for j in range(k)], "isochrone")
+
+
+def station_catchments(
+    graph: TravelGraph, sources: np.ndarray, ids: Sequence[str], minutes: Sequence[float], *,
+    seconds: np.ndarray | None = None, nearest: np.ndarray | None = None,
+    buffer_m: float = BUFFER_M, progress: Callable[[int], None] | None = None,
+    cache_dir: Path | None = None,
+) -> gpd.GeoDataFrame:
+    """Each source's catchment within the main threshold: the part of the service area
+    (:func:`service_area`) it serves as the nearest source, all drawn in one raster pass.
+
+    Rows ``station_id, minutes`` (the largest threshold), one per on-network source, in
+    source order; the catchments tile the service area, and a source whose isochrone
+    overlaps no other's gets its isochrone. ``seconds``/``nearest``: each node's time to
+    the nearest source and that source's position, from
+    :func:`planner.engine.traveltime.time_to_nearest` (searched here when not given). For
+    many sources this replaces :func:`station_isochrones`, whose cost grows with the sum of
+    every source's own area.
+    """
+    from planner.engine import _catchments, traveltime
+
+    minutes = _validate.minutes(minutes)
+    sources = np.asarray(sources, dtype=np.int64)
+    limit = max(minutes) * 60
+
+    def compute() -> list:
+        tau, near = seconds, nearest
+        if tau is None or near is None:
+            tau, near = traveltime.time_to_nearest(graph, sources, limit=limit)
+        a, b, ab_s, ba_s, _, x, y = _pieces(graph)
+        return _catchments.catchments((a, b, ab_s, ba_s, x, y, np.asarray(tau)),
+                                      np.asarray(near), sources.size, limit,
+                                      buffer_m=buffer_m, cell_m=buffer_m / 4)
+
+    key = None
+    if cache_dir is not None:
+        key = _isocache.key(graph, "catchments", sources, [max(minutes)], buffer_m, "raster",
+                            (_catchments.MAX_CELLS,))
+    geoms, _ = _isocache.fetch(cache_dir, key, compute)
+    order = np.flatnonzero(sources >= 0)
+    if progress is not None:
+        progress(int(order.size))
+    return _frame(graph, [str(ids[p]) for p in order], [max(minutes)] * order.size,
+                  [geoms[p] for p in order], "catchment")
 
 
 def _station_outlines(graph, sources, minutes, buffer_m, method, progress) -> list:
@@ -261,9 +305,12 @@ def _station_outlines(graph, sources, minutes, buffer_m, method, progress) -> li
     return [g for p in sorted(found) for g in found[p]]
 
 
-def _frame(graph: TravelGraph, ids, minutes, geoms) -> gpd.GeoDataFrame:
+def _frame(graph: TravelGraph, ids, minutes, geoms, outline: str) -> gpd.GeoDataFrame:
+    """Rows ``station_id, minutes, outline, area_km2`` (``outline``: ``service area``,
+    ``isochrone`` or ``catchment``)."""
     frame = gpd.GeoDataFrame(
-        {"station_id": ids, "minutes": np.asarray(minutes, dtype=float)},
+        {"station_id": ids, "minutes": np.asarray(minutes, dtype=float),
+         "outline": [outline] * len(ids)},
         geometry=list(geoms) if geoms else [], crs=graph.street.crs,
     )
     frame["area_km2"] = (frame.geometry.area / 1e6).round(3)

@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.sparse import csr_matrix
+from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
 from planner.data.layers import Snapped
@@ -204,11 +204,21 @@ def _street_csr(street: StreetGraph, total: int) -> csr_matrix:
 
 def _csr_min(rows: np.ndarray, cols: np.ndarray, weights: np.ndarray, n: int) -> csr_matrix:
     """CSR matrix keeping the smallest weight of parallel arcs (explicit zeros kept)."""
-    order = np.lexsort((weights, cols, rows))
-    rows, cols, weights = rows[order], cols[order], weights[order]
-    keep = np.ones(rows.size, dtype=bool)
-    keep[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
-    rows, cols, weights = rows[keep], cols[keep], weights[keep]
+    weights = np.asarray(weights, dtype=np.float64)
+    if weights.size and weights.min() > 0:
+        # without parallel arcs, scipy's counting sort (linear) gives the answer at once
+        fast = coo_matrix((weights, (rows, cols)), shape=(n, n)).tocsr()
+        if fast.nnz == weights.size:
+            fast.sort_indices()
+            return fast
+    key = rows.astype(np.int64) * n + cols  # one sort key: rows, then columns
+    order = np.argsort(key)
+    key, weights = key[order], weights[order]
+    keep = np.ones(key.size, dtype=bool)
+    keep[1:] = key[1:] != key[:-1]
+    if not keep.all():  # parallel arcs: the smallest weight
+        weights = np.minimum.reduceat(weights, np.flatnonzero(keep))
+    rows, cols = rows[order][keep], cols[order][keep]
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
     index_dtype = np.int32 if max(n, rows.size) < 2**31 else np.int64

@@ -36,7 +36,8 @@ from planner.errors import InputError
 @click.option("--report", "report_path", type=click.Path(path_type=Path), metavar="PATH",
               help="Where to write the JSON report [default: next to the map].")
 @click.option("--per-station/--no-per-station", default=True, show_default=True,
-              help="Also draw each station's own isochrones.")
+              help="Also draw each station's own isochrones (beyond 100 stations: "
+                   "each station's catchment within the main threshold).")
 @click.option("--measure", "measure_items", multiple=True, metavar="NAME[:KEY=VALUE,...]",
               help="Also measure: backup, capacity (E2SFCA), gravity, equity or all; "
                    "repeatable; options e.g. gravity:decay=power,half_life_min=4.")
