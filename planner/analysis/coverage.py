@@ -15,6 +15,7 @@ import pandas as pd
 from scipy.sparse.csgraph import connected_components
 
 from planner import _validate
+from planner.i18n import _
 from planner.analysis._coverage_arrays import counter, link_labels, records  # noqa: F401
 from planner.analysis import _gap_areas
 from planner.engine import isochrones
@@ -231,7 +232,7 @@ def analyze(
     graph = study.travel_graph({"stations": stations, "demand": demand})
     s_doors, d_doors = graph.door("stations"), graph.door("demand")
 
-    say("computing travel times to the nearest station")
+    say(_("computing travel times to the nearest station"))
     seconds, nearest_pos = traveltime.time_to_nearest(graph, s_doors)
     d_seconds = np.where(d_doors >= 0, seconds[np.maximum(d_doors, 0)], np.inf)
     d_nearest = np.where(d_doors >= 0, nearest_pos[np.maximum(d_doors, 0)], -1)
@@ -256,7 +257,7 @@ def analyze(
     station_out = _station_frame(stations, snap_s, demand_out, d_nearest, within, travel,
                                  max(minutes))
     if with_isochrones:
-        say("drawing isochrones")
+        say(_("drawing isochrones"))
         parts = [isochrones.service_area(graph, seconds, minutes, buffer_m=buffer_m,
                                          cache_dir=cache_dir)]
         if per_station_isochrones:
@@ -279,15 +280,16 @@ def _station_outlines(graph, s_doors, station_ids, seconds, nearest_pos,
     """Each station's isochrones, or beyond ``options.per_station_max`` stations each
     station's catchment within the main threshold (one pass, said on the console)."""
     on = int((s_doors >= 0).sum())
-    progress = counter(say, "outlines of stations", on)
+    progress = counter(say, _("outlines of stations"), on)
     if on <= options.per_station_max:
         return isochrones.station_isochrones(
             graph, s_doors, station_ids, options.minutes, buffer_m=options.buffer_m,
             cache_dir=cache_dir, progress=progress)
-    say(f"{on} stations (more than {options.per_station_max}): each station's outline is its "
-        f"catchment within {options.threshold:g} min, the part of the service area it serves "
-        "as the nearest station, drawn for all stations in one pass (per_station_max in "
-        "CoverageOptions sets how many stations get their own full isochrones)")
+    say(_("{n} stations (more than {most}): each station's outline is its catchment within "
+          "{minutes} min, the part of the service area it serves as the nearest station, drawn "
+          "for all stations in one pass (per_station_max in CoverageOptions sets how many "
+          "stations get their own full isochrones)").format(
+        n=on, most=options.per_station_max, minutes=f"{options.threshold:g}"))
     return isochrones.station_catchments(
         graph, s_doors, station_ids, options.minutes, seconds=seconds, nearest=nearest_pos,
         buffer_m=options.buffer_m, cache_dir=cache_dir, progress=progress)
@@ -301,7 +303,8 @@ def _snap_layers(study: Study, stations, demand, say) -> tuple:
         if len(frame) == 0:
             raise LayerError(f"the {role} layer is empty; give at least one point")
         layers.check_area(frame, street, role=role)
-    say(f"snapping {len(stations)} stations and {len(demand)} demand places to the streets")
+    say(_("snapping {stations} stations and {places} demand places to the streets").format(
+        stations=len(stations), places=len(demand)))
     snap_s, snap_d = study.snap(stations), study.snap(demand)
     if not snap_s.on_network.any():
         raise LayerError(
@@ -358,7 +361,7 @@ def unreachable_causes(graph: traveltime.TravelGraph, s_doors: np.ndarray, d_doo
     stuck = np.flatnonzero((d_doors >= 0) & ~np.isfinite(d_seconds))
     if stuck.size:
         # connected ignoring direction: a path exists, but only against one-way rules
-        _, label = connected_components(graph.csr_to, directed=False)
+        _count, label = connected_components(graph.csr_to, directed=False)
         with_station = np.zeros(label.max() + 1, dtype=bool)
         with_station[label[s_doors[s_doors >= 0]]] = True
         joined = with_station[label[d_doors[stuck]]]

@@ -147,6 +147,15 @@ def add_streets(fmap, network: Network, tolerance_m: float) -> None:
     layer.add_to(fmap)
 
 
+def _per_station_name(per_station, threshold: float) -> str:
+    """The per-station layer's name: each station's own outline, or (many stations) its
+    catchment, the part of the service area where it is the nearest station."""
+    catchments = "outline" in per_station and (per_station["outline"] == "catchment").all()
+    text = (_("{minutes}-min catchment of each station (nearest station)") if catchments
+            else _("{minutes}-min area of each station"))
+    return text.format(minutes=f"{threshold:g}")
+
+
 def add_result_layers(fmap, result: CoverageResult, *, section: str, show: bool,
                       switch: bool = False, tolerance_deg: float = 0.0,
                       density_cell_m: float = 200.0, compact: bool = False,
@@ -177,8 +186,7 @@ def add_result_layers(fmap, result: CoverageResult, *, section: str, show: bool,
             style_function=lambda _: {"color": STATION, "weight": 2, "fill": False,
                                       "dashArray": "4 4"},
             tooltip=FeatureDetail(["station_id", "area_km2"], [_("station"), _("area (km²)")]),
-        ).add_to(layer(_("{minutes}-min area of each station").format(
-            minutes=f"{result.threshold:g}"), False, False))
+        ).add_to(layer(_per_station_name(per_station, result.threshold), False, False))
     if len(result.gaps):
         drawn.add("gaps")
         gaps = result.gaps.drop(columns=["place_ids"]).assign(scenario=context)

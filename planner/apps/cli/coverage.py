@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from planner.apps import _services_cli
-from planner.apps._console import plural, print_coverage, print_what_if
+from planner.apps._console import print_coverage, print_what_if
 from planner.apps.cli._group import cli
 from planner import i18n
 from planner.apps.cli._options import (
@@ -87,7 +87,7 @@ def coverage(ctx, network_source, place, stations, demand, weight_column, modes,
     run_inputs = _run_inputs(source, stations, demand, areas_path, demand_weights)
     if map_path is not None:  # default paths need the network's name: checked when known
         _guard([map_path, report_path or map_path.with_suffix(".json")], run_inputs, force)
-    say("loading the street network and layers")
+    say(i18n._("loading the street network and layers"))
     inputs = _load(network_source, place, stations, demand, weight_column, input_crs=crs,
                    aggregate=aggregate, demand_weights=demand_weights)
     station_layer = require(inputs.stations, "stations", "--stations")
@@ -95,7 +95,7 @@ def coverage(ctx, network_source, place, stations, demand, weight_column, modes,
     study = Study(inputs.network, stations=station_layer, demand=demand_layer)
     baselines = []
     if what_if:
-        say(f"what-if: {what_if.describe()}")
+        say(i18n._("what-if: {change}").format(change=what_if.describe()))
         baselines = _baselines(study, travels, options, say)
         station_layer = layers.edit_stations(station_layer, add=what_if.added,
                                              close=what_if.closed, move=what_if.moved)
@@ -144,22 +144,27 @@ class WhatIf:
 
     def describe(self) -> str:
         """E.g. ``S2 closed; 1 station added at 116.31500,40.00500``."""
+        _, sep = i18n._, i18n._("; ")
         parts = []
         if self.closed:
-            parts.append(f"{', '.join(self.closed)} closed")
+            parts.append(_("{ids} closed").format(ids=_(", ").join(self.closed)))
         if self.moved:
-            parts.append("; ".join(f"{sid} moved to {lon:.5f},{lat:.5f}"
-                                   for sid, (lon, lat) in self.moved.items()))
+            parts.append(sep.join(_("{id} moved to {lon},{lat}").format(
+                id=sid, lon=f"{lon:.5f}", lat=f"{lat:.5f}")
+                for sid, (lon, lat) in self.moved.items()))
         if self.added:
-            where = "; ".join(f"{lon:.5f},{lat:.5f}" for lon, lat in self.added)
-            parts.append(f"{plural(len(self.added), 'station')} added at {where}")
-        return "; ".join(parts)
+            where = sep.join(f"{lon:.5f},{lat:.5f}" for lon, lat in self.added)
+            parts.append(i18n.ngettext("{n} station added at {where}",
+                                       "{n} stations added at {where}",
+                                       len(self.added)).format(n=len(self.added), where=where))
+        return sep.join(parts)
 
     def label(self) -> str:
         """Short, for the map: ``S2 closed, S3 moved, 1 added``."""
-        return ", ".join([*(f"{c} closed" for c in self.closed),
-                          *(f"{m} moved" for m in self.moved),
-                          *([f"{len(self.added)} added"] if self.added else [])])
+        _ = i18n._
+        return _(", ").join([*(_("{id} closed").format(id=c) for c in self.closed),
+                             *(_("{id} moved").format(id=m) for m in self.moved),
+                             *([_("{n} added").format(n=len(self.added))] if self.added else [])])
 
     def suffix(self) -> str:
         """A file-name part for what-if outputs (the baseline's files are not replaced)."""
@@ -200,7 +205,7 @@ def _analyse(study, travels, options, wanted, areas, say) -> list:
 
     results = []
     for travel in travels:
-        say(f"analysing {travel.label}")
+        say(i18n._("analysing {travel}").format(travel=i18n.travel_label(travel)))
         result = coverage_stage.analyze(study.replace(travel=travel), options=options,
                                         progress=lambda m: say("  " + m),
                                         cache_dir=Settings.from_env().cache_dir)
@@ -215,7 +220,8 @@ def _baselines(study, travels, options, say) -> list:
     quick = dataclasses.replace(options, isochrones=False, per_station=False)
     out = []
     for travel in travels:
-        say(f"baseline (no what-if edits), {travel.label}")
+        say(i18n._("baseline (no what-if edits), {travel}").format(
+            travel=i18n.travel_label(travel)))
         out.append(coverage_stage.analyze(study.replace(travel=travel), options=quick))
     return out
 
@@ -225,7 +231,7 @@ def _write(results, inputs, by_service, what_if, baselines, *, map_path, report_
     from planner.outputs import exports as export_stage
     from planner.outputs import maps as render
 
-    say("rendering the map")
+    say(i18n._("rendering the map"))
     note = None
     if inputs.sample is not None:
         note = i18n._(SAMPLE_NOTE)
