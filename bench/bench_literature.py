@@ -18,6 +18,7 @@ bench/report.md (the section between the ``literature`` markers).
 from __future__ import annotations
 
 import argparse
+import sys
 import os
 import re
 import time
@@ -28,7 +29,8 @@ import _results
 import numpy as np
 from scipy import sparse
 
-from planner import optimize
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's planner
+from planner import optimize  # noqa: E402
 
 START, END = "<!-- literature:start -->", "<!-- literature:end -->"
 
@@ -128,13 +130,17 @@ def main() -> None:
     parser.add_argument("--no-cbc", action="store_true", help="skip the PuLP/CBC check")
     parser.add_argument("--report", action="store_true", help="update bench/report.md")
     parser.add_argument("--out", type=Path, default=Path("bench/results"))
+    parser.add_argument("--only", type=lambda t: {int(x) for x in t.split(",")}, default=None,
+                        help="instance numbers, e.g. 16,38 (default: all present)")
+    parser.add_argument("--no-mclp", action="store_true", help="skip the MCLP table")
     args = parser.parse_args()
     load = " ".join(f"{x:.1f}" for x in os.getloadavg())
     pm, mc = [], []
-    for number, path in _orlib.available():
+    instances = [(k, v) for k, v in _orlib.available() if args.only is None or k in args.only]
+    for number, path in instances:
         pm.append(pmedian_rows(number, path, args.time_limit))
         print(pm[-1], flush=True)
-    for number, path in _orlib.available():
+    for number, path in [] if args.no_mclp else instances:
         mc.append(mclp_row(number, path, args.time_limit, not args.no_cbc))
         print(mc[-1], flush=True)
         if "cbc_obj" in mc[-1] and mc[-1]["cbc_status"] == "Optimal":

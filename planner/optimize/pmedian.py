@@ -6,7 +6,8 @@ unreachable; a place some candidate reaches but no chosen site does counts ``pen
 (by default the longest time in the matrices + 60 s; never less than the longest time + 1 s),
 so serving it always pays and every reached place counts its true time.
 Heuristic: greedy + fast interchange; bound: Lagrangian relaxation; then, if the gap is
-above the tolerance and time is left, HiGHS on the model the Lagrangian fixing leaves.
+above the tolerance and time is left, a Lagrangian branch and bound (p <= ``BNB_MAX_P``,
+where the LP-based MIP is weakest) or HiGHS on the model the Lagrangian fixing leaves.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from scipy import sparse
 
 from planner import _validate
 from planner.errors import InputError, SolverError
+from planner.optimize import _pmedian_bnb as bnb
 from planner.optimize import _pmedian_search as search
 from planner.optimize._highs import solve_milp
 from planner.optimize.options import SolverOptions
@@ -29,6 +31,10 @@ __all__ = ["pmedian", "DENSE_MAX"]
 #: Rounds of the iterated local search (a count, not a time: the same input gives the same
 #: plan on any machine unless the time limit stops it first).
 ILS_ROUNDS = 60
+#: Largest p solved exactly by the Lagrangian branch and bound (beyond it HiGHS's MIP, whose
+#: LP relaxation is near-integral for large p, while for small p it needs long cutting rounds
+#: on a degenerate LP: measured on the OR-Library instances, bench/report.md).
+BNB_MAX_P = 30
 #: Largest number of assignment variables the p-median MIP is tried with.
 MIP_MAX_ASSIGN = 400_000
 #: Largest candidates x reachable-places matrix the p-median holds densely (float64).
@@ -126,9 +132,29 @@ def _search(cost, base, p, solver, deadline):
     status = "heuristic"
     if relative_gap(upper, bound) > solver.gap and solver.method != "greedy" \
             and time.perf_counter() < deadline:
-        chosen, upper, bound, status, label = _exact(
-            cost, base, p, chosen, upper, bound, lag, integral, solver, deadline, label)
+        if p <= BNB_MAX_P:
+            chosen, upper, bound, status, nodes = _branch_and_bound(
+                cost, base, p, chosen, upper, bound, lag, integral, solver, deadline)
+            label = "exact"
+            details.update(exact_method="lagrangian branch and bound", nodes=nodes)
+        else:
+            chosen, upper, bound, status, label = _exact(
+                cost, base, p, chosen, upper, bound, lag, integral, solver, deadline, label)
+            details["exact_method"] = "HiGHS MIP"
     return chosen, upper, bound, status, label, details
+
+
+def _branch_and_bound(cost, base, p, chosen, upper, bound, lag, integral, solver, deadline):
+    """Lagrangian branch and bound from the root's multipliers and fixing."""
+    result = bnb.branch_and_bound(cost, base, p, chosen, upper, lam=lag.lam, closed=lag.closed,
+                                  opened=lag.opened, integral=integral, deadline=deadline,
+                                  gap=solver.gap, root_bound=bound)
+    if result.upper < upper:
+        chosen, upper = result.sites, search.cost_of(cost, base, result.sites)
+    bound = max(bound, min(result.bound, upper))
+    if integral:
+        bound = min(float(math.ceil(bound - 1e-6)), upper)
+    return chosen, upper, bound, result.status, result.nodes
 
 
 def _exact(cost, base, p, chosen, upper, bound, lag, integral, solver, deadline, label):
