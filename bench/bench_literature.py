@@ -18,9 +18,9 @@ bench/report.md (the section between the ``literature`` markers).
 from __future__ import annotations
 
 import argparse
-import sys
 import os
 import re
+import sys
 import time
 from pathlib import Path
 

@@ -95,7 +95,28 @@ def pmedian(
 
 
 def _search(cost, base, p, solver, deadline):
-    """Greedy, interchange, Lagrangian bound (and heuristic), iterated local search, MIP."""
+    """Greedy, interchange, Lagrangian bound (and heuristic), iterated local search, exact."""
+    chosen, upper, bound, lag, label, details = _heuristic(cost, base, p, solver, deadline)
+    status = "optimal" if lag is None else "heuristic"
+    integral = details.pop("_integral", False)
+    if lag is None or relative_gap(upper, bound) <= solver.gap or solver.method == "greedy" \
+            or time.perf_counter() >= deadline:
+        return chosen, upper, bound, status, label, details
+    if p <= BNB_MAX_P:
+        chosen, upper, bound, status, nodes = _branch_and_bound(
+            cost, base, p, chosen, upper, bound, lag, integral, solver, deadline)
+        details.update(exact_method="lagrangian branch and bound", nodes=nodes)
+        return chosen, upper, bound, status, "exact", details
+    chosen, upper, bound, status, label = _exact(
+        cost, base, p, chosen, upper, bound, lag, integral, solver, deadline, label)
+    details["exact_method"] = "HiGHS MIP"
+    return chosen, upper, bound, status, label, details
+
+
+def _heuristic(cost, base, p, solver, deadline):
+    """Greedy + interchange, the Lagrangian bound and fixing, the Lagrangian plan + interchange,
+    iterated local search; returns the plan, its cost, the bound, the Lagrangian result (None
+    if fewer than p sites save anything: then the greedy plan is optimal), label, details."""
     n_c = cost.shape[0]
     chosen = search.greedy(cost, base, p)
     label = "greedy"
@@ -104,16 +125,20 @@ def _search(cost, base, p, solver, deadline):
     upper = search.cost_of(cost, base, chosen)
     details: dict = {"heuristic": label, "heuristic_objective": upper}
     if len(chosen) < p:  # no further site saves anything: the greedy answer is optimal
-        return chosen, upper, upper, "optimal", label, details
+        return chosen, upper, upper, None, label, details
     integral = bool(np.all(cost == np.round(cost)) and np.all(base == np.round(base)))
     assign = np.minimum(base, cost[chosen].min(axis=0))
     lag = search.lagrangian_bound(cost, base, p, upper, start=assign, integral=integral,
                                   target_gap=solver.gap, deadline=deadline)
-    if lag.sites and lag.upper < upper:  # the Lagrangian heuristic found better sites
-        better = search.interchange(cost, base, lag.sites, deadline=deadline) \
-            if solver.local_search else lag.sites
-        chosen, upper = better, search.cost_of(cost, base, better)
-        label += "+lagrangian heuristic"
+    starts = [lag.sites] if lag.sites else []
+    if solver.local_search:  # the relaxation's plan at the best multipliers, improved
+        starts.append(search.lagrangian_plan(cost, lag.lam, p))
+    for start in starts:
+        better = search.interchange(cost, base, start, deadline=deadline) \
+            if solver.local_search else start
+        if search.cost_of(cost, base, better) < upper - 1e-9:
+            chosen, upper = better, search.cost_of(cost, base, better)
+            label = label.replace("+lagrangian heuristic", "") + "+lagrangian heuristic"
     bound = min(lag.bound, upper)
     if relative_gap(upper, bound) > solver.gap and solver.local_search:
         allowed = np.setdiff1d(np.arange(n_c), lag.closed)
@@ -127,21 +152,8 @@ def _search(cost, base, p, solver, deadline):
     details.update(heuristic=label, heuristic_objective=upper, lagrangian_bound=lag.bound,
                    lagrangian_iterations=lag.iterations,
                    candidates_fixed_closed=int(lag.closed.size),
-                   candidates_fixed_open=int(lag.opened.size))
-    label += "+lagrangian"
-    status = "heuristic"
-    if relative_gap(upper, bound) > solver.gap and solver.method != "greedy" \
-            and time.perf_counter() < deadline:
-        if p <= BNB_MAX_P:
-            chosen, upper, bound, status, nodes = _branch_and_bound(
-                cost, base, p, chosen, upper, bound, lag, integral, solver, deadline)
-            label = "exact"
-            details.update(exact_method="lagrangian branch and bound", nodes=nodes)
-        else:
-            chosen, upper, bound, status, label = _exact(
-                cost, base, p, chosen, upper, bound, lag, integral, solver, deadline, label)
-            details["exact_method"] = "HiGHS MIP"
-    return chosen, upper, bound, status, label, details
+                   candidates_fixed_open=int(lag.opened.size), _integral=integral)
+    return chosen, upper, bound, lag, label + "+lagrangian", details
 
 
 def _branch_and_bound(cost, base, p, chosen, upper, bound, lag, integral, solver, deadline):
