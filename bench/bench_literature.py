@@ -83,8 +83,12 @@ def cbc_mclp(a: np.ndarray, p: int, time_limit: float) -> dict:
         model += y[j] <= pulp.lpSum(x[i] for i in np.flatnonzero(a[:, j]))
     model += pulp.lpSum(x) == p
     model.solve(pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit))
+    # PuLP says "Optimal" also when CBC stopped at the time limit with a feasible plan: the
+    # solution status tells the two apart ("Optimal Solution Found" vs "... Feasible ...")
+    proven = model.sol_status == pulp.LpSolutionOptimal
     return {"cbc_obj": float(pulp.value(model.objective)),
-            "cbc_status": pulp.LpStatus[model.status],
+            "cbc_status": "Optimal" if proven else "time_limit" if model.status == 1 else
+            pulp.LpStatus[model.status],
             "cbc_s": round(time.perf_counter() - start, 2)}
 
 
@@ -133,11 +137,12 @@ def main() -> None:
     parser.add_argument("--only", type=lambda t: {int(x) for x in t.split(",")}, default=None,
                         help="instance numbers, e.g. 16,38 (default: all present)")
     parser.add_argument("--no-mclp", action="store_true", help="skip the MCLP table")
+    parser.add_argument("--no-pmedian", action="store_true", help="skip the p-median table")
     args = parser.parse_args()
     load = " ".join(f"{x:.1f}" for x in os.getloadavg())
     pm, mc = [], []
     instances = [(k, v) for k, v in _orlib.available() if args.only is None or k in args.only]
-    for number, path in instances:
+    for number, path in [] if args.no_pmedian else instances:
         pm.append(pmedian_rows(number, path, args.time_limit))
         print(pm[-1], flush=True)
     for number, path in [] if args.no_mclp else instances:

@@ -97,3 +97,48 @@ def test_pmedian_exact_small_p_matches_brute_force(seed):
     best = brute_force(cost, np.full(n, np.inf), 3)
     assert solution.objective == pytest.approx(best)
     assert solution.status == "optimal" and solution.bound == pytest.approx(best)
+
+
+
+@pytest.mark.parametrize("start", ["poor", "optimal"])
+def test_mclp_branch_step_with_a_cutoff_proves_the_brute_force_optimum(start):
+    """HiGHS with the objective cutoff at incumbent + 1: from a poor incumbent it finds the
+    optimum; from the optimum it finds nothing better and so proves it (bound = value)."""
+    from scipy import sparse
+
+    from planner.optimize import _swap, coverage
+    from planner.optimize.options import SolverOptions
+    from planner.optimize.problem import reduce
+
+    rng = np.random.default_rng(5)
+    pc, pd = rng.random((16, 2)), rng.random((70, 2))
+    cover = np.linalg.norm(pc[:, None] - pd[None], axis=2) < 0.2
+    problem = optimize.Problem.from_matrix(sparse.csr_matrix(cover.astype(float)),
+                                           np.ones(70))
+    reduced = reduce(problem, np.ones(70, dtype=bool))
+    m, w, p = reduced.matrix, reduced.group_weight, 3
+    combos = list(itertools.combinations(range(m.shape[0]), p))
+    values = [_swap.covered_by(m, w, list(c)) for c in combos]
+    pick = list(combos[int(np.argmin(values) if start == "poor" else np.argmax(values))])
+    chosen, value, bound, label, status = coverage._branch_step(
+        reduced, p, pick, _swap.covered_by(m, w, pick), float(w.sum()), "test",
+        SolverOptions(method="exact"), 30.0)
+    assert value == max(values) == bound and status == "optimal" and label == "exact"
+    assert _swap.covered_by(m, w, chosen) == max(values)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_mclp_exact_matches_brute_force(seed):
+    """MCLP exact (Lagrangian, LP, then HiGHS with an objective cutoff) is the true optimum."""
+    from scipy import sparse
+
+    rng = np.random.default_rng(200 + seed)
+    n_c, n_d, p = 12, 45, 3
+    cover = rng.random((n_c, n_d)) < 0.18
+    weights = rng.integers(1, 6, n_d).astype(float)
+    problem = optimize.Problem.from_matrix(sparse.csr_matrix(cover.astype(float)), weights)
+    solution = optimize.mclp(problem, p, method="exact", time_limit=30)
+    best = max(float(weights[cover[list(c)].any(axis=0)].sum())
+               for c in itertools.combinations(range(n_c), p))
+    assert solution.objective == best and solution.status == "optimal"
+    assert solution.bound == best
