@@ -115,27 +115,35 @@ def branch_and_bound(cost: np.ndarray, base: np.ndarray, p: int, sites: list, up
     mask = np.zeros(n_c, dtype=bool)
     mask[np.asarray(closed, dtype=np.int64)] = True
     best_sites, nodes, tie = list(sites), 0, itertools.count()
+    floor = np.inf  # the smallest bound of a node pruned by the gap tolerance alone
     heap = [(root_bound, next(tie), _Node(root_bound, tuple(int(j) for j in opened), mask,
                                           np.asarray(lam, dtype=np.float64)))]
     while heap:
         if time.perf_counter() > deadline or nodes >= MAX_NODES:
-            bound = min(heap[0][0], upper)
+            bound = min(heap[0][0], floor, upper)
             return BnbResult(best_sites, upper, bound, "time_limit", nodes)
         node = heapq.heappop(heap)[2]
         if _prunes(node.bound, upper, integral, gap):
+            floor = min(floor, node.bound)
             continue
         nodes += 1
-        children, found = _expand(cost, base, p, node, upper, integral, gap, deadline)
+        children, found, low = _expand(cost, base, p, node, upper, integral, gap, deadline)
+        floor = min(floor, low)
         if found is not None and found[1] < upper - 1e-9:
             best_sites, upper = found
         for child in children:
-            if not _prunes(child.bound, upper, integral, gap):
+            if _prunes(child.bound, upper, integral, gap):
+                floor = min(floor, child.bound)
+            else:
                 heapq.heappush(heap, (child.bound, next(tie), child))
-    return BnbResult(best_sites, upper, upper, "optimal", nodes)
+    if integral and np.isfinite(floor):
+        floor = math.ceil(floor - 1e-6)
+    return BnbResult(best_sites, upper, min(floor, upper), "optimal", nodes)
 
 
 def _expand(cost, base, p, node: _Node, upper, integral, gap, deadline):
-    """Bound one node; return its children and the best plan it saw (sites, cost) or None."""
+    """Bound one node: its children, the best plan it saw (sites, cost) and, if it was
+    pruned, its bound (else inf)."""
     opened = list(node.opened)
     k = p - len(opened)
     base_n = np.minimum(base, cost[opened].min(axis=0)) if opened else base
@@ -145,28 +153,27 @@ def _expand(cost, base, p, node: _Node, upper, integral, gap, deadline):
         plan = opened[:p] + [int(j) for j in free[:max(k, 0)]]
         spare = [j for j in range(cost.shape[0]) if j not in plan][:p - len(plan)]
         plan += spare  # more sites never cost more (only if fewer than p were left)
-        return [], (plan, float(np.minimum(base, cost[plan].min(axis=0)).sum()))
-    sub = cost[free]
-    value, lam, rho = _relax(sub, base_n, k, node.lam, CHILD_THETA, upper, integral, gap,
-                                    deadline)
-    value = max(value, node.bound)
+        return [], (plan, float(np.minimum(base, cost[plan].min(axis=0)).sum())), np.inf
+    own, lam, rho = _relax(cost[free], base_n, k, node.lam, CHILD_THETA, upper, integral, gap,
+                           deadline)
+    value = max(own, node.bound)  # the parent's bound holds for the child too
     pick = np.argsort(rho, kind="stable")[:k]
     plan = opened + [int(free[i]) for i in pick]
     found = (plan, float(np.minimum(base, cost[plan].min(axis=0)).sum()))
     upper = min(upper, found[1])
     if _prunes(value, upper, integral, gap):
-        return [], found
-    shut, force, order = _fix(rho, k, value, upper, integral)
+        return [], found, value
+    shut, force, order = _fix(rho, k, own, upper, integral)  # L at these multipliers only
     closed = node.closed.copy()
     closed[free[shut]] = True
     now_open = tuple(opened + [int(free[i]) for i in force])
     if force.size:  # the fixing decided something: bound the reduced node again
-        return [_Node(value, now_open, closed, lam)], found
+        return [_Node(value, now_open, closed, lam)], found, np.inf
     left = [i for i in order if not closed[free[i]]]
-    if not left:
-        return [], found
+    if not left:  # every free candidate is closed: no better plan here
+        return [], found, upper
     j = int(free[left[0]])  # the most attractive free candidate
     shut_j = closed.copy()
     shut_j[j] = True
     return [_Node(value, now_open + (j,), closed, lam),
-            _Node(value, now_open, shut_j, lam)], found
+            _Node(value, now_open, shut_j, lam)], found, np.inf

@@ -50,6 +50,21 @@ def test_branch_and_bound_finds_the_brute_force_optimum(seed):
     assert result.bound == pytest.approx(best)
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_branch_and_bound_with_a_gap_tolerance_keeps_a_true_bound(seed):
+    rng = np.random.default_rng(50 + seed)
+    cost = rng.random((12, 30)) * 100
+    base = np.full(30, 200.0)
+    upper, lag = weak_root(cost, base, 3, [0, 1, 2], False)
+    result = bnb.branch_and_bound(cost, base, 3, [0, 1, 2], upper, lam=lag.lam,
+                                  closed=lag.closed, opened=lag.opened, integral=False,
+                                  deadline=time.perf_counter() + 30, gap=0.05,
+                                  root_bound=lag.bound)
+    best = brute_force(cost, base, 3)
+    assert result.bound <= best + 1e-9 <= result.upper + 2e-9
+    assert result.upper - result.bound <= 0.05 * result.upper + 1e-9
+
+
 def test_branch_and_bound_out_of_time_returns_a_valid_bound():
     rng = np.random.default_rng(7)
     cost = np.round(rng.random((12, 30)) * 100)
