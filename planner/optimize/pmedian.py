@@ -35,6 +35,9 @@ ILS_ROUNDS = 60
 #: LP relaxation is near-integral for large p, while for small p it needs long cutting rounds
 #: on a degenerate LP: measured on the OR-Library instances, bench/report.md).
 BNB_MAX_P = 30
+#: ... and the largest free candidates x places matrix it searches (each node re-optimises
+#: the multipliers over it; beyond this, as at city scale, the MIP route below is taken).
+BNB_MAX_CELLS = 3_000_000
 #: Largest number of assignment variables the p-median MIP is tried with.
 MIP_MAX_ASSIGN = 400_000
 #: Largest candidates x reachable-places matrix the p-median holds densely (float64).
@@ -102,7 +105,8 @@ def _search(cost, base, p, solver, deadline):
     if lag is None or relative_gap(upper, bound) <= solver.gap or solver.method == "greedy" \
             or time.perf_counter() >= deadline:
         return chosen, upper, bound, status, label, details
-    if p <= BNB_MAX_P:
+    free_cells = (cost.shape[0] - lag.closed.size - lag.opened.size) * cost.shape[1]
+    if p <= BNB_MAX_P and free_cells <= BNB_MAX_CELLS:
         chosen, upper, bound, status, nodes = _branch_and_bound(
             cost, base, p, chosen, upper, bound, lag, integral, solver, deadline)
         details.update(exact_method="lagrangian branch and bound", nodes=nodes)
