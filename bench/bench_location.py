@@ -17,6 +17,7 @@ Results go to the terminal and to bench/results/location.{json,csv}.
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 
@@ -24,7 +25,8 @@ import _results  # bench/_results.py (the script's own folder is on sys.path)
 import numpy as np
 from scipy import sparse
 
-from planner import optimize
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's planner
+from planner import optimize  # noqa: E402
 
 
 def instance(n_cand: int, n_demand: int, side_m: float, seed: int):

@@ -146,6 +146,12 @@ def lagrangian_bound(cost: np.ndarray, base: np.ndarray, p: int, upper: float, *
                           best_lam, best)
 
 
+def lagrangian_plan(cost: np.ndarray, lam: np.ndarray, p: int) -> list[int]:
+    """The ``p`` candidates the relaxation opens at multipliers ``lam`` (smallest rho)."""
+    rho = np.minimum(cost - lam[None, :], 0.0).sum(axis=1)
+    return [int(i) for i in np.argsort(rho, kind="stable")[:p]]
+
+
 def _fixing(cost, base, p, upper, lam, value, integral, iterations) -> LagrangeResult:
     """Candidates whose forced opening (closing) lifts the bound above the upper bound."""
     n = cost.shape[0]

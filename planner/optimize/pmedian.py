@@ -6,7 +6,8 @@ unreachable; a place some candidate reaches but no chosen site does counts ``pen
 (by default the longest time in the matrices + 60 s; never less than the longest time + 1 s),
 so serving it always pays and every reached place counts its true time.
 Heuristic: greedy + fast interchange; bound: Lagrangian relaxation; then, if the gap is
-above the tolerance and time is left, HiGHS on the model the Lagrangian fixing leaves.
+above the tolerance and time is left, a Lagrangian branch and bound (p <= ``BNB_MAX_P``,
+where the LP-based MIP is weakest) or HiGHS on the model the Lagrangian fixing leaves.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from scipy import sparse
 
 from planner import _validate
 from planner.errors import InputError, SolverError
+from planner.optimize import _pmedian_bnb as bnb
 from planner.optimize import _pmedian_search as search
 from planner.optimize._highs import solve_milp
 from planner.optimize.options import SolverOptions
@@ -29,6 +31,13 @@ __all__ = ["pmedian", "DENSE_MAX"]
 #: Rounds of the iterated local search (a count, not a time: the same input gives the same
 #: plan on any machine unless the time limit stops it first).
 ILS_ROUNDS = 60
+#: Largest p solved exactly by the Lagrangian branch and bound (beyond it HiGHS's MIP, whose
+#: LP relaxation is near-integral for large p, while for small p it needs long cutting rounds
+#: on a degenerate LP: measured on the OR-Library instances, bench/report.md).
+BNB_MAX_P = 30
+#: ... and the largest free candidates x places matrix it searches (each node re-optimises
+#: the multipliers over it; beyond this, as at city scale, the MIP route below is taken).
+BNB_MAX_CELLS = 3_000_000
 #: Largest number of assignment variables the p-median MIP is tried with.
 MIP_MAX_ASSIGN = 400_000
 #: Largest candidates x reachable-places matrix the p-median holds densely (float64).
@@ -89,7 +98,29 @@ def pmedian(
 
 
 def _search(cost, base, p, solver, deadline):
-    """Greedy, interchange, Lagrangian bound (and heuristic), iterated local search, MIP."""
+    """Greedy, interchange, Lagrangian bound (and heuristic), iterated local search, exact."""
+    chosen, upper, bound, lag, label, details = _heuristic(cost, base, p, solver, deadline)
+    status = "optimal" if lag is None else "heuristic"
+    integral = details.pop("_integral", False)
+    if lag is None or relative_gap(upper, bound) <= solver.gap or solver.method == "greedy" \
+            or time.perf_counter() >= deadline:
+        return chosen, upper, bound, status, label, details
+    free_cells = (cost.shape[0] - lag.closed.size - lag.opened.size) * cost.shape[1]
+    if p <= BNB_MAX_P and free_cells <= BNB_MAX_CELLS:
+        chosen, upper, bound, status, nodes = _branch_and_bound(
+            cost, base, p, chosen, upper, bound, lag, integral, solver, deadline)
+        details.update(exact_method="lagrangian branch and bound", nodes=nodes)
+        return chosen, upper, bound, status, "exact", details
+    chosen, upper, bound, status, label = _exact(
+        cost, base, p, chosen, upper, bound, lag, integral, solver, deadline, label)
+    details["exact_method"] = "HiGHS MIP"
+    return chosen, upper, bound, status, label, details
+
+
+def _heuristic(cost, base, p, solver, deadline):
+    """Greedy + interchange, the Lagrangian bound and fixing, the Lagrangian plan + interchange,
+    iterated local search; returns the plan, its cost, the bound, the Lagrangian result (None
+    if fewer than p sites save anything: then the greedy plan is optimal), label, details."""
     n_c = cost.shape[0]
     chosen = search.greedy(cost, base, p)
     label = "greedy"
@@ -98,16 +129,20 @@ def _search(cost, base, p, solver, deadline):
     upper = search.cost_of(cost, base, chosen)
     details: dict = {"heuristic": label, "heuristic_objective": upper}
     if len(chosen) < p:  # no further site saves anything: the greedy answer is optimal
-        return chosen, upper, upper, "optimal", label, details
+        return chosen, upper, upper, None, label, details
     integral = bool(np.all(cost == np.round(cost)) and np.all(base == np.round(base)))
     assign = np.minimum(base, cost[chosen].min(axis=0))
     lag = search.lagrangian_bound(cost, base, p, upper, start=assign, integral=integral,
                                   target_gap=solver.gap, deadline=deadline)
-    if lag.sites and lag.upper < upper:  # the Lagrangian heuristic found better sites
-        better = search.interchange(cost, base, lag.sites, deadline=deadline) \
-            if solver.local_search else lag.sites
-        chosen, upper = better, search.cost_of(cost, base, better)
-        label += "+lagrangian heuristic"
+    starts = [lag.sites] if lag.sites else []
+    if solver.local_search:  # the relaxation's plan at the best multipliers, improved
+        starts.append(search.lagrangian_plan(cost, lag.lam, p))
+    for start in starts:
+        better = search.interchange(cost, base, start, deadline=deadline) \
+            if solver.local_search else start
+        if search.cost_of(cost, base, better) < upper - 1e-9:
+            chosen, upper = better, search.cost_of(cost, base, better)
+            label = label.replace("+lagrangian heuristic", "") + "+lagrangian heuristic"
     bound = min(lag.bound, upper)
     if relative_gap(upper, bound) > solver.gap and solver.local_search:
         allowed = np.setdiff1d(np.arange(n_c), lag.closed)
@@ -121,14 +156,21 @@ def _search(cost, base, p, solver, deadline):
     details.update(heuristic=label, heuristic_objective=upper, lagrangian_bound=lag.bound,
                    lagrangian_iterations=lag.iterations,
                    candidates_fixed_closed=int(lag.closed.size),
-                   candidates_fixed_open=int(lag.opened.size))
-    label += "+lagrangian"
-    status = "heuristic"
-    if relative_gap(upper, bound) > solver.gap and solver.method != "greedy" \
-            and time.perf_counter() < deadline:
-        chosen, upper, bound, status, label = _exact(
-            cost, base, p, chosen, upper, bound, lag, integral, solver, deadline, label)
-    return chosen, upper, bound, status, label, details
+                   candidates_fixed_open=int(lag.opened.size), _integral=integral)
+    return chosen, upper, bound, lag, label + "+lagrangian", details
+
+
+def _branch_and_bound(cost, base, p, chosen, upper, bound, lag, integral, solver, deadline):
+    """Lagrangian branch and bound from the root's multipliers and fixing."""
+    result = bnb.branch_and_bound(cost, base, p, chosen, upper, lam=lag.lam, closed=lag.closed,
+                                  opened=lag.opened, integral=integral, deadline=deadline,
+                                  gap=solver.gap, root_bound=bound)
+    if result.upper < upper:
+        chosen, upper = result.sites, search.cost_of(cost, base, result.sites)
+    bound = max(bound, min(result.bound, upper))
+    if integral:
+        bound = min(float(math.ceil(bound - 1e-6)), upper)
+    return chosen, upper, bound, result.status, result.nodes
 
 
 def _exact(cost, base, p, chosen, upper, bound, lag, integral, solver, deadline, label):
