@@ -285,11 +285,9 @@ def _station_outlines(graph, s_doors, station_ids, seconds, nearest_pos,
         return isochrones.station_isochrones(
             graph, s_doors, station_ids, options.minutes, buffer_m=options.buffer_m,
             cache_dir=cache_dir, progress=progress)
-    say(_("{n} stations (more than {most}): each station's outline is its catchment within "
-          "{minutes} min, the part of the service area it serves as the nearest station, drawn "
-          "for all stations in one pass (per_station_max in CoverageOptions sets how many "
-          "stations get their own full isochrones)").format(
-        n=on, most=options.per_station_max, minutes=f"{options.threshold:g}"))
+    say(_("{n} stations (over {most}): each outline is the station's {minutes}-min catchment, "
+          "drawn in one pass").format(n=on, most=options.per_station_max,
+                                      minutes=f"{options.threshold:g}"))
     return isochrones.station_catchments(
         graph, s_doors, station_ids, options.minutes, seconds=seconds, nearest=nearest_pos,
         buffer_m=options.buffer_m, cache_dir=cache_dir, progress=progress)
