@@ -164,6 +164,45 @@ def rows_generic(data: dict, name: str) -> list[list]:
     return out
 
 
+def rows_city(data: dict, name: str) -> list[list]:
+    """Whole-command runs without a peer (bench_city.py --many-stations): wall time."""
+    return [[name, r.get("step", "?"), "wall time (s)", r["ours_s"],
+             f"{r.get('size', '')}; peak {r.get('peak_mb')} MB, map {r.get('map_mb')} MB, "
+             f"{r.get('status', '')}; load {r.get('load', '?')}"]
+            for r in data.get("rows", []) if isinstance(r, dict) and r.get("ours_s")]
+
+
+def rows_literature(data: dict) -> list[list]:
+    """The OR-Library run in a few rows (its full tables are in their own section)."""
+    rows = [r for r in data.get("rows", []) if isinstance(r, dict)]
+    med = [r for r in rows if r.get("heur_vs_published_%") is not None]
+    mclp = [r for r in rows if r.get("cbc_s") is not None and r.get("ours_s")]
+    out = []
+    if med:
+        worst = max(med, key=lambda r: r["heur_vs_published_%"])
+        slow_h = max(med, key=lambda r: r.get("heur_s") or 0)
+        proven = [r for r in med if r.get("exact_status") == "optimal"
+                  or (r.get("exact_proven_gap_%") or 100) < 0.1]
+        slow_e = max(med, key=lambda r: r.get("exact_s") or 0)
+        out += [["literature", f"p-median, {len(med)} OR-Library instances",
+                 "heuristic within 0.5 % of the published optimum",
+                 f"{sum(r['heur_vs_published_%'] <= 0.5 for r in med)}/{len(med)}",
+                 f"worst {worst['instance']} {worst['heur_vs_published_%']:.2f} %, slowest "
+                 f"{slow_h['instance']} {slow_h['heur_s']} s"],
+                ["literature", f"p-median, {len(med)} OR-Library instances",
+                 "exact proven optimal (or gap < 0.1 %)", f"{len(proven)}/{len(med)}",
+                 f"slowest {slow_e['instance']} {slow_e['exact_s']} s"]]
+    both = [r for r in mclp if str(r.get("cbc_status")).lower() == "optimal"
+            and r.get("ours_proven_gap_%") == 0]
+    if both:
+        ratios = sorted(r["cbc_s"] / r["ours_s"] for r in both)
+        out.append(["literature", f"MCLP on the same graphs, {len(both)} proven by both",
+                    "CBC / ours (time), median", round(ratios[len(ratios) // 2], 2),
+                    f"range {ratios[0]:.2f}-{ratios[-1]:.2f}; equal objectives: "
+                    f"{sum(r['cbc_obj'] == r['ours_obj'] for r in both)}/{len(both)}"])
+    return out
+
+
 def _status(r: dict) -> str:
     bits = [f"{k} {r[k]}" for k in ("status", "peer", "ours_s", "peer_s") if r.get(k)]
     return ", ".join(str(b) for b in bits)
@@ -186,6 +225,10 @@ def collect() -> tuple[list[list], list[str]]:
                 rows += rows_paint(data, name)
             elif name == "batch":
                 rows += rows_batch(data)
+            elif name == "literature":
+                rows += rows_literature(data)
+            elif name.startswith("city-stations"):
+                rows += rows_city(data, name)
             else:
                 rows += rows_generic(data, name)
             load = data.get("load")
