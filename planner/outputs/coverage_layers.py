@@ -23,7 +23,6 @@ from planner.outputs._base import (BAND_COLOURS, COVERED, MAX_DEMAND_MARKERS, ST
                                    new_map, street_lines, with_layer_control)
 from planner.outputs._compact import SharedTable
 from planner.outputs._elements import FeatureDetail, feature_group, geojson
-from planner.outputs._escape import html_text
 from planner.i18n import _, fmt_places, fmt_weight, language, mode_name, travel_label
 from planner.outputs._datum import map_datum
 from planner.outputs._places import kind_texts, nearest_texts, place_labels
@@ -214,17 +213,18 @@ def add_result_layers(fmap, result: CoverageResult, *, section: str, show: bool,
 
 
 def _station_details(results: Sequence[CoverageResult], labels: Sequence[str]) -> dict:
-    """Popup lines per station id: what it serves in each result (HTML, escaped)."""
+    """Popup lines per station id: what it serves in each result (plain text; the station
+    layer escapes them)."""
     lines: dict[str, list[str]] = {}
     for result, label in zip(results, labels):
         for row in result.stations.itertuples():
             lines.setdefault(str(row.id), []).append(
-                f"{html_text(label + ', ' if label else '')}"
-                + html_text(_("{travel}: serves {weight} ({places}) within {minutes} min").format(
+                (label + ", " if label else "")
+                + _("{travel}: serves {weight} ({places}) within {minutes} min").format(
                     travel=travel_label(result.travel), weight=fmt_weight(row.served_weight),
                     places=fmt_places(int(row.served_places)),
-                    minutes=f"{result.threshold:g}")))
-    return {key: "<br>".join(value) for key, value in lines.items()}
+                    minutes=f"{result.threshold:g}"))
+    return lines
 
 
 def _add_bands(result: CoverageResult, iso: gpd.GeoDataFrame, layer) -> None:

@@ -110,10 +110,10 @@ def _reference(results, index: int):
     return results[0]
 
 
-def _details(result) -> dict[str, str]:
+def _details(result) -> dict[str, list[str]]:
     text = _("{travel}: serves {weight} ({places}) within {minutes}")
-    return {str(row.id): html_text(text.format(
+    return {str(row.id): [text.format(
                 travel=travel_label(result.travel), weight=fmt_weight(row.served_weight),
                 places=fmt_places(int(row.served_places)),
-                minutes=fmt_minutes(result.threshold)))
+                minutes=fmt_minutes(result.threshold))]
             for row in result.stations.itertuples()}

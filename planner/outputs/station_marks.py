@@ -15,10 +15,14 @@ from planner.outputs._elements import HtmlPopup, TextTooltip, feature_group
 from planner.outputs._escape import html_text
 from planner.i18n import _
 
-__all__ = ["StationMark", "station_marks", "add_station_layer", "CLOSED"]
+__all__ = ["StationMark", "station_marks", "add_station_layer", "CLOSED", "MANY_STATIONS"]
 
 CLOSED = "#777777"
 _MOVED_DEG = 1e-6  # about 0.1 m
+#: Beyond this many stations the unchanged ones are drawn as one compact layer of dots (with
+#: the same tooltip and popup text) instead of one labelled badge each: thousands of badges
+#: would cover the map and weigh megabytes.
+MANY_STATIONS = 300
 
 
 @dataclass(frozen=True)
@@ -117,14 +121,56 @@ def _arrow(mark: StationMark) -> list[list[list[float]]]:
 
 
 def add_station_layer(fmap, marks: Sequence[StationMark], *, name: str, section: str | None,
-                      show: bool, context: str = "", details: Mapping[str, str] | None = None,
+                      show: bool, context: str = "",
+                      details: Mapping[str, Sequence[str]] | None = None,
                       label: str = "stations", switch: bool = False):
     """One layer group of ``marks``; ``context`` (a scenario name) starts every tooltip;
-    ``details`` holds extra popup HTML per station id (already escaped)."""
-    folium = import_folium()
+    ``details`` holds extra popup lines (text) per station id. Beyond
+    :data:`MANY_STATIONS` marks the open ones are one compact layer of dots."""
     group = feature_group(name, show=show, section=section, label=label, main=True,
                           switch=switch)
     lead = _("{name}: ").format(name=context) if context else ""
+    details = details or {}
+    if len(marks) > MANY_STATIONS:
+        _add_dots(group, [m for m in marks if m.state == "open"], lead, context, details)
+        marks = [m for m in marks if m.state != "open"]
+    _add_badges(group, marks, lead, context, details)
+    group.add_to(fmap)
+    return group
+
+
+def _add_dots(group, marks: Sequence[StationMark], lead: str, context: str,
+              details: Mapping[str, Sequence[str]]) -> None:
+    """Open stations as one compact layer of dots; tooltip and popup as the badges'."""
+    import numpy as np
+    import shapely
+
+    from planner.outputs._elements import FeatureDetail, geojson
+
+    if not marks:
+        return
+    lines = max((len(details.get(m.id, ())) for m in marks), default=0)
+    off = _("off the street network: not used")
+    columns = {"tip": [f"{lead}{m.id} {m.name}" for m in marks],
+               "title": [f"{m.name} ({m.id})" for m in marks],
+               "context": [context] * len(marks),
+               "off": ["" if m.on_network else off for m in marks]}
+    for i in range(lines):
+        columns[f"line{i}"] = [(list(details.get(m.id, ())) + [""] * lines)[i] for m in marks]
+    points = shapely.points([m.lon for m in marks], [m.lat for m in marks])
+    frame = gpd.GeoDataFrame({k: np.asarray(v, dtype=object) for k, v in columns.items()},
+                             geometry=points, crs="EPSG:4326")
+    fields = ["title", "context", *[f"line{i}" for i in range(lines)], "off"]
+    geojson(frame, marker={"radius": 5, "color": "#ffffff", "weight": 1.5,
+                           "fillColor": STATION, "fillOpacity": 0.95},
+            style_function=lambda _f: {},
+            tooltip=FeatureDetail(["tip"], [""]),
+            popup=FeatureDetail(fields, [""] * len(fields), popup=True)).add_to(group)
+
+
+def _add_badges(group, marks: Sequence[StationMark], lead: str, context: str,
+                details: Mapping[str, Sequence[str]]) -> None:
+    folium = import_folium()
     states = {"open": "", "closed": _(" (closed in this plan)"), "moved": _(" (moved)"),
               "added": _(" (added in this plan)")}
     notes = {"open": "", "closed": _("closed in this plan"),
@@ -146,11 +192,9 @@ def add_station_layer(fmap, marks: Sequence[StationMark], *, name: str, section:
         popup = (f"<b>{html_text(mark.name)}</b> ({html_text(mark.id)})<br>"
                  + (f"{html_text(context)}<br>" if context else "")
                  + (f"<i>{html_text(notes[mark.state])}</i><br>" if notes[mark.state] else "")
-                 + ((details or {}).get(mark.id, "")))
+                 + "<br>".join(html_text(line) for line in details.get(mark.id, ())))
         if not mark.on_network and mark.state != "closed":
             popup += "<br><i>" + html_text(_("off the street network: not used")) + "</i>"
         marker.add_child(HtmlPopup(popup, max_width=320))
         marker.add_child(TextTooltip(text))
         marker.add_to(group)
-    group.add_to(fmap)
-    return group
