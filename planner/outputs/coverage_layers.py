@@ -27,7 +27,7 @@ from planner.i18n import _, fmt_places, fmt_weight, language, mode_name, travel_
 from planner.outputs._datum import map_datum
 from planner.outputs._places import kind_texts, nearest_texts, place_labels
 from planner.outputs.panels import OFF_NETWORK
-from planner.outputs.station_marks import add_station_layer, station_marks
+from planner.outputs.station_marks import MANY_STATIONS, add_station_layer, station_marks
 
 __all__ = ["coverage_map", "coverage_layers", "add_result_layers", "add_streets", "map_frame",
            "add_demand", "add_density"]
@@ -118,7 +118,8 @@ def coverage_layers(
     main = results[show]
     before = baselines[show].stations if baselines[show] is not None else None
     marks = station_marks(before, main.stations, hide=hide_stations)
-    drawn |= {"stations"} | {m.state for m in marks if m.state in ("closed", "moved")}
+    drawn |= {"stations" if len(marks) <= MANY_STATIONS else "station_dots"}
+    drawn |= {m.state for m in marks if m.state in ("closed", "moved")}
     drawn |= {"proposed"} if any(m.state == "added" for m in marks) else set()
     add_station_layer(fmap, marks, name=_("Stations"), section=_("Stations"), show=True,
                       label=_("stations"),

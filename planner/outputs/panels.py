@@ -30,6 +30,9 @@ def _legend_rows(drawn: Collection[str]) -> list[str]:
     rows = {
         "stations": f'<span style="{_BADGE}background:{STATION};border-radius:3px">S1</span>'
                     + html_text(_("station")),
+        "station_dots": f'<span style="{_DOT}background:{STATION};border:1px solid #fff;'
+                        'box-shadow:0 0 1px #000"></span>'
+                        + html_text(_("station (many stations: a dot each)")),
         "proposed": f'<span style="{_BADGE}background:{PROPOSED};border-radius:6px;'
                     'border:1px dashed #fff">P1</span>'
                     + html_text(_("proposed or added station")),

@@ -13,7 +13,7 @@ from planner.outputs import change_layers, panels
 from planner.outputs._base import with_layer_control
 from planner.outputs._escape import html_text
 from planner.outputs.coverage_layers import add_result_layers, add_streets, map_frame
-from planner.outputs.station_marks import add_station_layer, station_marks
+from planner.outputs.station_marks import MANY_STATIONS, add_station_layer, station_marks
 
 __all__ = ["scenario_map"]
 
@@ -74,7 +74,8 @@ def _scenario_map(run, *, network, only, self_contained, tiles, title):
         marks = station_marks(None if ref is None else ref.coverage.stations,
                               result.coverage.stations,
                               badges=_badges(result, base_ids))
-        drawn |= {"stations"} | {m.state for m in marks if m.state in ("closed", "moved")}
+        drawn |= {"stations" if len(marks) <= MANY_STATIONS else "station_dots"}
+        drawn |= {m.state for m in marks if m.state in ("closed", "moved")}
         drawn |= {"proposed"} if any(m.state == "added" for m in marks) else set()
         add_station_layer(fmap, marks, name=_("{name}: stations").format(name=name), section=name,
                           label=_("stations"), show=show,

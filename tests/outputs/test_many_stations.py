@@ -50,3 +50,4 @@ def test_many_stations_are_dots_with_the_same_texts(open_offline, tmp_path, samp
             assert f"{name} ({sid})" in texts  # the popup's title
     assert "serves" in texts  # each popup says what the station serves
     assert path.stat().st_size < 1_500_000
+    assert "station (many stations: a dot each)" in path.read_text(encoding="utf-8")
