@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from planner import i18n
-from planner.i18n import (_, fmt_minutes, fmt_number, fmt_percent, fmt_places, fmt_weight,
+from planner.i18n import (N_, _, fmt_minutes, fmt_number, fmt_percent, fmt_places, fmt_weight,
                           ngettext, travel_label)
 
 
@@ -22,6 +22,34 @@ def use_language(network) -> str:
     return lang
 
 
+#: How the ``existing`` choice of a proposal reads (the report keeps the key).
+EXISTING = {"fixed": N_("fixed"), "closable": N_("closable"), "ignore": N_("ignored")}
+
+
+def early_language(source) -> str:
+    """The language for the lines printed before the network is loaded: ``--lang``, else the
+    default for a bundled sample's place (its stations layer tells where it is), else the
+    environment's. :func:`use_language` settles it once the network is known."""
+    import json
+
+    from planner.data import samples
+    from planner.data.coords import in_china
+
+    ctx = click.get_current_context()
+    china = False
+    try:
+        sample = samples.resolve(source) if source else None
+        if sample is not None and sample.stations is not None:
+            feature = json.loads(sample.stations.read_text(encoding="utf-8"))["features"][0]
+            lon, lat = feature["geometry"]["coordinates"][:2]
+            china = bool(in_china(lon, lat))
+    except Exception:  # noqa: BLE001 - only a hint for progress lines; the load checks all
+        china = False
+    lang = i18n.resolve_lang(ctx.meta.get("planner.lang"), in_china=china)
+    ctx.with_resource(i18n.language(lang))
+    return lang
+
+
 def _print_proposal(result) -> None:
     from planner.analysis.proposals import gain_text
 
@@ -29,7 +57,8 @@ def _print_proposal(result) -> None:
     solver = summary["solver"]
     _echo(f"\n{result.model.upper()}, {travel_label(result.travel)}, "
                 + _("{minutes} min, existing stations {existing}").format(
-                    minutes=f"{result.minutes:g}", existing=result.existing), bold=True)
+                    minutes=f"{result.minutes:g}",
+                    existing=_(EXISTING.get(result.existing, result.existing))), bold=True)
     _echo(f"  {summary['headline']}")
     off = summary.get("candidates_off_network", 0)
     _echo("  " + _("{n} candidates on the network").format(n=summary["candidates"])
@@ -56,8 +85,13 @@ def _print_proposal(result) -> None:
             f"{i} {n}" for i, n in zip(summary["existing_closed"],
                                        summary["existing_closed_names"])))
     if summary.get("fewer_sites_reason"):
+        off = int(summary.get("candidates_off_network") or 0)
+        none = int(summary.get("candidates_reaching_no_place") or 0)
         _echo("  " + ngettext("{n} site", "{n} sites", len(result.sites)).format(
-            n=len(result.sites)) + f": {summary['fewer_sites_reason']}")
+            n=len(result.sites)) + _(": no other candidate adds coverage (every place a "
+                                     "candidate reaches is covered)")
+              + (_(" (of the candidates, {off} are off the network and {none} reach no "
+                   "place)").format(off=off, none=none) if off or none else ""))
     elif result.sites.empty:
         _echo("  " + _("no new site is needed"))
     for row in result.sites.itertuples():

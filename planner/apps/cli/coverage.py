@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from planner.apps import _services_cli
-from planner.apps._console import print_coverage, print_what_if
+from planner.apps._console import early_language, print_coverage, print_what_if
 from planner.apps.cli._group import cli
 from planner import i18n
 from planner.apps.cli._options import (
@@ -87,6 +87,7 @@ def coverage(ctx, network_source, place, stations, demand, weight_column, modes,
     run_inputs = _run_inputs(source, stations, demand, areas_path, demand_weights)
     if map_path is not None:  # default paths need the network's name: checked when known
         _guard([map_path, report_path or map_path.with_suffix(".json")], run_inputs, force)
+    early_language(source)
     say(i18n._("loading the street network and layers"))
     inputs = _load(network_source, place, stations, demand, weight_column, input_crs=crs,
                    aggregate=aggregate, demand_weights=demand_weights)

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from planner.apps import _services_cli
-from planner.apps._console import _print_proposal, propose_extras
+from planner.apps._console import _print_proposal, early_language, propose_extras
 from planner.apps.cli._group import cli
 from planner import i18n
 from planner.apps.cli._options import (
@@ -117,6 +117,7 @@ def propose(ctx, network_source, place, stations, demand, weight_column, modes, 
                              demand_weights)
     if map_path is not None:
         _guard(_proposal_outputs(map_path, report_path, sites_path), run_inputs, force)
+    early_language(source)
     say(_("loading the street network and layers"))
     inputs = _load(network_source, place, stations, demand, weight_column, candidates,
                    input_crs=parse_input_crs(input_crs), aggregate=aggregate,
