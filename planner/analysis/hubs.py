@@ -26,7 +26,7 @@ from planner.engine import traveltime
 from planner.errors import InputError, LayerError
 from planner.optimize import hub as hub_model
 from planner.settings import Travel
-from planner.i18n import _
+from planner.i18n import _, fmt_percent, fmt_places, service_name
 
 __all__ = ["HubPlan", "propose_hub", "plan_stations", "HUB_COLUMN", "HUB_SERVICES", "SATELLITE_SERVICES"]
 
@@ -79,26 +79,37 @@ class HubPlan:
                 "satellites": json.loads(plain.to_json(orient="records", force_ascii=False))}
 
     def lines(self) -> list[str]:
-        h = self.hub
-        out = [f"hub: {h['id']} {h['name']} ({h['kind'] or h['source']})"
-               + (" [existing]" if h["source"] == "existing" else
-                  f": +{h['newly_covered_weight']:g} weight, {h['newly_covered_places']} places"),
-               f"covered within {self.minutes:g} min: {self.covered_share_before * 100:.1f}% -> "
-               f"{self.covered_share_after * 100:.1f}% of demand weight"]
+        """Console lines: the hub, coverage before -> after, each satellite, per service."""
+        h, sep = self.hub, _(", ")
+        gain = _("+{weight} weight, {places}")
+        out = [_("hub: {id} {name} ({kind})").format(id=h["id"], name=h["name"],
+                                                      kind=h["kind"] or h["source"])
+               + (_(" [existing]") if h["source"] == "existing" else ": " + gain.format(
+                   weight=f"{h['newly_covered_weight']:g}",
+                   places=fmt_places(h["newly_covered_places"]))),
+               _("covered within {minutes} min: {before} -> {after} of demand weight").format(
+                   minutes=f"{self.minutes:g}", before=fmt_percent(self.covered_share_before),
+                   after=fmt_percent(self.covered_share_after))]
         for row in self.satellites.itertuples():
-            out.append(f"  satellite #{row.rank} at {row.name} ({row.kind or row.source}), "
-                       f"{row.time_to_hub_min:.1f} min from hub {row.hub_id}: "
-                       f"+{row.newly_covered_weight:g} weight, {row.newly_covered_places} places"
-                       f"; offers {row.services.replace(';', ', ')}")
+            out.append("  " + _("satellite #{rank} at {name} ({kind}), {minutes} min from hub "
+                                "{hub}: {gain}; offers {services}").format(
+                rank=row.rank, name=row.name, kind=row.kind or row.source,
+                minutes=f"{row.time_to_hub_min:.1f}", hub=row.hub_id,
+                gain=gain.format(weight=f"{row.newly_covered_weight:g}",
+                                 places=fmt_places(row.newly_covered_places)),
+                services=sep.join(service_name(x) for x in str(row.services).split(";") if x)))
         asked = self.details.get("k_requested", len(self.satellites))
         if len(self.satellites) < asked:
-            out.append(f"  ({asked} satellites asked; only {len(self.satellites)} add coverage "
-                       f"among the sites within {self.hub_minutes:g} min of the hub)")
+            out.append("  " + _("({asked} satellites asked; only {n} add coverage among the "
+                                "sites within {minutes} min of the hub)").format(
+                asked=asked, n=len(self.satellites), minutes=f"{self.hub_minutes:g}"))
         summary = self.summary()
         if "services" in summary:
-            out.append("per service: " + ", ".join(
-                f"{s['service'].replace('_', ' ')} {s['covered_share_before'] * 100:.0f}% -> "
-                f"{s['covered_share_after'] * 100:.0f}%" for s in summary["services"]))
+            out.append(_("per service, before -> after:"))
+            out += ["  " + _("{service}: {before} -> {after}").format(
+                service=service_name(x["service"]),
+                before=fmt_percent(x["covered_share_before"], 0),
+                after=fmt_percent(x["covered_share_after"], 0)) for x in summary["services"]]
         return out
 
 

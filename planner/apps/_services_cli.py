@@ -176,8 +176,10 @@ def run_special_propose(inputs, demand_layer, *, model, k, travel, minutes, sour
                         "min of the hub").format(travel=travel_label(travel),
                                                  minutes=f"{plan.minutes:g}",
                                                  hub_minutes=f"{plan.hub_minutes:g}"), bold=True)
+    from planner.apps._console import _echo
+
     for line in plan.lines():
-        click.echo("  " + line)
+        _echo("  " + line)
 
 
 def _write_proposal(result, inputs, say, *, map_path, report_path, sites_path, note,

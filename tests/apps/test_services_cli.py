@@ -66,7 +66,7 @@ def test_propose_hub_from_osm_public_places(run, tmp_path):
                  "hub.html")
     assert result.exit_code == 0, result.output
     assert "1+N plan" in result.output and "satellite #1 at" in result.output
-    assert "per service:" in result.output
+    assert "per service, before -> after:" in result.output
     report = json.loads((tmp_path / "hub.json").read_text(encoding="utf-8"))
     assert report["summary"]["model"] == "hub"
     for satellite in report["satellites"]:
