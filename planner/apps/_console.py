@@ -184,12 +184,6 @@ def _echo(text: str, **style) -> None:
         click.echo("\n".join(lines))
 
 
-def plural(count: int, word: str, many: str | None = None) -> str:
-    """``1 place``, ``2 places`` (``many`` for irregular plurals)."""
-    count = int(count)
-    return f"{count} {word if count == 1 else (many or word + 's')}"
-
-
 def print_coverage(results) -> None:
     """Each mode's coverage: shares per threshold, times, gaps, worst served, causes."""
     from planner.i18n import fmt_places, fmt_weight

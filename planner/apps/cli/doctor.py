@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from planner.apps._console import _echo, plural
+from planner.apps._console import _echo
 from planner.apps.cli._group import cli
 from planner.apps.cli._options import lang_option, network_options
 
@@ -27,12 +27,11 @@ def doctor(ctx, network_source, place, stations, demand, weight_column, candidat
     Exits 0 when nothing is wrong (warnings allowed), 2 when something must be fixed.
     """
     from planner import i18n
+    from planner.apps._console import early_language
     from planner.apps.doctor import check
 
-    lang = ctx.meta.get("planner.lang")
-    if lang:
-        ctx.with_resource(i18n.language(lang))
     source = f"place:{place}" if place else network_source
+    early_language(source)  # --lang, else Chinese for a sample in China, else the locale's
     findings = check(source, stations=stations, demand=demand, candidates=candidates,
                      weight_column=weight_column, modes=modes or ("ebike", "walk"),
                      max_snap_m=max_snap)
@@ -41,7 +40,9 @@ def doctor(ctx, network_source, place, stations, demand, weight_column, candidat
         _echo(str(finding), fg=colours[finding.level])
     errors = sum(f.level == "error" for f in findings)
     warnings_ = sum(f.level == "warning" for f in findings)
-    click.echo(f"\n{plural(errors, 'error')}, {plural(warnings_, 'warning')}")
+    click.echo("\n" + i18n.ngettext("{n} error", "{n} errors", errors).format(n=errors)
+               + i18n._(", ") + i18n.ngettext("{n} warning", "{n} warnings", warnings_).format(
+                   n=warnings_))
     if errors:
         raise SystemExit(2)
 
