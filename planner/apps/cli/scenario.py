@@ -92,7 +92,10 @@ def scenario_check(file) -> None:
     """Validate a scenario file without running it."""
     from planner.apps import scenario as scenario_stage
 
+    from planner.apps._console import early_language
+
     spec = scenario_stage.load(file)
-    click.echo(f"{file}: {len(spec.scenarios)} scenarios OK: "
-               + ", ".join(s.name for s in spec.scenarios))
+    early_language(spec.scenarios[0].network)
+    click.echo(_("{file}: {n} scenarios OK: {names}").format(
+        file=file, n=len(spec.scenarios), names=" | ".join(s.name for s in spec.scenarios)))
 
