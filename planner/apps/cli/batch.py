@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from planner.apps.cli._group import cli, is_quiet, verbosity
+from planner.apps._console import early_language
 from planner.apps.cli._options import _guard, _progress, lang_option
 from planner import i18n
 from planner.i18n import N_, _
@@ -51,6 +52,7 @@ def batch(ctx, file, out_dir, scheduler, workers, memory_limit, force, self_cont
     if ctx.meta.get("planner.lang"):  # --lang wins over the batch file's
         spec = dataclasses.replace(spec, districts=tuple(
             dataclasses.replace(d, lang=ctx.meta["planner.lang"]) for d in spec.districts))
+    early_language(spec.districts[0].network)  # progress lines; the table follows the maps
     out_dir = out_dir or Path("maps") / Path(file).stem
     policy = _guard([out_dir / name for name in batch_stage.FIXED_OUTPUTS], [file], force)
     quiet = is_quiet(ctx)
