@@ -22,6 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from planner.optimize._pmedian_search import reduced_cost_fixing
+
 #: Subgradient steps per node (the root's multipliers are already good; children need few).
 NODE_ITERATIONS = 300
 #: Largest number of nodes expanded (a guard beside the time limit).
@@ -89,20 +91,6 @@ def _relax(cost, base, k, lam, theta, upper, integral, gap, deadline):
     return best, best_lam, rho
 
 
-def _fix(rho, k, value, upper, integral):
-    """Free candidates (indices) that must be closed / open in any better plan of the node."""
-    n_f = rho.size
-    order = np.argsort(rho, kind="stable")
-    inside = np.zeros(n_f, dtype=bool)
-    inside[order[:k]] = True
-    worst_in = rho[order[k - 1]]
-    best_out = rho[order[k]] if k < n_f else 0.0
-    slack = 1.0 - 1e-6 if integral else 1e-9 * max(abs(upper), 1.0)
-    closed = np.flatnonzero(~inside & (value - worst_in + rho > upper - slack))
-    opened = np.flatnonzero(inside & (value - rho + best_out > upper - slack))
-    return closed, opened, order
-
-
 def branch_and_bound(cost: np.ndarray, base: np.ndarray, p: int, sites: list, upper: float, *,
                      lam: np.ndarray, closed: np.ndarray, opened: np.ndarray,
                      integral: bool, deadline: float, gap: float = 0.0,
@@ -163,7 +151,7 @@ def _expand(cost, base, p, node: _Node, upper, integral, gap, deadline):
     upper = min(upper, found[1])
     if _prunes(value, upper, integral, gap):
         return [], found, value
-    shut, force, order = _fix(rho, k, own, upper, integral)  # L at these multipliers only
+    shut, force, order = reduced_cost_fixing(rho, k, own, upper, integral)  # L at these multipliers only
     closed = node.closed.copy()
     closed[free[shut]] = True
     now_open = tuple(opened + [int(free[i]) for i in force])

@@ -152,19 +152,27 @@ def lagrangian_plan(cost: np.ndarray, lam: np.ndarray, p: int) -> list[int]:
     return [int(i) for i in np.argsort(rho, kind="stable")[:p]]
 
 
+def reduced_cost_fixing(rho, k, value, upper, integral):
+    """Candidates (indices into ``rho``, the Lagrangian reduced costs) that must be closed /
+    open in any plan better than ``upper``, given the Lagrangian value ``value`` with the
+    ``k`` cheapest open; and the order of ``rho``."""
+    n_f = rho.size
+    order = np.argsort(rho, kind="stable")
+    inside = np.zeros(n_f, dtype=bool)
+    inside[order[:k]] = True
+    worst_in = rho[order[k - 1]]
+    best_out = rho[order[k]] if k < n_f else 0.0
+    slack = 1.0 - 1e-6 if integral else 1e-9 * max(abs(upper), 1.0)
+    closed = np.flatnonzero(~inside & (value - worst_in + rho > upper - slack))
+    opened = np.flatnonzero(inside & (value - rho + best_out > upper - slack))
+    return closed, opened, order
+
+
 def _fixing(cost, base, p, upper, lam, value, integral, iterations) -> LagrangeResult:
     """Candidates whose forced opening (closing) lifts the bound above the upper bound."""
     n = cost.shape[0]
     rho = np.minimum(np.minimum(cost - lam[None, :], 0.0).sum(axis=1), 0.0)
-    order = np.argsort(rho, kind="stable")
-    k = min(p, n)
-    inside = np.zeros(n, dtype=bool)
-    inside[order[:k]] = True
-    worst_in = rho[order[k - 1]]
-    best_out = rho[order[k]] if k < n else 0.0
-    slack = 1.0 - 1e-6 if integral else 1e-9 * max(abs(upper), 1.0)
-    closed = np.flatnonzero(~inside & (value - worst_in + rho > upper - slack))
-    opened = np.flatnonzero(inside & (value - rho + best_out > upper - slack))
+    closed, opened, _order = reduced_cost_fixing(rho, min(p, n), value, upper, integral)
     bound = float(np.ceil(value - 1e-6)) if integral else float(value)
     return LagrangeResult(bound, closed, opened, iterations, upper, [])
 
