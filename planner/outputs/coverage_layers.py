@@ -170,7 +170,7 @@ def add_result_layers(fmap, result: CoverageResult, *, section: str, show: bool,
         group.add_to(fmap)
         return group
 
-    drawn = {"demand"}
+    drawn: set[str] = set()
     iso = result.isochrones
     if len(iso):
         iso = iso.set_geometry(for_display(iso.geometry.to_numpy(), tolerance_deg,
@@ -206,7 +206,9 @@ def add_result_layers(fmap, result: CoverageResult, *, section: str, show: bool,
                       False, False)
         if add_density(group, result.demand, cell_m=density_cell_m):
             drawn.add("density")
-    drawn |= add_demand(result, layer(_("demand (size = weight)")), context=context)
+    cells = len(result.demand) > CELLS_ABOVE
+    drawn |= add_demand(result, layer(_("demand cells (share of weight reached)") if cells
+                                      else _("demand (size = weight)")), context=context)
     if change is not None:
         drawn |= change_layers.add_change_layer(fmap, result, change, section=section,
                                                 show=show, context=context, switch=switch)
@@ -251,7 +253,7 @@ def add_demand(result: CoverageResult, group, *, context: str = "") -> set[str]:
     demand = result.demand
     if len(demand) > CELLS_ABOVE:  # too many for markers: cells, finer on zoom
         add_demand_cells(result, group)
-        return {"density"}
+        return {"demand_cells"}
     covered = demand[f"covered_{result.threshold:g}"].to_numpy(dtype=bool)  # the one rule
     if len(demand) > MAX_DEMAND_MARKERS:
         demand = demand[~covered]  # keep the file small: only the places that need action

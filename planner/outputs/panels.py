@@ -43,6 +43,10 @@ def _legend_rows(drawn: Collection[str]) -> list[str]:
                  "S3</span>" + html_text(_("moved station: old place, arrow to the new one")),
         "demand": f'<span style="{_DOT}background:{COVERED}"></span>'
                   + html_text(_("demand reached in time (size = weight)")),
+        "demand_cells": f'<span style="{_BOX}background:linear-gradient(90deg,#d7191c,#ffffbf,'
+                        '#2c7bb6)"></span>'
+                        + html_text(_("demand cell: share of its weight reached in time (red: "
+                                      "none, blue: all)")),
         "uncovered": f'<span style="{_DOT}background:{UNCOVERED}"></span>'
                      + html_text(_("demand not reached in time")),
         "off_network": f'<span style="{_DOT}background:{OFF_NETWORK};border:2px solid '

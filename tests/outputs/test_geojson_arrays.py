@@ -133,6 +133,10 @@ def test_many_places_are_drawn_as_cells_with_the_covered_rule(sample_network, sa
     monkeypatch.setattr("planner.outputs.coverage_layers.CELLS_ABOVE", 10)
     page = maps.coverage_map([result]).get_root().render()
     assert "reached_pct" in page and "zoomend overlayadd" in page
+    # the legend and the layer name describe cells, not one dot per place
+    assert "demand cell: share of its weight reached in time" in page
+    assert "demand cells (share of weight reached)" in page
+    assert "demand reached in time (size = weight)" not in page
     cells = _demand_cells._cells_frame(result, 300.0)
     assert cells["places"].sum() == len(result.demand)
     weight = result.demand["weight"].to_numpy()
