@@ -21,6 +21,7 @@ from scipy.sparse.csgraph import dijkstra
 
 from planner.data.layers import Snapped
 from planner.data.network import StreetGraph
+from planner.engine._contract import contract
 
 __all__ = ["TravelGraph", "build", "time_to_nearest", "times_to_each", "iter_times_to"]
 
@@ -253,18 +254,21 @@ def time_to_nearest(
 
 
 def _searches(
-    graph: TravelGraph, sources: np.ndarray, limit: float, chunk: int | None = None
+    graph: TravelGraph, sources: np.ndarray, limit: float, chunk: int | None = None,
+    *, csr: csr_matrix | None = None, coords: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray | None]]:
     """Bounded Dijkstra from each valid source, in chunks: ``(positions, dist, nodes)``.
 
     On large graphs each chunk of nearby sources searches only the subgraph inside its
     bounding box grown by ``limit`` x the fastest speed of any arc: nothing outside can be
     reached in time, so the answer is exact while the work scales with the area searched,
-    not with the whole graph. ``nodes`` lists the subgraph's nodes (``None``: all).
+    not with the whole graph. ``nodes`` lists the subgraph's nodes (``None``: all). ``csr``
+    and ``coords`` search another graph of the same geometry (a contracted one) instead.
     """
     sources = np.asarray(sources, dtype=np.int64)
     valid = np.flatnonzero(sources >= 0)
-    n = graph.n_nodes
+    csr = graph.csr_to if csr is None else csr
+    n = csr.shape[0]
     if valid.size == 0:
         return
     local = np.isfinite(limit) and n >= SUBGRAPH_MIN_NODES
@@ -272,10 +276,10 @@ def _searches(
         size = chunk or max(1, CHUNK_BYTES // (8 * max(n, 1)))
         for start in range(0, valid.size, size):
             positions = valid[start:start + size]
-            dist = dijkstra(graph.csr_to, directed=True, indices=sources[positions], limit=limit)
+            dist = dijkstra(csr, directed=True, indices=sources[positions], limit=limit)
             yield positions, np.atleast_2d(dist), None
         return
-    x, y = _all_coords(graph)
+    x, y = _all_coords(graph) if coords is None else coords
     reach = limit * _fastest_speed(graph) * (1 + 1e-9) + 1.0
     sx, sy = x[sources[valid]], y[sources[valid]]
     cell = np.floor(np.column_stack([sx, sy]) / reach).astype(np.int64)
@@ -291,7 +295,7 @@ def _searches(
         if not chunk and positions.size > 1 and positions.size * nodes.size * 8 > CHUNK_BYTES:
             size = max(1, size // 2)  # too big for the memory budget: smaller chunks
             continue
-        sub = graph.csr_to[nodes][:, nodes]
+        sub = csr[nodes][:, nodes]
         index = np.searchsorted(nodes, sources[positions])
         dist = dijkstra(sub, directed=True, indices=index, limit=limit)
         yield positions, np.atleast_2d(dist), nodes
@@ -344,10 +348,18 @@ def times_to_each(
     """
     sources = np.asarray(sources, dtype=np.int64)
     targets = np.asarray(targets, dtype=np.int64)
+    # Search a graph contracted at the chain nodes (exact, see _contract): in a street
+    # network most nodes only continue a street, so Dijkstra settles far fewer nodes.
+    ends = np.concatenate([sources[sources >= 0], targets[targets >= 0]])
+    small = contract(graph.csr_to, ends)
+    x, y = _all_coords(graph)
+    sources = np.where(sources >= 0, small.index[np.maximum(sources, 0)], -1)
+    targets = np.where(targets >= 0, small.index[np.maximum(targets, 0)], -1)
     target_ok = np.flatnonzero(targets >= 0)
     rows_list, cols_list, vals_list = [], [], []
-    lookup = np.full(graph.n_nodes, -1, dtype=np.int64)
-    for positions, dist, nodes in _searches(graph, sources, limit):
+    lookup = np.full(small.kept.size, -1, dtype=np.int64)
+    for positions, dist, nodes in _searches(graph, sources, limit, csr=small.csr,
+                                            coords=(x[small.kept], y[small.kept])):
         if nodes is None:
             wanted, columns = target_ok, targets[target_ok]
         else:
