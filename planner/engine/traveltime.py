@@ -271,7 +271,7 @@ def _searches(
     n = csr.shape[0]
     if valid.size == 0:
         return
-    local = np.isfinite(limit) and n >= SUBGRAPH_MIN_NODES
+    local = np.isfinite(limit) and graph.n_nodes >= SUBGRAPH_MIN_NODES
     if not local:
         size = chunk or max(1, CHUNK_BYTES // (8 * max(n, 1)))
         for start in range(0, valid.size, size):
