@@ -302,24 +302,25 @@ def _searches(
         start += positions.size
 
 
-def _target_snaps(
-    graph: TravelGraph, sources: np.ndarray, targets: np.ndarray
+def _door_snaps(
+    graph: TravelGraph, doors: np.ndarray, others: np.ndarray, *, first: bool
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Targets' snap nodes and the seconds of their access legs (the last arc of any path).
+    """Snap nodes of the ``doors`` and the seconds of their access legs.
 
-    A target's door is reached only from its snap node, so Dijkstra's time to it is the
-    snap node's time plus that leg, added in the same order: searching to the snap nodes
-    instead gives the same numbers with one node fewer per target. Doors that are also
-    sources stay themselves (leg 0).
+    A door's only neighbour is its snap node, so every path from a source door starts with
+    its leg (``first``) and every path to a target door ends with its leg: searching
+    between the snap nodes and adding the legs gives the same times with one node fewer
+    per point. Doors that are also in ``others`` stay themselves (leg 0).
     """
     n_street = graph.street.n_nodes
     inserted = (graph.n_nodes - n_street) // 2
-    door = (targets >= n_street + inserted) & ~np.isin(targets, sources)
-    snaps = np.where(door, targets - inserted, targets)
-    last_s = np.zeros(targets.size)
+    door = (doors >= n_street + inserted) & ~np.isin(doors, others)
+    snaps = np.where(door, doors - inserted, doors)
+    leg_s = np.zeros(doors.size)
     if door.any():
-        last_s[door] = np.asarray(graph.csr_to[snaps[door], targets[door]]).ravel()
-    return snaps, last_s
+        ends = (doors[door], snaps[door]) if first else (snaps[door], doors[door])
+        leg_s[door] = np.asarray(graph.csr_to[ends]).ravel()
+    return snaps, leg_s
 
 
 def _all_coords(graph: TravelGraph) -> tuple[np.ndarray, np.ndarray]:
@@ -370,7 +371,9 @@ def times_to_each(
     targets = np.asarray(targets, dtype=np.int64)
     # Search a graph contracted at the chain nodes (exact, see _contract): in a street
     # network most nodes only continue a street, so Dijkstra settles far fewer nodes.
-    targets, last_s = _target_snaps(graph, sources, targets)
+    snaps, first_s = _door_snaps(graph, sources, targets, first=True)
+    targets, last_s = _door_snaps(graph, targets, sources, first=False)
+    sources = snaps
     ends = np.concatenate([sources[sources >= 0], targets[targets >= 0]])
     small = contract(graph.csr_to, ends)
     x, y = _all_coords(graph)
@@ -388,7 +391,7 @@ def times_to_each(
             local = lookup[targets[target_ok]]
             lookup[nodes] = -1
             wanted, columns = target_ok[local >= 0], local[local >= 0]
-        block = dist[:, columns] + last_s[wanted]
+        block = (first_s[positions, None] + dist[:, columns]) + last_s[wanted]
         r, c = np.nonzero(block <= limit)
         rows_list.append(positions[r])
         cols_list.append(wanted[c])
