@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.sparse import csr_matrix
 
+from planner.engine._csr import _csr_min
+
 
 @dataclass(frozen=True)
 class Contracted:
@@ -104,6 +106,4 @@ def _contract_once(csr: csr_matrix, protected: np.ndarray):
     kept = np.flatnonzero(keep)
     index[kept] = np.arange(kept.size)
     ok = np.isfinite(cost) & (src != dst) & (index[dst] >= 0)
-    from planner.engine.traveltime import _csr_min  # noqa: PLC0415 (import cycle)
-
     return _csr_min(index[src[ok]], index[dst[ok]], cost[ok], kept.size), kept, index

@@ -16,12 +16,13 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.sparse import coo_matrix, csr_matrix
+from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
 from planner.data.layers import Snapped
 from planner.data.network import StreetGraph
 from planner.engine._contract import contract
+from planner.engine._csr import _csr_min, quantize
 
 __all__ = ["TravelGraph", "build", "time_to_nearest", "times_to_each", "iter_times_to"]
 
@@ -29,8 +30,9 @@ __all__ = ["TravelGraph", "build", "time_to_nearest", "times_to_each", "iter_tim
 CHUNK_BYTES = 64 * 2**20
 #: Graphs with at least this many nodes search a local subgraph per chunk of sources.
 SUBGRAPH_MIN_NODES = 50_000
-#: Arcs of zero length (a point exactly at a node) cost this many seconds, so that sparse
-#: matrix arithmetic never drops them as zeros.
+#: Arcs of zero length (a point exactly at a node) cost at least this many seconds, so that
+#: sparse matrix arithmetic never drops them as zeros (arc times are whole multiples of
+#: :data:`~planner.engine._csr.QUANTUM_S`, which is about this).
 MIN_ARC_S = 1e-9
 
 
@@ -116,7 +118,7 @@ def build(street: StreetGraph, points: Mapping[str, Snapped]) -> TravelGraph:
     rows = np.concatenate([extra_b[fwd], extra_a[bwd], snap_node, door_node])
     cols = np.concatenate([extra_a[fwd], extra_b[bwd], door_node, snap_node])
     weights = np.concatenate([extra_ab[fwd], extra_ba[bwd], access_s, access_s])
-    extra = _csr_min(rows, cols, np.maximum(weights, MIN_ARC_S), total)
+    extra = _csr_min(rows, cols, quantize(weights), total)
     csr_to = _street_csr(street, total) + extra if chain or p else _street_csr(street, total)
 
     xy_snap_x = street.node_x[street.seg_u[seg[on]]] + frac[on] * (
@@ -192,8 +194,8 @@ def _street_csr(street: StreetGraph, total: int) -> csr_matrix:
         u = street.seg_u.astype(np.int64)
         v = street.seg_v.astype(np.int64)
         base = _csr_min(np.concatenate([v[fwd], u[bwd]]), np.concatenate([u[fwd], v[bwd]]),
-                        np.maximum(np.concatenate([street.seg_fwd_s[fwd], street.seg_bwd_s[bwd]]),
-                                   MIN_ARC_S), street.n_nodes)
+                        quantize(np.concatenate([street.seg_fwd_s[fwd], street.seg_bwd_s[bwd]])),
+                        street.n_nodes)
         _street_arcs[street] = base
     n = base.shape[0]
     if total == n:
@@ -201,32 +203,6 @@ def _street_csr(street: StreetGraph, total: int) -> csr_matrix:
     indptr = np.concatenate([base.indptr, np.full(total - n, base.indptr[-1],
                                                   dtype=base.indptr.dtype)])
     return csr_matrix((base.data, base.indices, indptr), shape=(total, total))
-
-
-def _csr_min(rows: np.ndarray, cols: np.ndarray, weights: np.ndarray, n: int) -> csr_matrix:
-    """CSR matrix keeping the smallest weight of parallel arcs (explicit zeros kept)."""
-    weights = np.asarray(weights, dtype=np.float64)
-    if weights.size and weights.min() > 0:
-        # without parallel arcs, scipy's counting sort (linear) gives the answer at once
-        fast = coo_matrix((weights, (rows, cols)), shape=(n, n)).tocsr()
-        if fast.nnz == weights.size:
-            fast.sort_indices()
-            return fast
-    key = rows.astype(np.int64) * n + cols  # one sort key: rows, then columns
-    order = np.argsort(key)
-    key, weights = key[order], weights[order]
-    keep = np.ones(key.size, dtype=bool)
-    keep[1:] = key[1:] != key[:-1]
-    if not keep.all():  # parallel arcs: the smallest weight
-        weights = np.minimum.reduceat(weights, np.flatnonzero(keep))
-    rows, cols = rows[order][keep], cols[order][keep]
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
-    index_dtype = np.int32 if max(n, rows.size) < 2**31 else np.int64
-    return csr_matrix(
-        (weights.astype(np.float64), cols.astype(index_dtype), indptr.astype(index_dtype)),
-        shape=(n, n),
-    )
 
 
 def time_to_nearest(
