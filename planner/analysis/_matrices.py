@@ -19,7 +19,7 @@ from planner.engine.study import Study, as_study
 from planner.data.network import StreetGraph
 from planner.settings import Settings
 
-MATRIX_CACHE_VERSION = 2  # 2: whole graph kept, push arcs in the key
+MATRIX_CACHE_VERSION = 3  # 2: whole graph kept, push arcs in the key; 3: arc times quantised
 
 
 

@@ -16,11 +16,13 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.sparse import coo_matrix, csr_matrix
+from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
 from planner.data.layers import Snapped
 from planner.data.network import StreetGraph
+from planner.engine._contract import contract
+from planner.engine._csr import _csr_min, quantize
 
 __all__ = ["TravelGraph", "build", "time_to_nearest", "times_to_each", "iter_times_to"]
 
@@ -28,8 +30,9 @@ __all__ = ["TravelGraph", "build", "time_to_nearest", "times_to_each", "iter_tim
 CHUNK_BYTES = 64 * 2**20
 #: Graphs with at least this many nodes search a local subgraph per chunk of sources.
 SUBGRAPH_MIN_NODES = 50_000
-#: Arcs of zero length (a point exactly at a node) cost this many seconds, so that sparse
-#: matrix arithmetic never drops them as zeros.
+#: Arcs of zero length (a point exactly at a node) cost at least this many seconds, so that
+#: sparse matrix arithmetic never drops them as zeros (arc times are whole multiples of
+#: :data:`~planner.engine._csr.QUANTUM_S`, which is about this).
 MIN_ARC_S = 1e-9
 
 
@@ -115,7 +118,7 @@ def build(street: StreetGraph, points: Mapping[str, Snapped]) -> TravelGraph:
     rows = np.concatenate([extra_b[fwd], extra_a[bwd], snap_node, door_node])
     cols = np.concatenate([extra_a[fwd], extra_b[bwd], door_node, snap_node])
     weights = np.concatenate([extra_ab[fwd], extra_ba[bwd], access_s, access_s])
-    extra = _csr_min(rows, cols, np.maximum(weights, MIN_ARC_S), total)
+    extra = _csr_min(rows, cols, quantize(weights), total)
     csr_to = _street_csr(street, total) + extra if chain or p else _street_csr(street, total)
 
     xy_snap_x = street.node_x[street.seg_u[seg[on]]] + frac[on] * (
@@ -191,8 +194,8 @@ def _street_csr(street: StreetGraph, total: int) -> csr_matrix:
         u = street.seg_u.astype(np.int64)
         v = street.seg_v.astype(np.int64)
         base = _csr_min(np.concatenate([v[fwd], u[bwd]]), np.concatenate([u[fwd], v[bwd]]),
-                        np.maximum(np.concatenate([street.seg_fwd_s[fwd], street.seg_bwd_s[bwd]]),
-                                   MIN_ARC_S), street.n_nodes)
+                        quantize(np.concatenate([street.seg_fwd_s[fwd], street.seg_bwd_s[bwd]])),
+                        street.n_nodes)
         _street_arcs[street] = base
     n = base.shape[0]
     if total == n:
@@ -200,32 +203,6 @@ def _street_csr(street: StreetGraph, total: int) -> csr_matrix:
     indptr = np.concatenate([base.indptr, np.full(total - n, base.indptr[-1],
                                                   dtype=base.indptr.dtype)])
     return csr_matrix((base.data, base.indices, indptr), shape=(total, total))
-
-
-def _csr_min(rows: np.ndarray, cols: np.ndarray, weights: np.ndarray, n: int) -> csr_matrix:
-    """CSR matrix keeping the smallest weight of parallel arcs (explicit zeros kept)."""
-    weights = np.asarray(weights, dtype=np.float64)
-    if weights.size and weights.min() > 0:
-        # without parallel arcs, scipy's counting sort (linear) gives the answer at once
-        fast = coo_matrix((weights, (rows, cols)), shape=(n, n)).tocsr()
-        if fast.nnz == weights.size:
-            fast.sort_indices()
-            return fast
-    key = rows.astype(np.int64) * n + cols  # one sort key: rows, then columns
-    order = np.argsort(key)
-    key, weights = key[order], weights[order]
-    keep = np.ones(key.size, dtype=bool)
-    keep[1:] = key[1:] != key[:-1]
-    if not keep.all():  # parallel arcs: the smallest weight
-        weights = np.minimum.reduceat(weights, np.flatnonzero(keep))
-    rows, cols = rows[order][keep], cols[order][keep]
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
-    index_dtype = np.int32 if max(n, rows.size) < 2**31 else np.int64
-    return csr_matrix(
-        (weights.astype(np.float64), cols.astype(index_dtype), indptr.astype(index_dtype)),
-        shape=(n, n),
-    )
 
 
 def time_to_nearest(
@@ -253,29 +230,32 @@ def time_to_nearest(
 
 
 def _searches(
-    graph: TravelGraph, sources: np.ndarray, limit: float, chunk: int | None = None
+    graph: TravelGraph, sources: np.ndarray, limit: float, chunk: int | None = None,
+    *, csr: csr_matrix | None = None, coords: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray | None]]:
     """Bounded Dijkstra from each valid source, in chunks: ``(positions, dist, nodes)``.
 
     On large graphs each chunk of nearby sources searches only the subgraph inside its
     bounding box grown by ``limit`` x the fastest speed of any arc: nothing outside can be
     reached in time, so the answer is exact while the work scales with the area searched,
-    not with the whole graph. ``nodes`` lists the subgraph's nodes (``None``: all).
+    not with the whole graph. ``nodes`` lists the subgraph's nodes (``None``: all). ``csr``
+    and ``coords`` search another graph of the same geometry (a contracted one) instead.
     """
     sources = np.asarray(sources, dtype=np.int64)
     valid = np.flatnonzero(sources >= 0)
-    n = graph.n_nodes
+    csr = graph.csr_to if csr is None else csr
+    n = csr.shape[0]
     if valid.size == 0:
         return
-    local = np.isfinite(limit) and n >= SUBGRAPH_MIN_NODES
+    local = np.isfinite(limit) and graph.n_nodes >= SUBGRAPH_MIN_NODES
     if not local:
         size = chunk or max(1, CHUNK_BYTES // (8 * max(n, 1)))
         for start in range(0, valid.size, size):
             positions = valid[start:start + size]
-            dist = dijkstra(graph.csr_to, directed=True, indices=sources[positions], limit=limit)
+            dist = dijkstra(csr, directed=True, indices=sources[positions], limit=limit)
             yield positions, np.atleast_2d(dist), None
         return
-    x, y = _all_coords(graph)
+    x, y = _all_coords(graph) if coords is None else coords
     reach = limit * _fastest_speed(graph) * (1 + 1e-9) + 1.0
     sx, sy = x[sources[valid]], y[sources[valid]]
     cell = np.floor(np.column_stack([sx, sy]) / reach).astype(np.int64)
@@ -291,11 +271,32 @@ def _searches(
         if not chunk and positions.size > 1 and positions.size * nodes.size * 8 > CHUNK_BYTES:
             size = max(1, size // 2)  # too big for the memory budget: smaller chunks
             continue
-        sub = graph.csr_to[nodes][:, nodes]
+        sub = csr[nodes][:, nodes]
         index = np.searchsorted(nodes, sources[positions])
         dist = dijkstra(sub, directed=True, indices=index, limit=limit)
         yield positions, np.atleast_2d(dist), nodes
         start += positions.size
+
+
+def _door_snaps(
+    graph: TravelGraph, doors: np.ndarray, others: np.ndarray, *, first: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """Snap nodes of the ``doors`` and the seconds of their access legs.
+
+    A door's only neighbour is its snap node, so every path from a source door starts with
+    its leg (``first``) and every path to a target door ends with its leg: searching
+    between the snap nodes and adding the legs gives the same times with one node fewer
+    per point. Doors that are also in ``others`` stay themselves (leg 0).
+    """
+    n_street = graph.street.n_nodes
+    inserted = (graph.n_nodes - n_street) // 2
+    door = (doors >= n_street + inserted) & ~np.isin(doors, others)
+    snaps = np.where(door, doors - inserted, doors)
+    leg_s = np.zeros(doors.size)
+    if door.any():
+        ends = (doors[door], snaps[door]) if first else (snaps[door], doors[door])
+        leg_s[door] = np.asarray(graph.csr_to[ends]).ravel()
+    return snaps, leg_s
 
 
 def _all_coords(graph: TravelGraph) -> tuple[np.ndarray, np.ndarray]:
@@ -344,10 +345,21 @@ def times_to_each(
     """
     sources = np.asarray(sources, dtype=np.int64)
     targets = np.asarray(targets, dtype=np.int64)
+    # Search a graph contracted at the chain nodes (exact, see _contract): in a street
+    # network most nodes only continue a street, so Dijkstra settles far fewer nodes.
+    snaps, first_s = _door_snaps(graph, sources, targets, first=True)
+    targets, last_s = _door_snaps(graph, targets, sources, first=False)
+    sources = snaps
+    ends = np.concatenate([sources[sources >= 0], targets[targets >= 0]])
+    small = contract(graph.csr_to, ends)
+    x, y = _all_coords(graph)
+    sources = np.where(sources >= 0, small.index[np.maximum(sources, 0)], -1)
+    targets = np.where(targets >= 0, small.index[np.maximum(targets, 0)], -1)
     target_ok = np.flatnonzero(targets >= 0)
     rows_list, cols_list, vals_list = [], [], []
-    lookup = np.full(graph.n_nodes, -1, dtype=np.int64)
-    for positions, dist, nodes in _searches(graph, sources, limit):
+    lookup = np.full(small.kept.size, -1, dtype=np.int64)
+    for positions, dist, nodes in _searches(graph, sources, limit, csr=small.csr,
+                                            coords=(x[small.kept], y[small.kept])):
         if nodes is None:
             wanted, columns = target_ok, targets[target_ok]
         else:
@@ -355,7 +367,7 @@ def times_to_each(
             local = lookup[targets[target_ok]]
             lookup[nodes] = -1
             wanted, columns = target_ok[local >= 0], local[local >= 0]
-        block = dist[:, columns]
+        block = (first_s[positions, None] + dist[:, columns]) + last_s[wanted]
         r, c = np.nonzero(block <= limit)
         rows_list.append(positions[r])
         cols_list.append(wanted[c])
