@@ -90,8 +90,17 @@ def test_a_street_like_grid_keeps_only_branching_and_protected_nodes():
 
 @settings(max_examples=25, deadline=None)
 @given(seed=st.integers(0, 10_000), limit=st.floats(5.0, 400.0),
-       mode=st.sampled_from(["walk", "ebike"]))
-def test_times_to_each_equals_the_uncontracted_search(seed, limit, mode):
+       mode=st.sampled_from(["walk", "ebike"]), contract_from=st.sampled_from([0, 10**9]))
+def test_times_to_each_equals_the_uncontracted_search(seed, limit, mode, contract_from):
+    saved = traveltime.CONTRACT_MIN_SOURCES
+    traveltime.CONTRACT_MIN_SOURCES = contract_from  # both paths: contracted and not
+    try:
+        _check_times_to_each(seed, limit, mode)
+    finally:
+        traveltime.CONTRACT_MIN_SOURCES = saved
+
+
+def _check_times_to_each(seed, limit, mode):
     net, street = random_street_graph(seed, 40, 20, mode)
     rng = np.random.default_rng(seed)
     graph = traveltime.build(street, {
