@@ -180,11 +180,36 @@ def _reduced_cost_fixing(reduced: Reduced, lp, value: float) -> Reduced:
     n_c = reduced.matrix.shape[0]
     # integral values: a 1e-3 margin is far above the LP's tolerances, far below a unit
     drop = (x[:n_c] < 1e-9) & (-(objective + dual[:n_c]) < value + 1 - 1e-3)
-    keep = np.flatnonzero(~drop)
+    return _sub_model(reduced, np.flatnonzero(~drop))
+
+
+def _sub_model(reduced: Reduced, keep: np.ndarray) -> Reduced:
+    """The model on the candidates ``keep`` (``candidates`` = their rows in ``reduced``)."""
     matrix = reduced.matrix[keep]
     groups = np.flatnonzero(np.diff(matrix.tocsc().indptr) > 0)
     return Reduced(matrix=matrix[:, groups].tocsr(), group_weight=reduced.group_weight[groups],
                    candidates=keep, stats={})
+
+
+def _lp_neighbourhood(reduced: Reduced, p: int, lp, chosen, value: float, time_limit: float):
+    """A better plan among the LP's support and the candidates of smallest reduced cost
+    (a small MILP stopped at its first plan above the incumbent): a higher incumbent fixes
+    more candidates (pmed30: 420 -> 423, 319 candidates left instead of 450)."""
+    _, dual, x = lp
+    n_c = reduced.matrix.shape[0]
+    score = np.where(x[:n_c] > 1e-9, -np.inf, dual[:n_c])
+    size = max(60, int((x[:n_c] > 1e-9).sum()) + 2 * p)
+    keep = np.sort(np.argsort(score, kind="stable")[:size])
+    if keep.size >= n_c:
+        return chosen, value
+    model = _sub_model(reduced, keep)
+    result = _solve_exact(model, p, [], time_limit, 0.0, cutoff=-(value + 1) + 1e-6,
+                          options={"mip_max_improving_sols": 1})  # the first better plan
+    if result.x is None:
+        return chosen, value
+    found = [int(keep[i]) for i in np.flatnonzero(result.x[:keep.size] > 0.5)]
+    found_value = _swap.covered_by(reduced.matrix, reduced.group_weight, found)
+    return (found, found_value) if found_value > value else (chosen, value)
 
 
 def _branch_step(reduced, p, chosen, value, bound, label, solver, time_limit, lp=None,
@@ -197,6 +222,10 @@ def _branch_step(reduced, p, chosen, value, bound, label, solver, time_limit, lp
     cut = -(value + 1) + 1e-6 if integral and solver.gap == 0 else None
     model = reduced
     if cut is not None and lp is not None:
+        begin = time.perf_counter()
+        chosen, value = _lp_neighbourhood(reduced, p, lp, chosen, value, time_limit / 10)
+        time_limit -= time.perf_counter() - begin
+        cut = -(value + 1) + 1e-6
         model = _reduced_cost_fixing(reduced, lp, value)
         if details is not None:
             details["candidates_after_fixing"] = int(model.matrix.shape[0])
@@ -274,7 +303,7 @@ def _lp_step(reduced: Reduced, p: int, chosen, value: float, bound: float,
 
 
 def _solve_exact(reduced: Reduced, p: int, warm_rows, time_limit: float, gap: float, *,
-                 cutoff: float | None = None):
+                 cutoff: float | None = None, options: dict | None = None):
     n_c, n_g = reduced.matrix.shape
     a = reduced.matrix.T.tocsr()  # groups x candidates
     rows = sparse.vstack([
@@ -296,7 +325,8 @@ def _solve_exact(reduced: Reduced, p: int, warm_rows, time_limit: float, gap: fl
         # took half the root time of pmed22/27/29/32 and rarely beat greedy + swaps + LP
         # rounding: without them the branch step is 1.5-2x faster there (measured)
         interior_point=False, presolve=False,
-        options={"mip_heuristic_run_rins": False, "mip_heuristic_run_rens": False})
+        options={"mip_heuristic_run_rins": False, "mip_heuristic_run_rens": False,
+                 **(options or {})})
 
 
 def coverage_curve(problem: Problem, k_max: int, *, method: str = "greedy",

@@ -66,3 +66,28 @@ def test_branch_step_with_fixing_proves_or_finds_the_optimum():
             SolverOptions(method="exact"), 30.0, lp, {})
         assert value == max(values) == bound and status == "optimal"
         assert _swap.covered_by(m, w, chosen) == max(values)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_branch_step_with_lp_neighbourhood_matches_brute_force(seed):
+    """Enough candidates (> 60 after reduction) that the LP-neighbourhood search runs before
+    the fixing; from a poor incumbent the branch step still ends at the brute-force optimum."""
+    rng = np.random.default_rng(500 + seed)
+    n_c, n_d, p = 140, 200, 2
+    cover = rng.random((n_c, n_d)) < 0.05
+    weights = rng.integers(1, 4, n_d).astype(float)
+    problem = optimize.Problem.from_matrix(sparse.csr_matrix(cover.astype(float)), weights)
+    reduced = reduce(problem, np.ones(n_d, dtype=bool))
+    m, w = reduced.matrix, reduced.group_weight
+    assert m.shape[0] > 60
+    combos = list(itertools.combinations(range(m.shape[0]), p))
+    values = [_swap.covered_by(m, w, list(c)) for c in combos]
+    *_, lp = coverage._lp_step(reduced, p, [0, 1], values[0], float(w.sum()), 30.0)
+    poor = list(combos[int(np.argmin(values))])
+    better, value = coverage._lp_neighbourhood(reduced, p, lp, poor, min(values), 10.0)
+    assert value == _swap.covered_by(m, w, better) and min(values) <= value <= max(values)
+    chosen, value, bound, _, status = coverage._branch_step(
+        reduced, p, poor, min(values), float(w.sum()), "test", SolverOptions(method="exact"),
+        30.0, lp, {})
+    assert value == max(values) == bound and status == "optimal"
+    assert _swap.covered_by(m, w, chosen) == max(values)
