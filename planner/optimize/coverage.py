@@ -174,7 +174,7 @@ def _reduced_cost_fixing(reduced: Reduced, lp, value: float) -> Reduced:
     ``lp`` is the LP relaxation's (minimised objective, reduced costs, x): a plan opening a
     candidate at 0 in the LP with reduced cost d covers at most -(objective + d) (LP duality),
     so if that is below value + 1 the candidate is in no better plan and is dropped, as are
-    the groups only dropped candidates reach. Pmed22/27/29/30/32 keep 20-80 % of them.
+    the groups only dropped candidates reach. Pmed22/27/29/30/32 keep 25-60 % of them.
     """
     objective, dual, x = lp
     n_c = reduced.matrix.shape[0]
