@@ -21,6 +21,7 @@ class MilpResult:
     dual_bound: float
     mip_gap: float
     message: str
+    col_dual: np.ndarray | None = None  # reduced costs (an LP solved to optimality only)
 
 
 @contextlib.contextmanager
@@ -71,7 +72,7 @@ def _model(highspy, c, integral, lower, upper, rows, row_lower, row_upper):
 def solve_milp(c, integral, lower, upper, rows: sparse.csr_matrix, row_lower, row_upper, *,
                time_limit: float, gap: float = 0.0, warm: np.ndarray | None = None,
                interior_point: bool = True, cutoff: float | None = None,
-               presolve: bool = True) -> MilpResult:
+               presolve: bool = True, options: dict | None = None) -> MilpResult:
     """Minimise c.x with HiGHS (highspy) and return x, status and the proven bound.
 
     ``integral`` None solves the LP relaxation. Uses the interior-point solver for the LP
@@ -79,7 +80,8 @@ def solve_milp(c, integral, lower, upper, rows: sparse.csr_matrix, row_lower, ro
     the p-median, which keeps simplex) and takes a warm start (the heuristic answer) so a
     good solution exists even if the time limit stops the search. ``gap`` is HiGHS's
     ``mip_rel_gap``; ``cutoff`` an objective no solution of interest exceeds; ``presolve``
-    False skips HiGHS's presolve (for models already reduced by the caller).
+    False skips HiGHS's presolve (for models already reduced by the caller); ``options``
+    sets further HiGHS options by name.
     """
     import highspy
 
@@ -96,6 +98,8 @@ def solve_milp(c, integral, lower, upper, rows: sparse.csr_matrix, row_lower, ro
         h.setOptionValue("presolve", "off")
     if cutoff is not None:
         h.setOptionValue("objective_bound", float(cutoff))
+    for name, value in (options or {}).items():
+        h.setOptionValue(name, value)
     if interior_point and rows.nnz > 20_000:
         h.setOptionValue("mip_lp_solver", "ipm")
         if integral is None:  # an LP: IPM (+ crossover) is 10x faster than simplex here
@@ -119,6 +123,9 @@ def solve_milp(c, integral, lower, upper, rows: sparse.csr_matrix, row_lower, ro
         x = np.asarray(h.getSolution().col_value)
     bound = float(info.mip_dual_bound) if integral is not None else float(
         info.objective_function_value)
+    dual = None
+    if integral is None and status == "optimal" and info.dual_solution_status >= 2:
+        dual = np.asarray(h.getSolution().col_dual)
     return MilpResult(x=x, status=status, objective=float(info.objective_function_value),
                       dual_bound=bound, mip_gap=float(info.mip_gap),
-                      message=h.modelStatusToString(model_status))
+                      message=h.modelStatusToString(model_status), col_dual=dual)

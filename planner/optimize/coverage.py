@@ -155,29 +155,96 @@ def _exact_steps(reduced, p, chosen, value, bound, label, solver, start, fixed_w
         return relative_gap(value + fixed_weight, bound + fixed_weight) > tol
 
     remaining = solver.time_limit_s - (time.perf_counter() - start)
+    lp = None
     if open_gap() and remaining > 1.0:
-        chosen, value, bound, lp_label = _lp_step(reduced, p, chosen, value, bound,
-                                                  remaining - 0.5)
+        chosen, value, bound, lp_label, lp = _lp_step(reduced, p, chosen, value, bound,
+                                                      remaining - 0.5)
         label = f"{label}+{lp_label}"
         details["lp_bound"] = fixed_weight + bound
     remaining = solver.time_limit_s - (time.perf_counter() - start)
     if open_gap() and remaining > 1.0:
-        chosen, value, bound, label, status = _branch_step(reduced, p, chosen, value, bound,
-                                                           label, solver, remaining - 0.5)
+        chosen, value, bound, label, status = _branch_step(
+            reduced, p, chosen, value, bound, label, solver, remaining - 0.5, lp, details)
     return chosen, value, bound, label, status
 
 
-def _branch_step(reduced, p, chosen, value, bound, label, solver, time_limit):
+def _reduced_cost_fixing(reduced: Reduced, lp, value: float) -> Reduced:
+    """The candidates that can be in a plan covering at least ``value + 1`` (integral weights).
+
+    ``lp`` is the LP relaxation's (minimised objective, reduced costs, x): a plan opening a
+    candidate at 0 in the LP with reduced cost d covers at most -(objective + d) (LP duality),
+    so if that is below value + 1 the candidate is in no better plan and is dropped, as are
+    the groups only dropped candidates reach. Pmed22/27/29/30/32 keep 25-60 % of them.
+    """
+    objective, dual, x = lp
+    n_c = reduced.matrix.shape[0]
+    # integral values: a 1e-3 margin is far above the LP's tolerances, far below a unit
+    drop = (x[:n_c] < 1e-9) & (-(objective + dual[:n_c]) < value + 1 - 1e-3)
+    return _sub_model(reduced, np.flatnonzero(~drop))
+
+
+def _sub_model(reduced: Reduced, keep: np.ndarray) -> Reduced:
+    """The model on the candidates ``keep`` (``candidates`` = their rows in ``reduced``)."""
+    matrix = reduced.matrix[keep]
+    groups = np.flatnonzero(np.diff(matrix.tocsc().indptr) > 0)
+    return Reduced(matrix=matrix[:, groups].tocsr(), group_weight=reduced.group_weight[groups],
+                   candidates=keep, stats={})
+
+
+def _lp_neighbourhood(reduced: Reduced, p: int, lp, chosen, value: float, time_limit: float):
+    """A better plan among the LP's support and the candidates of smallest reduced cost
+    (a small MILP stopped at its first plan above the incumbent): a higher incumbent fixes
+    more candidates (pmed30: 420 -> 423, 319 candidates left instead of 450)."""
+    _, dual, x = lp
+    n_c = reduced.matrix.shape[0]
+    score = np.where(x[:n_c] > 1e-9, -np.inf, dual[:n_c])
+    size = max(60, int((x[:n_c] > 1e-9).sum()) + 2 * p)
+    keep = np.sort(np.argsort(score, kind="stable")[:size])
+    if keep.size >= n_c:
+        return chosen, value
+    model = _sub_model(reduced, keep)
+    result = _solve_exact(model, p, [], time_limit, 0.0, cutoff=-(value + 1) + 1e-6,
+                          options={"mip_max_improving_sols": 1})  # the first better plan
+    if result.x is None:
+        return chosen, value
+    found = [int(keep[i]) for i in np.flatnonzero(result.x[:keep.size] > 0.5)]
+    found_value = _swap.covered_by(reduced.matrix, reduced.group_weight, found)
+    return (found, found_value) if found_value > value else (chosen, value)
+
+
+# HiGHS options when searching above the incumbent, mostly to prove there is nothing: its
+# root reduced-cost heuristic and feasibility jump, and strong branching until pseudocosts
+# are reliable, cost more than they find there (pmed22/27/29/30/32 after the fixing:
+# 1.3-3x faster without them, measured)
+_PROOF = {"mip_heuristic_run_feasibility_jump": False,
+          "mip_heuristic_run_root_reduced_cost": False, "mip_pscost_minreliable": 0}
+
+
+def _branch_step(reduced, p, chosen, value, bound, label, solver, time_limit, lp=None,
+                 details=None):
     """HiGHS branch and bound. With integral weights and gap 0 it searches only for plans
     covering more than the incumbent (objective cutoff at value + 1, which prunes more than
-    a warm start: pmed40's MCLP 10.5 s instead of 20 s, measured): finding none proves the
-    incumbent optimal."""
+    a warm start: pmed40's MCLP 10.5 s instead of 20 s, measured), among the candidates the
+    LP's reduced costs leave: finding none proves the incumbent optimal."""
     integral = bool(np.all(reduced.group_weight == np.round(reduced.group_weight)))
     cut = -(value + 1) + 1e-6 if integral and solver.gap == 0 else None
-    result = _solve_exact(reduced, p, chosen, time_limit, solver.gap, cutoff=cut)
+    model = reduced
+    if cut is not None and lp is not None:
+        begin = time.perf_counter()
+        chosen, value = _lp_neighbourhood(reduced, p, lp, chosen, value, time_limit / 10)
+        time_limit -= time.perf_counter() - begin
+        cut = -(value + 1) + 1e-6
+        model = _reduced_cost_fixing(reduced, lp, value)
+        if details is not None:
+            details["candidates_after_fixing"] = int(model.matrix.shape[0])
+        if model.matrix.shape[1] == 0:  # no candidate can reach value + 1
+            return chosen, value, value, "exact", "optimal"
+    result = _solve_exact(model, p, [] if model is not reduced else chosen, time_limit,
+                          solver.gap, cutoff=cut, options=None if cut is None else _PROOF)
     found_value = -np.inf
     if result.x is not None:
-        found = list(np.flatnonzero(result.x[:reduced.matrix.shape[0]] > 0.5))
+        found = [int(model.candidates[i]) if model is not reduced else int(i)
+                 for i in np.flatnonzero(result.x[:model.matrix.shape[0]] > 0.5)]
         found_value = _swap.covered_by(reduced.matrix, reduced.group_weight, found)
         if found_value >= value - 1e-9:
             chosen, value = found, found_value
@@ -226,24 +293,25 @@ def _lp_step(reduced: Reduced, p: int, chosen, value: float, bound: float,
                         rows, np.full(n_g + 1, -np.inf), np.concatenate([np.zeros(n_g), [p]]),
                         time_limit=time_limit)
     if result.status != "optimal" or result.x is None:
-        return chosen, value, bound, "no LP bound"
+        return chosen, value, bound, "no LP bound", None
     lp = -result.objective
     if np.all(reduced.group_weight == np.round(reduced.group_weight)):
         lp = math.floor(lp + 1e-6)  # integral weights: so is every solution's value
     else:
         lp += OPT_TOL / 10 * max(1.0, abs(lp))  # the LP's own tolerance
     bound = min(bound, lp)
+    fixing = None if result.col_dual is None else (result.objective, result.col_dual, result.x)
     x = result.x[:n_c]
     start = [int(i) for i in np.argsort(-x, kind="stable")[:p]]
     rounded = _swap.swap_search(reduced.matrix, reduced.group_weight, start)
     rounded_value = _swap.covered_by(reduced.matrix, reduced.group_weight, rounded)
     if rounded_value > value:
-        return rounded, rounded_value, bound, "LP rounding"
-    return list(chosen), value, bound, "LP bound"
+        return rounded, rounded_value, bound, "LP rounding", fixing
+    return list(chosen), value, bound, "LP bound", fixing
 
 
 def _solve_exact(reduced: Reduced, p: int, warm_rows, time_limit: float, gap: float, *,
-                 cutoff: float | None = None):
+                 cutoff: float | None = None, options: dict | None = None):
     n_c, n_g = reduced.matrix.shape
     a = reduced.matrix.T.tocsr()  # groups x candidates
     rows = sparse.vstack([
@@ -261,8 +329,12 @@ def _solve_exact(reduced: Reduced, p: int, warm_rows, time_limit: float, gap: fl
         cutoff=cutoff,
         # the LP step ran already: simplex re-solves nodes faster. reduce() merged identical
         # demand and dropped dominated sites; HiGHS's presolve on top made the OR-Library
-        # MCLPs 1.2-2x slower (pmed14/17/22/23/29/30, measured)
-        interior_point=False, presolve=False)
+        # MCLPs 1.2-2x slower (pmed14/17/22/23/29/30, measured). Its RINS and RENS sub-MIPs
+        # took half the root time of pmed22/27/29/32 and rarely beat greedy + swaps + LP
+        # rounding: without them the branch step is 1.5-2x faster there (measured)
+        interior_point=False, presolve=False,
+        options={"mip_heuristic_run_rins": False, "mip_heuristic_run_rens": False,
+                 **(options or {})})
 
 
 def coverage_curve(problem: Problem, k_max: int, *, method: str = "greedy",
