@@ -214,8 +214,9 @@ def print_coverage(results) -> None:
                 name=gap.anchor_name) + f" ({gap.anchor_lon:.5f},{gap.anchor_lat:.5f})")
         worst = [w for w in summary["worst_served"][:3]]
         if worst:
-            _echo("  " + _("worst served:") + " " + "; ".join(
-                "{} ({})".format(w["name"], _dash(w["minutes"], missing=_("cannot reach")))
+            _echo("  " + _("worst served:") + " " + _("; ").join(
+                _("{name} ({minutes})").format(
+                    name=w["name"], minutes=_dash(w["minutes"], missing=_("cannot reach")))
                 for w in worst))
         for line in (result.measures.lines() if result.measures is not None else []):
             _echo("  " + line)

@@ -118,7 +118,7 @@ def coverage(ctx, network_source, place, stations, demand, weight_column, modes,
         print_what_if(what_if.describe(), baselines, results)
     _services_cli.print_services(by_service)
     for path in written:
-        click.echo(f"wrote {path}")
+        click.echo(i18n._("wrote {path}").format(path=path))
 
 
 @dataclass(frozen=True)
