@@ -14,7 +14,7 @@ from planner.outputs import _datum
 from planner.outputs._page import Page
 
 __all__ = ["ATTRIBUTION", "TILES", "new_map", "street_lines", "with_layer_control",
-           "import_folium", "for_display", "geojson_dict", "fmt_minutes"]
+           "import_folium", "for_display", "fmt_minutes"]
 
 ATTRIBUTION = (
     '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> '
@@ -130,16 +130,6 @@ def for_display(geoms: np.ndarray, tolerance_deg: float, *, outline: np.ndarray)
 
     return cached_display_polygons(geoms, tolerance_deg, outline=outline,
                                    cache_dir=Settings.from_env().cache_dir)
-
-
-def geojson_dict(frame: gpd.GeoDataFrame, precision: int = 5) -> dict:
-    """GeoJSON mapping with coordinates rounded (1e-5 degrees is about 1 m), built from the
-    frame's arrays (:func:`planner.outputs._geojson.frame_geojson`)."""
-    from planner.outputs._geojson import frame_geojson
-
-    return frame_geojson(frame, precision)
-
-
 def fmt_minutes(value: float) -> str:
     # rounded up, so a place shown at a threshold is covered at it (the one rule)
     from planner.i18n import fmt_minutes as localised

@@ -93,9 +93,3 @@ def add_demand_cells(result: CoverageResult, group) -> None:
     lat = math.radians((south + north) / 2)
     zoom = math.ceil(math.log2(156_543.0 * math.cos(lat) * 8 / fine_m))
     group.add_child(_ZoomSwap(fmap, group, layers[0], layers[1], zoom))
-
-
-def _as_dict(frame: gpd.GeoDataFrame) -> dict:
-    from planner.outputs._geojson import frame_geojson
-
-    return frame_geojson(frame)

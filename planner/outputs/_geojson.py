@@ -20,7 +20,7 @@ import shapely
 
 from planner import _io
 
-__all__ = ["frame_geojson", "geometry_dicts", "street_lines", "square_cells",
+__all__ = ["geometry_dicts", "street_lines", "square_cells",
            "display_polygons", "cached_display_polygons"]
 
 log = logging.getLogger(__name__)
@@ -69,32 +69,6 @@ def _family_dicts(geoms: np.ndarray, precision: int) -> list[dict]:
         bounds = level.tolist()
         nested = [nested[bounds[i]:bounds[i + 1]] for i in range(len(bounds) - 1)]
     return [{"type": name, "coordinates": c} for c in nested]
-
-
-def _column_values(frame: gpd.GeoDataFrame, name: str) -> list:
-    values = frame[name].to_numpy()
-    if values.dtype.kind == "f":
-        good = np.isfinite(values)
-        if good.all():
-            return values.tolist()
-        out = values.astype(object)
-        out[~good] = None
-        return out.tolist()
-    if values.dtype.kind not in "biuO":
-        return frame[name].astype(str).tolist()
-    return values.tolist()
-
-
-def frame_geojson(frame: gpd.GeoDataFrame, precision: int = 5) -> dict:
-    """A FeatureCollection mapping of a frame (in its own CRS, normally EPSG:4326):
-    properties from its columns (NaN -> null), coordinates rounded to ``precision``."""
-    names = [c for c in frame.columns if c != frame.geometry.name]
-    columns = [_column_values(frame, c) for c in names]
-    geometries = geometry_dicts(frame.geometry.to_numpy(), precision)
-    features = [{"type": "Feature", "properties": dict(zip(names, row)), "geometry": geom}
-                for row, geom in zip(zip(*columns) if names else ([()] * len(frame)),
-                                     geometries)]
-    return {"type": "FeatureCollection", "features": features}
 
 
 # --------------------------------------------------------------------------- street lines

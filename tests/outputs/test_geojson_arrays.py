@@ -31,27 +31,23 @@ def _rounded(mapping, digits=5):
     return mapping
 
 
-def test_frame_geojson_equals_geopandas():
+def test_geometry_dicts_equal_geopandas():
+    # the geometry writer of the compact map layers; their properties (NaN -> null, booleans)
+    # are checked against geopandas in test_compact.py
     poly = shapely.Polygon([(116.3, 40.0), (116.31, 40.0), (116.31, 40.01), (116.3, 40.0)],
                            [[(116.303, 40.001), (116.305, 40.001), (116.305, 40.003),
                              (116.303, 40.001)]])
     multi = shapely.MultiPolygon([poly, shapely.box(116.4, 40.1, 116.41, 40.11)])
-    frame = gpd.GeoDataFrame({"name": ["a", "b <c>"], "minutes": [5.0, np.nan],
-                              "n": [1, 2], "ok": [True, False]},
-                             geometry=[poly, multi], crs="EPSG:4326")
-    ours = _geojson.frame_geojson(frame)
+    frame = gpd.GeoDataFrame({"name": ["a", "b <c>"]}, geometry=[poly, multi], crs="EPSG:4326")
+    ours = _geojson.geometry_dicts(frame.geometry.to_numpy())
     theirs = _rounded(json.loads(frame.to_json(drop_id=True)))
-    assert ours["features"][0]["properties"] == theirs["features"][0]["properties"]
-    assert ours["features"][1]["properties"]["minutes"] is None
-    assert ours["features"][1]["geometry"] == theirs["features"][1]["geometry"]
+    assert ours[1] == theirs["features"][1]["geometry"]
     # a single Polygon is written as a one-part MultiPolygon when mixed with multis
-    assert ours["features"][0]["geometry"]["coordinates"][0] == \
-        theirs["features"][0]["geometry"]["coordinates"]
-    points = gpd.GeoDataFrame({"w": [1.5, 2.0]}, geometry=shapely.points([[1.123456, 2.0],
-                                                                          [3.0, 4.0]]),
-                              crs="EPSG:4326")
-    assert _geojson.frame_geojson(points)["features"][0]["geometry"] == {
-        "type": "Point", "coordinates": [1.12346, 2.0]}
+    assert ours[0]["coordinates"][0] == theirs["features"][0]["geometry"]["coordinates"]
+    points = shapely.points([[1.123456, 2.0], [3.0, 4.0]])
+    assert _geojson.geometry_dicts(points)[0] == {"type": "Point", "coordinates": [1.12346, 2.0]}
+    assert _geojson.geometry_dicts(np.array([None, shapely.Polygon()], dtype=object)) == \
+        [None, None]
 
 
 def _loop_for_display(geoms, tolerance_deg, outline):
