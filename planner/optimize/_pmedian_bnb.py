@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from planner.optimize._pmedian_search import reduced_cost_fixing
+from planner.optimize._pmedian_search import lagrangian_value, reduced_cost_fixing
 
 #: Subgradient steps per node (the root's multipliers are already good; children need few).
 NODE_ITERATIONS = 300
@@ -64,16 +64,12 @@ def _prunes(bound: float, upper: float, integral: bool, gap: float) -> bool:
 
 def _relax(cost, base, k, lam, theta, upper, integral, gap, deadline):
     """Subgradient ascent on one node: best value, its multipliers, rho (<= 0) at them."""
-    n_f = cost.shape[0]
     best, best_lam, stall = -np.inf, lam, 0
+    work = np.empty_like(cost, dtype=np.float64)
     for it in range(NODE_ITERATIONS):
         if it % 20 == 19 and time.perf_counter() > deadline:
             break
-        reduced = np.minimum(cost - lam[None, :], 0.0)
-        rho = reduced.sum(axis=1)
-        pick = np.argpartition(rho, k - 1)[:k] if k < n_f else np.arange(n_f)
-        neg = pick[rho[pick] < 0]
-        value = float(lam.sum() + np.minimum(base - lam, 0.0).sum() + rho[neg].sum())
+        value, _pick, step_dir = lagrangian_value(cost, base, lam, k, work)
         if not np.isfinite(best) or value > best + 1e-12 * max(abs(best), 1.0):
             best, best_lam, stall = value, lam, 0
         else:
@@ -82,7 +78,6 @@ def _relax(cost, base, k, lam, theta, upper, integral, gap, deadline):
                 theta, stall = theta / 2, 0
         if _prunes(best, upper, integral, gap) or theta < THETA_MIN:
             break
-        step_dir = 1.0 - (reduced[neg] < 0).sum(axis=0) - (base < lam)
         norm = float(step_dir @ step_dir)
         if norm == 0:  # the relaxation's plan serves every place once: it is optimal here
             break

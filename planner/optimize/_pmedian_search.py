@@ -115,12 +115,9 @@ def lagrangian_bound(cost: np.ndarray, base: np.ndarray, p: int, upper: float, *
     k = min(p, n)
     best, best_lam, theta, stall, it = -np.inf, lam.copy(), 2.0, 0, 0
     sites: list[int] = []
+    work = np.empty_like(cost, dtype=np.float64)
     for it in range(1, max_iter + 1):
-        reduced = np.minimum(cost - lam[None, :], 0.0)
-        rho = reduced.sum(axis=1)
-        pick = np.argpartition(rho, k - 1)[:k] if k < n else np.arange(n)
-        open_ = pick[rho[pick] < 0]
-        value = float(lam.sum() + np.minimum(base - lam, 0.0).sum() + rho[open_].sum())
+        value, pick, step_dir = lagrangian_value(cost, base, lam, k, work)
         if not np.isfinite(best) or value > best + 1e-12 * max(abs(best), 1.0):
             best, best_lam, stall = value, lam.copy(), 0
             trial = cost_of(cost, base, pick)  # Lagrangian heuristic: open the p best
@@ -135,8 +132,6 @@ def lagrangian_bound(cost: np.ndarray, base: np.ndarray, p: int, upper: float, *
             break
         if deadline is not None and time.perf_counter() > deadline:
             break
-        served = (reduced[open_] < 0).sum(axis=0) + (base < lam)
-        step_dir = 1.0 - served
         norm = float(step_dir @ step_dir)
         if norm == 0:
             break
@@ -144,6 +139,21 @@ def lagrangian_bound(cost: np.ndarray, base: np.ndarray, p: int, upper: float, *
     result = _fixing(cost, base, p, upper, best_lam, best, integral, it)
     return LagrangeResult(result.bound, result.closed, result.opened, it, upper, sites,
                           best_lam, best)
+
+
+def lagrangian_value(cost: np.ndarray, base: np.ndarray, lam: np.ndarray, k: int,
+                     work: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+    """The p-median's Lagrangian relaxation (assignment rows relaxed) at multipliers ``lam``
+    with ``k`` sites open: its value (a lower bound), the ``k`` candidates it opens, and the
+    subgradient (1 - how often each place is served). ``work``: a scratch array shaped like
+    ``cost``, reused across the iterations of a subgradient ascent."""
+    n = cost.shape[0]
+    reduced = np.minimum(np.subtract(cost, lam[None, :], out=work), 0.0, out=work)
+    rho = reduced.sum(axis=1)
+    pick = np.argpartition(rho, k - 1)[:k] if k < n else np.arange(n)
+    open_ = pick[rho[pick] < 0]
+    value = float(lam.sum() + np.minimum(base - lam, 0.0).sum() + rho[open_].sum())
+    return value, pick, 1.0 - (reduced[open_] < 0).sum(axis=0) - (base < lam)
 
 
 def lagrangian_plan(cost: np.ndarray, lam: np.ndarray, p: int) -> list[int]:
