@@ -61,13 +61,13 @@ def fetch(cache_dir: Path | None, cache_key: str | None,
         return compute(), True
     path = Path(cache_dir) / "outlines" / f"{cache_key}.npz"
     if path.is_file():
-        geoms = _load(path)
+        geoms = load_geometries(path, "outline")
         if geoms is not None:
             log.info("outlines loaded from cache %s", path)
             return geoms, False
     geoms = compute()
     try:
-        _save(path, geoms)
+        save_geometries(path, geoms)
     except OSError as exc:
         warnings.warn(f"could not write outline cache {path}: {exc}", RuntimeWarning,
                       stacklevel=3)
@@ -78,11 +78,14 @@ def _checksum(blob: np.ndarray, offsets: np.ndarray) -> str:
     return hashlib.sha256(blob.tobytes() + offsets.tobytes()).hexdigest()
 
 
-def _save(path: Path, geoms: list) -> None:
-    wkb = shapely.to_wkb(np.asarray(geoms, dtype=object), hex=False) if geoms else []
-    sizes = np.array([len(w) for w in wkb], dtype=np.int64)
+def save_geometries(path: Path, geoms) -> None:
+    """Write shapely geometries (None allowed) to ``path`` as one WKB blob with offsets and
+    a checksum, as one whole file (:func:`planner._io.write_all`)."""
+    wkb = shapely.to_wkb(np.asarray(geoms, dtype=object), hex=False) if len(geoms) else []
+    parts = [b"" if w is None else w for w in wkb]
+    sizes = np.array([len(w) for w in parts], dtype=np.int64)
     offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
-    blob = np.frombuffer(b"".join(wkb), dtype=np.uint8)
+    blob = np.frombuffer(b"".join(parts), dtype=np.uint8)
 
     def write(tmp: Path) -> None:
         with tmp.open("wb") as handle:
@@ -92,16 +95,18 @@ def _save(path: Path, geoms: list) -> None:
     _io.write_all({path: write})
 
 
-def _load(path: Path) -> list | None:
+def load_geometries(path: Path, what: str) -> list | None:
+    """The geometries :func:`save_geometries` wrote, or None (with a warning naming the
+    ``what`` cache) when the file is damaged or foreign."""
     try:
         with np.load(path, allow_pickle=False) as data:
             blob, offsets, checksum = data["blob"], data["offsets"], str(data["checksum"])
         if _checksum(blob, offsets) != checksum:
             raise ValueError("checksum mismatch")
         raw = blob.tobytes()
-        parts = [raw[offsets[i]:offsets[i + 1]] for i in range(offsets.size - 1)]
-        return list(shapely.from_wkb(parts)) if parts else []
+        parts = [raw[offsets[i]:offsets[i + 1]] or None for i in range(offsets.size - 1)]
+        return list(shapely.from_wkb(np.array(parts, dtype=object))) if parts else []
     except Exception as exc:  # damaged or foreign file: recompute and rewrite it
-        warnings.warn(f"outline cache {path} is unreadable ({exc}); recomputing it",
+        warnings.warn(f"{what} cache {path} is unreadable ({exc}); recomputing it",
                       RuntimeWarning, stacklevel=3)
         return None

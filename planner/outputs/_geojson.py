@@ -19,6 +19,7 @@ import numpy as np
 import shapely
 
 from planner import _io
+from planner.engine._isocache import load_geometries, save_geometries
 
 __all__ = ["geometry_dicts", "street_lines", "square_cells",
            "display_polygons", "cached_display_polygons"]
@@ -28,7 +29,7 @@ log = logging.getLogger(__name__)
 #: Bump when the street-line drawing changes.
 STREETS_VERSION = 1
 #: Bump when the display simplification of polygons changes.
-DISPLAY_VERSION = 1
+DISPLAY_VERSION = 2  # 2: files written by engine/_isocache's geometry store
 
 _TYPES = {
     shapely.GeometryType.POINT: "Point", shapely.GeometryType.LINESTRING: "LineString",
@@ -230,26 +231,12 @@ def cached_display_polygons(geoms: np.ndarray, tolerance_deg: float, *, outline:
         h.update(b"-" if blob is None else len(blob).to_bytes(8, "little") + blob)
     path = Path(cache_dir) / "map-display" / f"{h.hexdigest()}.npz"
     if path.is_file():
-        try:
-            with np.load(path, allow_pickle=False) as data:
-                blob, ends = data["wkb"].tobytes(), data["ends"]
-            starts = np.concatenate([[0], ends[:-1]])
-            out = shapely.from_wkb(np.array([blob[a:b] if b > a else None
-                                             for a, b in zip(starts, ends)], dtype=object))
-            if out.size == geoms.size:
-                return out
-        except Exception as exc:  # damaged or foreign file: compute again
-            log.info("display cache %s unreadable (%s); recomputing", path, exc)
+        cached = load_geometries(path, "display")
+        if cached is not None and len(cached) == geoms.size:
+            return np.array(cached, dtype=object)
     out = display_polygons(geoms, tolerance_deg, outline=outline)
-    parts = [b"" if g is None else g for g in shapely.to_wkb(out)]
-    ends = np.cumsum([len(p) for p in parts]).astype(np.int64)
-
-    def write(tmp: Path) -> None:
-        with tmp.open("wb") as handle:
-            np.savez(handle, wkb=np.frombuffer(b"".join(parts), dtype=np.uint8), ends=ends)
-
     try:
-        _io.write_all({path: write})
+        save_geometries(path, out)
     except OSError as exc:
         warnings.warn(f"could not write display cache {path}: {exc}", RuntimeWarning,
                       stacklevel=2)
